@@ -1,0 +1,43 @@
+"""The project's exceptions. Each carries enough context for the UI to say what to do next."""
+
+from __future__ import annotations
+
+
+class GapmodelError(Exception):
+    """Base class for errors a user can act on."""
+
+
+class InstrumentError(GapmodelError, ValueError):
+    """An instrument file is invalid; ``problems`` holds one sentence per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("Invalid instrument: " + " ".join(self.problems))
+
+
+class StoreError(GapmodelError):
+    """A store operation was refused or failed."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another process holds the database file."""
+
+
+class DuplicateWaveError(StoreError):
+    """The same file, or the same wave label, is already stored."""
+
+    def __init__(self, message: str, existing_label: str):
+        self.existing_label = existing_label
+        super().__init__(message)
+
+
+class UnknownWaveError(StoreError):
+    """A wave label that the store does not hold."""
+
+
+class ValidationFailed(GapmodelError):
+    """An upload did not pass validation; ``report`` lists every problem."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(report.summary())
