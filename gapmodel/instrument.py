@@ -97,23 +97,31 @@ def load_instrument(source: str | Path | bytes, name: str | None = None) -> Inst
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InstrumentError([f"Cannot read the instrument file {path}: {exc.strerror}."]) from None
+            raise InstrumentError(
+                [f"Cannot read the instrument file {path}: {exc.strerror}."]
+            ) from None
     else:
         data = source
         name = name or "instrument"
     if len(data) > _MAX_BYTES:
-        raise InstrumentError([f"The instrument file {name} is larger than 1 MB; it should be a short CSV."])
+        raise InstrumentError(
+            [f"The instrument file {name} is larger than 1 MB; it should be a short CSV."]
+        )
     try:
         text = data.decode("utf-8-sig")
         raw = pl.read_csv(io.StringIO(text), infer_schema=False)
     except (UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
-        raise InstrumentError([f"The instrument file {name} is not a readable UTF-8 CSV ({exc})."]) from None
+        raise InstrumentError(
+            [f"The instrument file {name} is not a readable UTF-8 CSV ({exc})."]
+        ) from None
     raw = raw.rename({c: c.strip().lower() for c in raw.columns})
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
         raise InstrumentError(
-            [f"The instrument file {name} lacks the column(s) {', '.join(missing)}; "
-             f"it needs {', '.join(_COLUMNS)}."]
+            [
+                f"The instrument file {name} lacks the column(s) {', '.join(missing)}; "
+                f"it needs {', '.join(_COLUMNS)}."
+            ]
         )
     problems: list[str] = []
     seen: set[str] = set()
@@ -134,10 +142,14 @@ def load_instrument(source: str | Path | bytes, name: str | None = None) -> Inst
             problems.append(f"{where}: item {code!r} has no wording.")
         dimension = (rec["dimension"] or "").strip().lower()
         if not _CODE.match(dimension):
-            problems.append(f"{where}: item {code!r} has dimension {dimension!r}; use a lower-case name.")
+            problems.append(
+                f"{where}: item {code!r} has dimension {dimension!r}; use a lower-case name."
+            )
         element = (rec["element"] or "").strip().lower()
         if element not in ELEMENTS:
-            problems.append(f"{where}: item {code!r} has element {element!r}; allowed: human, technical.")
+            problems.append(
+                f"{where}: item {code!r} has element {element!r}; allowed: human, technical."
+            )
         stages = [s.strip().lower() for s in (rec["stages"] or "").split("|") if s.strip()]
         bad = [s for s in stages if s not in STAGES]
         if not stages or bad:

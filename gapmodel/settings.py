@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -65,7 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("min_n", 30, "Groups with fewer respondents are flagged small_n.", _positive_int),
     Setting("suppress_n", 5, "Groups with fewer respondents are suppressed.", _positive_int),
     Setting("max_upload_mb", 200, "Largest upload accepted, in megabytes.", _positive_int),
-    Setting("max_rows", 2_000_000, "Most respondents (wide) or rows (long) in one upload.", _positive_int),
+    Setting(
+        "max_rows",
+        2_000_000,
+        "Most respondents (wide) or rows (long) in one upload.",
+        _positive_int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
