@@ -143,8 +143,8 @@ def _lock_message(path: Path, exc: Exception) -> str:
         import psutil
 
         proc = psutil.Process(pid)
-        cmd = " ".join(proc.cmdline()) or holder
-        holder = "the dashboard (streamlit)" if "streamlit" in cmd else cmd
+        cmd = " ".join(" ".join(proc.cmdline()).split()) or holder
+        holder = "the dashboard (streamlit)" if "streamlit" in cmd else cmd[:80]
     except Exception:  # noqa: BLE001 - the process may be gone or hidden; keep what DuckDB said
         pass
     return (
@@ -473,13 +473,12 @@ class Store:
                 if same_file is not None:
                     raise DuplicateWaveError(
                         f"This file ({wave.source_name}) was already ingested as wave "
-                        f"{same_file!r}. Choose replace to overwrite that wave.",
+                        f"{same_file!r}.",
                         same_file,
                     )
                 if same_label:
                     raise DuplicateWaveError(
-                        f"A wave labelled {label!r} already exists. Choose another label, or "
-                        "replace to overwrite it.",
+                        f"A wave labelled {label!r} already exists.",
                         label,
                     )
             replaced = same_label[0][0] if same_label else same_file

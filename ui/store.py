@@ -1,0 +1,28 @@
+"""The process-wide store: created from the demo on first start, cached for every session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from gapmodel import settings
+from gapmodel.demo import ensure_demo_database
+from gapmodel.store import Store
+
+
+@st.cache_resource(show_spinner="Opening the survey database…")
+def open_store(path: str) -> Store:
+    """Open the database at ``path``, building the demo database there if no file exists."""
+    ensure_demo_database(Path(path))
+    return Store.open(path)
+
+
+def store() -> Store:
+    """The store for the configured database (``GAPMODEL_DB``)."""
+    return open_store(str(Path(settings.get("db")).resolve()))
+
+
+def is_demo(waves) -> bool:
+    """True when every stored wave came from the demo generator."""
+    return waves.height > 0 and all(n.startswith("demo-") for n in waves["source_name"])
