@@ -189,6 +189,11 @@ _RULE_TEXT = {
 }
 
 
+def _key_text(row: dict, key: list[str]) -> str:
+    """``respondent_id=R1, stage=encounter`` for a duplicate-key message."""
+    return ", ".join(f"{k.lstrip('_')}={shorten(row[k])}" for k in key)
+
+
 def _schema_problems(
     report: ValidationReport,
     parsed: pl.DataFrame,
@@ -197,6 +202,7 @@ def _schema_problems(
     scale: tuple[int, int],
     key: list[str],
     key_label: str,
+    duplicate_rule: str,
 ) -> None:
     """Run the dataframely schema and turn each failed rule into (row, column, value) problems."""
     _, failure = schema.filter(parsed)
@@ -210,9 +216,10 @@ def _schema_problems(
             shown = dup.head(200)
             problems = [
                 Problem(
-                    rule="duplicate_" + key_label.replace(" ", "_"),
+                    rule=duplicate_rule,
                     message=f"This {key_label} appears more than once "
-                    f"({', '.join(f'{k}={shorten(r[k])}' for k in key)}); each must be unique.",
+                    f"({_key_text(r, key)}); "
+                    "each must be unique.",
                     row=r["row"],
                     column=key[0],
                     value=shorten(r[key[0]]),
@@ -550,6 +557,7 @@ def _wide(
         scale,
         [cols.respondent_id],
         "respondent id",
+        "duplicate_respondent_id",
     )
     _text_limits(report, raw, [cols.respondent_id, *cols.attributes.values(), *cols.extra])
     _formula_like(report, raw, [cols.respondent_id, *cols.attributes.values()])
@@ -680,6 +688,7 @@ def _long(
         scale,
         [cols.respondent_id, "_stage", "_item"],
         "respondent, stage and item",
+        "duplicate_row",
     )
     attribute_cols = [*cols.attributes.values(), *cols.points.values(), *cols.extra]
     _text_limits(report, raw, [cols.respondent_id, *cols.attributes.values(), *cols.extra])

@@ -20,6 +20,17 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 XLSX_MAX_UNCOMPRESSED = 500 * 1024 * 1024
 XLSX_MAX_RATIO = 200
 MAX_COLUMNS = 2000
+# Leading bytes of common files that are not tables, for a message that names them.
+_NOT_TABLES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"Rar!": "a RAR archive",
+    b"\x7fELF": "a program",
+}
 _SCAN_BYTES = 20 * 1024 * 1024  # below this, CSV rows are checked for ragged lines up front
 
 
@@ -79,6 +90,13 @@ def read_table(data: bytes, filename: str) -> RawTable:
         raise _fail(
             "empty_file", "The file is empty. Export the survey wave again and upload that file."
         )
+    for magic, kind in _NOT_TABLES.items():
+        if data.startswith(magic):
+            raise _fail(
+                "not_a_table",
+                f"This file is {kind}, not a survey table. Upload the survey export as .csv, "
+                ".xlsx or .parquet.",
+            )
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, filename)
     if data[:4] == b"PAR1":
@@ -112,15 +130,18 @@ def _read_xlsx(data: bytes, filename: str) -> RawTable:
         )
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
-    if (
-        total > XLSX_MAX_UNCOMPRESSED
-        or total / packed > XLSX_MAX_RATIO
-        and total > 50 * 1024 * 1024
-    ):
+    if total > XLSX_MAX_UNCOMPRESSED:
         raise _fail(
             "xlsx_too_large",
             f"{filename} would expand to {total / 1e6:,.0f} MB when opened (compressed "
             f"{packed / 1e6:,.1f} MB); the limit is {XLSX_MAX_UNCOMPRESSED / 1e6:,.0f} MB. "
+            "Export the wave as CSV or Parquet instead.",
+        )
+    if total > 50 * 1024 * 1024 and total / packed > XLSX_MAX_RATIO:
+        raise _fail(
+            "xlsx_too_large",
+            f"{filename} would expand {total / packed:,.0f} times to {total / 1e6:,.0f} MB when "
+            "opened, far more than a real workbook does; it was not opened. "
             "Export the wave as CSV or Parquet instead.",
         )
     try:
@@ -230,27 +251,27 @@ def sniff_delimiter(text: str) -> str:
 
 def _read_csv(data: bytes) -> RawTable:
     text, encoding = decode(data)
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise _fail(
-            "null_byte",
-            f"The file contains a NULL byte at line {line}, so it is binary or damaged, not a "
-            "CSV. Upload the survey export as .csv, .xlsx or .parquet.",
-            row=line,
-        )
     printable = sum(1 for ch in text[:4096] if ch.isprintable() or ch in "\r\n\t")
     if printable < 0.9 * min(len(text), 4096):
         raise _fail(
             "not_a_table",
             "This file is not a spreadsheet (it looks like binary data). Upload .csv, .xlsx or .parquet.",
         )
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise _fail(
+            "null_byte",
+            f"The file contains a NULL byte at line {line}, so it is damaged. Remove it, or "
+            "export the survey again as .csv, .xlsx or .parquet.",
+            row=line,
+        )
     delimiter = sniff_delimiter(text)
     notes: list[Problem] = []
-    if encoding not in ("UTF-8", "UTF-8 with BOM"):
+    if encoding != "UTF-8":
         notes.append(
             Problem(
                 rule="encoding",
-                message=f"The file was read as {encoding} text.",
+                message=f"The file was read as {encoding}.",
                 severity="warning",
             )
         )

@@ -392,6 +392,19 @@ class Store:
         cur = self.cursor()
         return {t: cur.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
 
+    def checksums(self) -> dict[str, tuple[int, int]]:
+        """Row count and an order-independent checksum of the content of every table.
+
+        Two stores with equal checksums hold the same rows (up to hash collisions); used to
+        prove that a refused upload, or a backup and restore, changed nothing.
+        """
+        cur = self.cursor()
+        sql = "SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {} t"
+        return {
+            t: tuple(cur.sql(sql.format(t)).fetchall()[0])  # table names are fixed, not input
+            for t in (*TABLES, "schema_version", "changes")
+        }
+
     def _filters(self, waves, where, stages, responses_alias: str | None = "r"):
         clauses = ["TRUE"]
         params: list[object] = []
@@ -463,6 +476,7 @@ class Store:
         label = label.strip()
         if not 1 <= len(label) <= 80:
             raise ValueError(f"The wave label must have 1 to 80 characters. Got {len(label)}.")
+        _check_unique_responses(wave.responses)
         with self._write_lock:
             cur = self.cursor()
             same_file = self.wave_with_hash(wave.sha256)
@@ -604,6 +618,22 @@ class Store:
         ).fetchall()[0][0]
         if bad:
             raise StoreError(f"{bad} scores lie outside the declared scale {scale[0]}-{scale[1]}.")
+
+
+def _check_unique_responses(responses: pl.DataFrame) -> None:
+    """Refuse a wave that answers one respondent x stage x item twice.
+
+    The responses table has no index (it would make deleting a large wave take minutes), so the
+    store checks the new rows before they are written.
+    """
+    key = (
+        pl.col("respondent").cast(pl.Int64) * 4 + pl.col("stage").to_physical()
+    ) * 2**20 + pl.col("item").cast(pl.Categorical).to_physical()
+    duplicated = responses.height - responses.select(key.n_unique()).item()
+    if duplicated:
+        raise StoreError(
+            f"{duplicated} responses repeat a respondent, stage and item; nothing was written."
+        )
 
 
 def _attribute(name: str) -> str:

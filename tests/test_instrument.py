@@ -1,0 +1,86 @@
+"""The default instrument covers the design's dimensions, stages, elements and expectations."""
+
+import pytest
+
+from gapmodel.errors import InstrumentError
+from gapmodel.instrument import DIMENSIONS, ELEMENTS, STAGES, default_instrument, load_instrument
+
+HEADER = "code,wording,dimension,element,stages\n"
+
+
+def test_default_instrument_covers_the_design():
+    instrument = default_instrument()
+    items = instrument.items
+    assert 20 <= items.height <= 25
+    assert set(items["dimension"]) == set(DIMENSIONS)
+    assert set(items["element"]) == set(ELEMENTS)
+    pairs = instrument.pairs()
+    assert set(pairs["stage"]) == set(STAGES)
+    assert items["code"].n_unique() == items.height
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "seriously",
+        "competent",
+        "explained",
+        "courtesy",
+        "options",
+        "passed around",
+        "listened",
+        "dedicated attention",
+        "know the answers",
+        "friendly",
+        "kept informed",
+        "do what they say",
+        "honest",
+        "feedback",
+        "empathy and respect",
+        "first contact",
+        "works as promised",
+    ],
+)
+def test_default_instrument_includes_common_expectations(words):
+    wording = " ".join(default_instrument().items["wording"].str.to_lowercase())
+    assert words in wording
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("", "no items"),
+        ("a,Item A,reliability,human,teleport\n", "stage"),
+        ("a,Item A,Not A Name!,human,encounter\n", "dimension"),
+        ("a,Item A,reliability,robotic,encounter\n", "element"),
+        ("a,Item A,reliability,human,encounter\na,Item B,empathy,human,encounter\n", "twice"),
+        ("A b!,Item,reliability,human,encounter\n", "code"),
+    ],
+)
+def test_invalid_instrument_is_refused_with_a_reason(tmp_path, body, fragment):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + body)
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    assert fragment in str(info.value).lower()
+
+
+def test_instrument_missing_a_column_is_refused():
+    with pytest.raises(InstrumentError, match="stages"):
+        load_instrument(b"code,wording,dimension,element\na,A,empathy,human\n")
+
+
+def test_custom_dimensions_are_allowed():
+    instrument = load_instrument((HEADER + "a,Item A,luck,human,encounter\n").encode())
+    assert instrument.dimensions == ["luck"]
+
+
+def test_custom_instrument_loads_from_bytes():
+    instrument = load_instrument(
+        (
+            HEADER + "wait,Short waiting time,responsiveness,technical,encounter|post_purchase\n"
+        ).encode(),
+        name="mini",
+    )
+    assert instrument.codes == ["wait"]
+    assert instrument.pairs().height == 2
