@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle
 from streamlit.testing.v1 import AppTest
@@ -37,7 +40,8 @@ def test_empty_database_tells_what_to_do_next(tmp_path, monkeypatch):
 def test_dashboard_serves_demo_data_on_localhost(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    with running_dashboard(tmp_path / "browser.duckdb") as url, sync_playwright() as p:
+    db = tmp_path / "browser.duckdb"
+    with running_dashboard(db) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(url)
@@ -45,3 +49,14 @@ def test_dashboard_serves_demo_data_on_localhost(tmp_path):
         page.get_by_text("This is demo data").wait_for()
         assert page.get_by_text("3 survey waves").is_visible()
         browser.close()
+        # While the dashboard holds the file, the CLI says so in one line.
+        cli = subprocess.run(
+            [sys.executable, "-m", "gapmodel", "waves", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            timeout=120,
+        )
+        assert cli.returncode == 1
+        assert "is held by the dashboard (streamlit)" in cli.stderr
+        assert "Traceback" not in cli.stderr
