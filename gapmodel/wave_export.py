@@ -11,6 +11,7 @@ import io
 import polars as pl
 
 from gapmodel.ingest import extra_attributes
+from gapmodel.instrument import Instrument
 from gapmodel.safe_export import neutralise_frame
 from gapmodel.store import ATTRIBUTES, Store
 
@@ -107,3 +108,31 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> bytes:
     else:
         neutralise_frame(frame).write_excel(buffer, worksheet="wave", autofit=False)
     return buffer.getvalue()
+
+
+def template_frame(instrument: Instrument, scale: tuple[int, int] = (1, 7)) -> pl.DataFrame:
+    """An upload template: the wide layout for every item and stage, with two example rows.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The questionnaire whose items and stages make the columns.
+    scale : (int, int)
+        The example scores stay within this scale.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``respondent_id, segment, channel, region, <stage>.<item>.E, <stage>.<item>.P, ...``.
+    """
+    low, high = scale
+    columns: dict[str, list] = {
+        "respondent_id": ["R0001", "R0002"],
+        "segment": ["Consumer", "Small business"],
+        "channel": ["Phone", "Web"],
+        "region": ["North", "South"],
+    }
+    for stage, item in instrument.pairs().select("stage", "item").iter_rows():
+        columns[f"{stage}.{item}.E"] = [high - 1, high]
+        columns[f"{stage}.{item}.P"] = [high - 2, max(low, high - 3)]
+    return pl.DataFrame(columns)
