@@ -1,0 +1,313 @@
+"""Responses as dense respondent x pair matrices: the input of every table of the gap model.
+
+Each respondent is a row and each stage x item pair a column; scores are small unsigned
+integers, so a million respondents x 66 pairs take 66 MB per measure. When the long frame is
+already laid out that way (every respondent answers the same pairs in the same order, as the
+store returns a complete wave) the matrices are views of its columns and cost nothing to build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from gapmodel.instrument import STAGES
+
+ITEM_KEYS: tuple[str, ...] = ("stage", "item", "dimension", "element")
+RESPONDENT_KEYS: tuple[str, ...] = ("wave", "segment", "channel", "region")
+STAGE_DTYPE = pl.Enum(list(STAGES))
+
+_ROWS = 1 << 17  # respondents per chunk when a pass builds temporaries
+
+
+class GapData:
+    """Scores of each respondent for each stage x item pair.
+
+    Build it with :meth:`from_responses`; treat it as read-only.
+
+    Attributes
+    ----------
+    pairs : pl.DataFrame
+        ``stage, item, dimension, element``; row ``j`` describes column ``j`` of the matrices.
+    respondents : pl.DataFrame
+        ``wave, respondent, segment, channel, region``; row ``i`` describes row ``i``.
+    e, p : np.ndarray
+        Expectation and perception, shape ``(respondents, pairs)``, uint8.
+    answered : np.ndarray or None
+        True where both E and P were given; None when every pair is complete.
+    adequate, importance : np.ndarray or None
+        Optional measures with the same layout; 0 where not given (see ``*_given``).
+    adequate_given, importance_given : np.ndarray or None
+        Where the optional measure was given (with E and P).
+    """
+
+    def __init__(self, pairs, respondents, e, p, answered, optional):
+        self.pairs, self.respondents = pairs, respondents
+        self.e, self.p, self.answered = e, p, answered
+        self.adequate, self.adequate_given = optional.get("adequate", (None, None))
+        self.importance, self.importance_given = optional.get("importance", (None, None))
+        self._cells: dict[tuple[str, ...], tuple] = {}
+
+    @property
+    def n_respondents(self) -> int:
+        return self.e.shape[0]
+
+    @classmethod
+    def from_responses(cls, responses: pl.DataFrame) -> GapData:
+        """Prepare responses for the gap model.
+
+        Parameters
+        ----------
+        responses : pl.DataFrame
+            ``wave, respondent, stage, item, dimension, element, expectation, perception`` and
+            optionally ``adequate, importance, segment, channel, region``, as returned by
+            ``Store.responses``: one row per respondent x stage x item, ``respondent`` unique
+            within a wave.
+
+        Returns
+        -------
+        GapData
+        """
+        required = ("wave", "respondent", "stage", "item", "dimension", "element")
+        missing = set(required + ("expectation", "perception")) - set(responses.columns)
+        if missing:
+            raise ValueError(f"The responses lack the column(s) {', '.join(sorted(missing))}.")
+        frame = responses.with_columns(
+            pl.lit(None, pl.String).alias(a)
+            for a in ("segment", "channel", "region")
+            if a not in responses.columns
+        )
+        if frame["stage"].dtype != STAGE_DTYPE:
+            frame = frame.with_columns(pl.col("stage").cast(pl.String).cast(STAGE_DTYPE))
+        wave = _codes(frame["wave"])
+        respondent = frame["respondent"].to_numpy()
+        item = _codes(frame["item"])
+        stage = frame["stage"].to_physical().to_numpy()
+        width = _regular_width(wave, respondent, stage, item)
+        if width:
+            rows, columns, order = None, None, None
+            first = np.arange(0, frame.height, width)
+            pairs = frame[:width]
+        else:
+            n_items = int(item.max(initial=0)) + 1
+            pair_code = stage.astype(np.int64) * n_items + item
+            rows, columns, order, first, pair_rows = _irregular_layout(wave, respondent, pair_code)
+            frame = frame[order] if order is not None else frame
+            pairs = frame[pair_rows]
+            width = pairs.height
+        n = first.size
+
+        def dense(column: str) -> tuple[np.ndarray, np.ndarray | None]:
+            series = frame[column]
+            given = series.is_not_null().to_numpy() if series.null_count() else None
+            values = series.fill_null(0).to_numpy().astype(np.uint8, copy=False)
+            if rows is None:
+                return values.reshape(n, width), None if given is None else given.reshape(n, width)
+            matrix = np.zeros((n, width), np.uint8)
+            matrix[rows, columns] = values
+            mask = np.zeros((n, width), bool)
+            mask[rows, columns] = True if given is None else given
+            return matrix, mask
+
+        e, e_given = dense("expectation")
+        p, p_given = dense("perception")
+        answered = _both(e_given, p_given)
+        if answered is not None:
+            e, p = np.where(answered, e, 0), np.where(answered, p, 0)
+        optional = {}
+        for measure in ("adequate", "importance"):
+            if measure in frame.columns and frame[measure].null_count() < frame.height:
+                values, given = dense(measure)
+                given = _both(given, answered)
+                if given is None:
+                    given = np.ones(values.shape, bool)
+                optional[measure] = (np.where(given, values, 0), given)
+        return cls(
+            pairs.select("stage", "item", "dimension", "element"),
+            frame[first].select("wave", "respondent", "segment", "channel", "region"),
+            e,
+            p,
+            answered,
+            optional,
+        )
+
+    def subset(self, respondents: np.ndarray | None = None, stages: Sequence[str] | None = None):
+        """The same data restricted to some respondents (a boolean mask) and stages."""
+        rows = slice(None) if respondents is None else np.asarray(respondents, bool)
+        columns = (
+            slice(None)
+            if stages is None
+            else self.pairs["stage"].cast(pl.String).is_in(list(stages)).to_numpy()
+        )
+
+        def cut(matrix):
+            return None if matrix is None else matrix[rows][:, columns]
+
+        optional = {
+            m: (cut(getattr(self, m)), cut(getattr(self, f"{m}_given")))
+            for m in ("adequate", "importance")
+            if getattr(self, m) is not None
+        }
+        pairs = self.pairs if stages is None else self.pairs.filter(pl.Series(columns))
+        people = (
+            self.respondents if respondents is None else self.respondents.filter(pl.Series(rows))
+        )
+        return GapData(pairs, people, cut(self.e), cut(self.p), cut(self.answered), optional)
+
+    def where(self, **attributes: str | Sequence[str]) -> np.ndarray:
+        """Boolean mask of respondents whose attributes take the given value(s)."""
+        mask = np.ones(self.n_respondents, bool)
+        for name, value in attributes.items():
+            if name not in RESPONDENT_KEYS:
+                raise ValueError(f"Filter on one of {', '.join(RESPONDENT_KEYS)}. Got {name!r}.")
+            values = [value] if isinstance(value, str) else list(value)
+            column = self.respondents[name].cast(pl.String)
+            mask &= column.is_in(values).to_numpy()
+        return mask
+
+    def respondent_groups(self, keys: Sequence[str]) -> tuple[np.ndarray, pl.DataFrame]:
+        """Code each respondent by the values of respondent-level ``keys``.
+
+        Returns
+        -------
+        (codes, labels)
+            ``codes[i]`` is the group of respondent ``i``; row ``c`` of ``labels`` holds the
+            key values of group ``c``.
+        """
+        if not keys:
+            return np.zeros(self.n_respondents, np.int64), pl.DataFrame()
+        return group_codes(self.respondents.select(keys))
+
+    def pair_cells(self, keys: Sequence[str]) -> tuple[np.ndarray, pl.DataFrame]:
+        """Code each stage x item pair by the values of item-level ``keys``."""
+        if not keys:
+            return np.zeros(self.pairs.height, np.int64), pl.DataFrame()
+        return group_codes(self.pairs.select(keys))
+
+    def respondent_cells_many(self, keys_list: Sequence[tuple[str, ...]]) -> list[tuple]:
+        """Per cell and respondent: pairs answered and the sums of E and P over them.
+
+        Parameters
+        ----------
+        keys_list : sequence of tuple of str
+            Item groupings; those not yet computed are computed together in one pass.
+
+        Returns
+        -------
+        list of (count, sum_g, sum_e, labels)
+            For each grouping: pairs answered, sum of gaps and sum of E per cell and respondent
+            (int32, shape ``(cells, respondents)``) and the cell labels (row ``c`` describes
+            cell ``c``). When every pair is complete, ``count`` has shape ``(cells, 1)`` (the
+            cell sizes) and ``sum_e`` is None.
+        """
+        missing = list(dict.fromkeys(k for k in keys_list if k not in self._cells))
+        if missing:
+            coded = [self.pair_cells(keys) for keys in missing]
+            sizes = [int(codes.max(initial=0)) + 1 for codes, _ in coded]
+            member = np.zeros((self.pairs.height, sum(sizes)), np.float32)
+            start = 0
+            for (codes, _), size in zip(coded, sizes, strict=True):
+                member[np.arange(codes.size), start + codes] = 1
+                start += size
+            sums = self._sum_cells(member)
+            start = 0
+            for keys, (_, labels), size in zip(missing, coded, sizes, strict=True):
+                part = slice(start, start + size)
+                self._cells[keys] = (*(None if s is None else s[part] for s in sums), labels)
+                start += size
+        return [self._cells[k] for k in keys_list]
+
+    def _sum_cells(self, member: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        n_cells, n = member.shape[1], self.n_respondents
+        if self.answered is None:
+            count = member.sum(0).astype(np.int32)[:, None]
+            measures = {"gap": (self.e, self.p)}
+        else:
+            count = np.empty((n_cells, n), np.int32)
+            measures = {
+                "count": (None, self.answered),
+                "gap": (self.e, self.p),
+                "e": (None, self.e),
+            }
+        sums = {name: np.empty((n_cells, n), np.int32) for name in measures}
+        for start in range(0, n, _ROWS):
+            part = slice(start, start + _ROWS)
+            for name, (minus, plus) in measures.items():
+                values = plus[part].astype(np.float32)
+                if minus is not None:
+                    values -= minus[part]
+                # float32 sums of small integers are exact below 2**24
+                sums[name][:, part] = (values @ member).T
+        return sums.get("count", count), sums["gap"], sums.get("e")
+
+
+def _codes(series: pl.Series) -> np.ndarray:
+    """Dense integer codes of a column (its physical codes when it is already an Enum)."""
+    if not isinstance(series.dtype, pl.Enum):
+        series = series.cast(pl.String)
+        series = series.cast(pl.Enum(series.unique().drop_nulls().sort().to_list()))
+    return series.to_physical().to_numpy()
+
+
+def _regular_width(
+    wave: np.ndarray, respondent: np.ndarray, stage: np.ndarray, item: np.ndarray
+) -> int:
+    """Pairs per respondent when rows are grouped by respondent, in increasing (wave,
+    respondent) order, each with the same distinct pairs in the same order; else 0."""
+    if respondent.size == 0:
+        return 0
+    prefix = slice(0, min(respondent.size, 4096))
+    changes = np.flatnonzero((respondent[prefix] != respondent[0]) | (wave[prefix] != wave[0]))
+    width = int(changes[0]) if changes.size else respondent.size
+    first_pairs = stage[:width].astype(np.int64) * (int(item[:width].max()) + 1) + item[:width]
+    if respondent.size % width or np.unique(first_pairs).size != width:
+        return 0
+    for per_respondent in (respondent, wave):
+        matrix = per_respondent.reshape(-1, width)
+        if not (matrix == matrix[:, :1]).all():
+            return 0
+    for per_pair in (stage, item):
+        matrix = per_pair.reshape(-1, width)
+        if not (matrix == matrix[:1]).all():
+            return 0
+    key = (wave[::width].astype(np.int64) << 32) + respondent[::width]
+    return width if np.all(key[1:] > key[:-1]) else 0
+
+
+def _irregular_layout(wave, respondent, pair):
+    """Row and column of each long row when respondents answer different pairs."""
+    key = (wave.astype(np.int64) << 32) + respondent.astype(np.int64)
+    order = None
+    if key.size and np.any(key[1:] < key[:-1]):
+        order = np.argsort(key, kind="stable")
+        key, pair = key[order], pair[order]
+    change = np.ones(key.size, bool)
+    np.not_equal(key[1:], key[:-1], out=change[1:])
+    rows = np.cumsum(change) - 1
+    present, columns = np.unique(pair, return_inverse=True)
+    pair_rows = np.zeros(present.size, np.int64)
+    pair_rows[columns[::-1]] = np.arange(columns.size - 1, -1, -1)
+    return rows, columns, order, np.flatnonzero(change), pair_rows
+
+
+def _both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def group_codes(frame: pl.DataFrame) -> tuple[np.ndarray, pl.DataFrame]:
+    """Dense codes of the rows of ``frame`` by all its columns, and the sorted labels.
+
+    Examples
+    --------
+    >>> codes, labels = group_codes(pl.DataFrame({"segment": ["b", "a", "b"]}))
+    >>> codes.tolist(), labels["segment"].to_list()
+    ([1, 0, 1], ['a', 'b'])
+    """
+    keys = frame.columns
+    labels = frame.unique().sort(keys, nulls_last=True).with_row_index("_code")
+    codes = frame.join(labels, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return codes["_code"].to_numpy().astype(np.int64), labels.drop("_code")
