@@ -142,12 +142,17 @@ def gap_table(
     └───────────┴─────┴────────┴────────┴───────┴──────┘
     """
     options = options or TableOptions.from_settings()
+    return finish_table(summary_table(data, by), list(by), options)
+
+
+def summary_table(data: GapData, by: Sequence[str]) -> pl.DataFrame:
+    """The statistics of :func:`gap_table` before flagging, suppression and adjustment."""
     respondent_keys, item_keys = _split_keys(by)
     hist, means, labels = histograms(data).frames(respondent_keys, item_keys)
     table = histogram_stats(hist, ["_group"]).join(means, on="_group")
     table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
     table = labels.join(table, on="_group").sort("_group").drop("_group")
-    return finish_table(table, list(by), options)
+    return table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:])
 
 
 def histograms(data: GapData) -> Histograms:

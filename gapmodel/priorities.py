@@ -1,0 +1,238 @@
+"""What matters most: weighted SERVQUAL, importance-performance analysis and the fix-first list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from gapmodel.gapdata import RESPONDENT_KEYS, GapData
+from gapmodel.gaps import TableOptions, finish_table, gap_table
+from gapmodel.stats import STAT_COLUMNS, histogram_stats
+
+QUADRANTS = {
+    (True, False): "Concentrate here",
+    (True, True): "Keep up the good work",
+    (False, False): "Low priority",
+    (False, True): "Possible overkill",
+}
+
+
+def weighted_gap(
+    data: GapData,
+    allocations: pl.DataFrame | None = None,
+    by: Sequence[str] = (),
+    options: TableOptions | None = None,
+) -> pl.DataFrame:
+    """The overall SERVQUAL gap per respondent, weighted by the importance they allocated.
+
+    Parameters
+    ----------
+    data : GapData
+        Prepared responses.
+    allocations : pl.DataFrame, optional
+        ``wave, respondent, dimension, points`` (as ``Store.allocations``): each respondent's
+        100 points over the dimensions. None or empty: unweighted.
+    by : sequence of str
+        Respondent keys (``wave, segment, channel, region``); empty for one row.
+    options : TableOptions, optional
+        Adjustment, alpha and small-group thresholds.
+
+    Returns
+    -------
+    pl.DataFrame
+        The gap table columns (see :func:`gapmodel.gaps.gap_table`) plus ``weighting``:
+        ``allocations`` or ``unweighted``. ``mean_e`` and ``mean_p`` are weighted the same way.
+
+    Notes
+    -----
+    A respondent's dimension gap ``G_d`` is the mean of their gaps over the dimension's items
+    (all stages). Weighted: ``sum_d(w_d G_d) / sum_d(w_d)`` over the dimensions the respondent
+    answered (``/ 100`` when all were answered, as in Parasuraman et al. 1988); respondents
+    without allocations are left out. Unweighted: the mean of ``G_d`` over the dimensions.
+    """
+    options = options or TableOptions.from_settings()
+    if any(k not in RESPONDENT_KEYS for k in by):
+        raise ValueError(
+            f"Weighted gaps are grouped by {', '.join(RESPONDENT_KEYS)}. Got {list(by)}."
+        )
+    count, sum_g, sum_e, labels = data.respondent_cells_many([("dimension",)])[0]
+    count = np.broadcast_to(count, sum_g.shape)
+    if sum_e is None:  # complete data: recover E sums from the matrices
+        codes, _ = data.pair_cells(["dimension"])
+        member = np.zeros((codes.size, labels.height))
+        member[np.arange(codes.size), codes] = 1
+        sum_e = (data.e.astype(np.float32) @ member).T
+    answered = count > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap_d, e_d = sum_g / count, sum_e / count
+    weights = answered.astype(np.float64)
+    weighting = "unweighted"
+    if allocations is not None and allocations.height:
+        weighting = "allocations"
+        points = _allocation_matrix(data, allocations, labels["dimension"].cast(pl.String))
+        weights = np.where(answered, points, 0.0)
+    total = weights.sum(axis=0)
+    keep = total > 0
+    with np.errstate(invalid="ignore"):
+        value = (np.where(answered, gap_d, 0) * weights).sum(axis=0)[keep] / total[keep]
+        mean_e = (np.where(answered, e_d, 0) * weights).sum(axis=0)[keep] / total[keep]
+    people = pl.DataFrame({"value": value, "e": mean_e})
+    if by:
+        attributes = data.respondents.filter(pl.Series(keep)).select(list(by))
+        people = pl.concat([attributes, people], how="horizontal")
+    hist = people.group_by(*by, "value").agg(count=pl.len())
+    stats = histogram_stats(hist, list(by))
+    means = people.group_by(list(by) or pl.lit(0)).agg(mean_e=pl.col("e").mean())
+    if by:
+        table = stats.join(means, on=list(by), nulls_equal=True).sort(list(by), nulls_last=True)
+    else:
+        table = pl.concat([stats, means.select("mean_e")], how="horizontal")
+    table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
+    table = table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:])
+    return finish_table(table, list(by), options).with_columns(weighting=pl.lit(weighting))
+
+
+def _allocation_matrix(
+    data: GapData, allocations: pl.DataFrame, dimensions: pl.Series
+) -> np.ndarray:
+    """Points of each respondent (columns) for each dimension (rows); 0 when not allocated."""
+    index = data.respondents.select(
+        pl.col("wave").cast(pl.String), pl.col("respondent").cast(pl.Int64)
+    ).with_row_index("_row")
+    dims = pl.DataFrame({"dimension": dimensions}).with_row_index("_dim")
+    joined = (
+        allocations.select(
+            pl.col("wave").cast(pl.String),
+            pl.col("respondent").cast(pl.Int64),
+            pl.col("dimension").cast(pl.String),
+            pl.col("points").cast(pl.Float64),
+        )
+        .join(index, on=["wave", "respondent"])
+        .join(dims, on="dimension")
+    )
+    matrix = np.zeros((dims.height, data.n_respondents))
+    matrix[joined["_dim"].to_numpy(), joined["_row"].to_numpy()] = joined["points"].to_numpy()
+    return matrix
+
+
+def importance_performance(data: GapData) -> pl.DataFrame:
+    """Importance against performance per item at each stage, with Martilla-James quadrants.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``stage, item, dimension, element, n, performance`` (mean P), ``importance``,
+        ``importance_source`` (``stated``: mean stated importance; ``derived``: correlation of
+        the item's P with the respondent's mean P over all items), ``gap`` (mean P - mean E) and
+        ``quadrant``: high importance and low performance ``Concentrate here``, high and high
+        ``Keep up the good work``, low and low ``Low priority``, low importance and high
+        performance ``Possible overkill``; split at the grand means over items.
+
+    Notes
+    -----
+    Martilla & James (1977), Journal of Marketing 41(1), 77-79. Derived importance is the
+    Pearson correlation over respondents who answered the item (``scipy.stats.pearsonr``);
+    the overall P includes the item itself, a common and documented simplification.
+    """
+    mask = np.ones(data.e.shape, bool) if data.answered is None else data.answered
+    count = mask.sum(axis=0)
+    p = data.p.astype(np.float64)
+    performance = np.where(mask, p, 0).sum(axis=0) / np.maximum(count, 1)
+    gap = performance - np.where(mask, data.e, 0).sum(axis=0) / np.maximum(count, 1)
+    stated = data.importance is not None and data.importance_given.any()
+    if stated:
+        given = data.importance_given
+        importance = np.where(given, data.importance, 0).sum(axis=0) / np.maximum(
+            given.sum(axis=0), 1
+        )
+        importance[given.sum(axis=0) == 0] = np.nan
+    else:
+        answered_per_row = mask.sum(axis=1)
+        overall = np.where(mask, p, 0).sum(axis=1) / np.maximum(answered_per_row, 1)
+        importance = np.array(
+            [_correlation(p[mask[:, j], j], overall[mask[:, j]]) for j in range(p.shape[1])]
+        )
+    frame = data.pairs.with_columns(
+        n=pl.Series(count.astype(np.int64)),
+        performance=pl.Series(performance),
+        importance=pl.Series(importance).fill_nan(None),
+        importance_source=pl.lit("stated" if stated else "derived"),
+        gap=pl.Series(gap),
+    ).filter(pl.col("n") > 0)
+    grand_i, grand_p = frame["importance"].mean(), frame["performance"].mean()
+    quadrant = (
+        pl.when(pl.col("importance").is_null())
+        .then(None)
+        .when(pl.col("importance") >= grand_i)
+        .then(
+            pl.when(pl.col("performance") >= grand_p)
+            .then(pl.lit(QUADRANTS[True, True]))
+            .otherwise(pl.lit(QUADRANTS[True, False]))
+        )
+        .otherwise(
+            pl.when(pl.col("performance") >= grand_p)
+            .then(pl.lit(QUADRANTS[False, True]))
+            .otherwise(pl.lit(QUADRANTS[False, False]))
+        )
+    )
+    return frame.with_columns(quadrant=quadrant)
+
+
+def _correlation(x: np.ndarray, y: np.ndarray) -> float:
+    if x.size < 3 or x.std() == 0 or y.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def fix_first(data: GapData, options: TableOptions | None = None) -> pl.DataFrame:
+    """Pain points (item at a stage) ordered by what fixing them would be worth.
+
+    Returns
+    -------
+    pl.DataFrame
+        Items at a stage whose gap is significantly below zero, best first: ``rank, stage, item,
+        dimension, element, n, gap, ci_low, ci_high, p_adj, padjust, share_dissatisfied,
+        importance, importance_source, importance_weight, score``.
+
+    Notes
+    -----
+    ``score = shortfall x importance_weight x share_dissatisfied`` where ``shortfall = -gap``
+    (scale points below expectation), ``importance_weight`` is the item's importance divided
+    by the largest importance among the items (derived importances below zero count as 0),
+    and ``share_dissatisfied`` is the share of respondents with P < E (how many it touches).
+    Only significant shortfalls (``p_adj < alpha`` and gap < 0, flag not suppressed) are
+    listed; the score is in scale points and comparable within one table.
+    """
+    options = options or TableOptions.from_settings()
+    gaps = gap_table(data, ["stage", "item"], options)
+    ipa = importance_performance(data).select(
+        "stage", "item", "dimension", "element", "importance", "importance_source"
+    )
+    table = gaps.join(ipa, on=["stage", "item"], how="left")
+    top = table["importance"].clip(lower_bound=0).max() or 1.0
+    table = table.with_columns(
+        importance_weight=pl.col("importance").clip(lower_bound=0).fill_null(0) / top
+    ).with_columns(
+        score=-pl.col("gap") * pl.col("importance_weight") * pl.col("share_dissatisfied")
+    )
+    pain = table.filter(pl.col("significant"), pl.col("gap") < 0).sort("score", descending=True)
+    return pain.with_row_index("rank", offset=1).select(
+        "rank",
+        "stage",
+        "item",
+        "dimension",
+        "element",
+        "n",
+        "gap",
+        "ci_low",
+        "ci_high",
+        "p_adj",
+        "padjust",
+        "share_dissatisfied",
+        "importance",
+        "importance_source",
+        "importance_weight",
+        "score",
+    )
