@@ -1,4 +1,5 @@
-"""``python -m gapmodel``: ingest, validate, list, delete and export waves; build the demo.
+"""``python -m gapmodel``: ingest, validate, list, delete, export and demo waves, plus the model
+commands (gaps, alpha, ipa, trend, segments, bench) from :mod:`gapmodel.model_cli`.
 
 Every refusal exits non-zero with one line that says what is wrong and what to do next.
 """
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from gapmodel import settings
+from gapmodel import model_cli, settings
 from gapmodel.errors import DuplicateWaveError, GapmodelError
 from gapmodel.ingest import parse_scale, prepare_wave
 from gapmodel.instrument import default_instrument, load_instrument
@@ -194,15 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--waves", type=int, default=3, help="number of waves (default 3)")
     p.set_defaults(handler=cmd_demo)
 
-    try:
-        from gapmodel import model_cli
-    except ImportError:  # the model commands are optional until the model is installed
-        model_cli = None
-    if model_cli is not None:
-        before = set(sub.choices)
-        model_cli.register(sub)
-        for name in set(sub.choices) - before:
-            sub.choices[name].add_argument("--db", default=None, help=DB_HELP)
+    before = set(sub.choices)
+    model_cli.register(sub)
+    for name in set(sub.choices) - before - {"bench"}:
+        sub.choices[name].add_argument("--db", default=None, help=DB_HELP)
     return parser
 
 
@@ -211,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        args.db = args.db or settings.get("db")
+        args.db = getattr(args, "db", None) or settings.get("db")
         if not hasattr(args, "needs_store"):
             return args.handler(args)
         if not args.needs_store:  # model commands that make their own data
