@@ -133,13 +133,13 @@ def gap_table(
     ...     min_n=2, suppress_n=1))
     >>> table.select("stage", "n", "mean_e", "mean_p", "gap", "flag")
     shape: (1, 6)
-    ┌───────────┬─────┬────────┬────────┬───────┬──────┐
-    │ stage     ┆ n   ┆ mean_e ┆ mean_p ┆ gap   ┆ flag │
-    │ ---       ┆ --- ┆ ---    ┆ ---    ┆ ---   ┆ ---  │
-    │ enum      ┆ i64 ┆ f64    ┆ f64    ┆ f64   ┆ str  │
-    ╞═══════════╪═════╪════════╪════════╪═══════╪══════╡
-    │ encounter ┆ 2   ┆ 6.0    ┆ 5.0    ┆ -1.0  ┆ ok   │
-    └───────────┴─────┴────────┴────────┴───────┴──────┘
+    ┌───────────┬─────┬────────┬────────┬──────┬──────┐
+    │ stage     ┆ n   ┆ mean_e ┆ mean_p ┆ gap  ┆ flag │
+    │ ---       ┆ --- ┆ ---    ┆ ---    ┆ ---  ┆ ---  │
+    │ enum      ┆ i64 ┆ f64    ┆ f64    ┆ f64  ┆ str  │
+    ╞═══════════╪═════╪════════╪════════╪══════╪══════╡
+    │ encounter ┆ 2   ┆ 6.0    ┆ 5.0    ┆ -1.0 ┆ ok   │
+    └───────────┴─────┴────────┴────────┴──────┴──────┘
     """
     options = options or TableOptions.from_settings()
     return finish_table(summary_table(data, by), list(by), options)
