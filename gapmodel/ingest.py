@@ -247,6 +247,26 @@ def _schema_problems(
         report.add_many(problems, total)
 
 
+def _parse_scores(report: ValidationReport, raw: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The ``columns`` of ``raw`` as Float64; cells with text where a number belongs are reported.
+
+    Most survey exports hold plain numbers, so each column is first cast directly; only a column
+    where that loses values (missing-value tokens, decimal commas, spaces, text) takes the
+    careful path of :func:`_numeric`.
+    """
+    if not columns:
+        return pl.DataFrame(height=raw.height)
+    quick = raw.select(pl.col(c).cast(pl.Float64, strict=False).fill_nan(None) for c in columns)
+    before = raw.select(columns).null_count().row(0)
+    lost = zip(columns, quick.null_count().row(0), before, strict=True)
+    careful = [c for c, after, was in lost if after != was]
+    if not careful:
+        return quick
+    parsed = raw.select(_numeric(c) for c in careful)
+    _non_numeric(report, raw, parsed, careful)
+    return quick.with_columns(parsed)
+
+
 def _non_numeric(
     report: ValidationReport, raw: pl.DataFrame, parsed: pl.DataFrame, columns: list[str]
 ) -> None:
@@ -393,8 +413,10 @@ def _allocations(
     )
     if not cols.points:
         return empty
-    parsed = raw.select("row", *[_numeric(c) for c in cols.points.values()])
-    _non_numeric(report, raw, parsed, list(cols.points.values()))
+    parsed = pl.concat(
+        [raw.select("row"), _parse_scores(report, raw, list(cols.points.values()))],
+        how="horizontal",
+    )
     total = parsed.select(pl.sum_horizontal(list(cols.points.values())).alias("total"), "row")
     answered = parsed.select(
         pl.any_horizontal([pl.col(c).is_not_null() for c in cols.points.values()])
@@ -544,10 +566,13 @@ def _wide(
     if report.errors:
         return None
     score_names = [s.name for s in scores]
-    parsed = raw.select(
-        "row", pl.col(cols.respondent_id).str.strip_chars(), *[_numeric(c) for c in score_names]
+    parsed = pl.concat(
+        [
+            raw.select("row", pl.col(cols.respondent_id).str.strip_chars()),
+            _parse_scores(report, raw, score_names),
+        ],
+        how="horizontal",
     )
-    _non_numeric(report, raw, parsed, score_names)
     _check_ids(report, raw, cols.respondent_id)
     _schema_problems(
         report,
@@ -564,23 +589,24 @@ def _wide(
     if report.errors:
         return None
     respondents = _respondent_frame(raw, cols)
-    keyed = parsed.with_columns(respondents["respondent"])
+    keyed = parsed.with_columns(respondents["respondent"]).lazy()
+    item_dtype = pl.Enum(instrument.codes)
     long = pl.concat(
         [
             keyed.select(
                 "respondent",
                 pl.lit(stage).cast(STAGE_DTYPE).alias("stage"),
-                pl.lit(item).alias("item"),
+                pl.lit(item).cast(item_dtype).alias("item"),
                 *[
                     (pl.col(measures[m]) if m in measures else pl.lit(None, pl.Float64))
                     .cast(pl.UInt8)
                     .alias(m)
                     for m in MEASURES
                 ],
-            )
+            ).filter(pl.any_horizontal(pl.col(m).is_not_null() for m in measures))
             for (stage, item), measures in by_pair.items()
         ]
-    ).filter(pl.any_horizontal([pl.col(m).is_not_null() for m in MEASURES]))
+    ).collect()
     allocations = _allocations(report, raw, cols, respondents)
     return respondents, long, allocations
 
@@ -671,14 +697,13 @@ def _long(
         not_asked.height,
     )
     score_names = list(measure_cols.values())
-    parsed = keyed.select(
-        "row",
-        pl.col(cols.respondent_id).str.strip_chars(),
-        "_stage",
-        "_item",
-        *[_numeric(c) for c in score_names],
+    parsed = pl.concat(
+        [
+            keyed.select("row", pl.col(cols.respondent_id).str.strip_chars(), "_stage", "_item"),
+            _parse_scores(report, raw, score_names),
+        ],
+        how="horizontal",
     )
-    _non_numeric(report, raw, parsed, score_names)
     _check_ids(report, raw, cols.respondent_id)
     _schema_problems(
         report,
@@ -724,7 +749,7 @@ def _long(
         .select(
             "respondent",
             pl.col("_stage").cast(STAGE_DTYPE).alias("stage"),
-            pl.col("_item").alias("item"),
+            pl.col("_item").cast(pl.Enum(instrument.codes)).alias("item"),
             *[
                 (pl.col(measure_cols[m]) if m in measure_cols else pl.lit(None, pl.Float64))
                 .cast(pl.UInt8)
@@ -736,6 +761,27 @@ def _long(
     )
     allocations = _allocations(report, first_rows, cols, respondents)
     return respondents, long, allocations
+
+
+def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose every cell is empty or blank are not data (spreadsheets often end with some).
+
+    A blank row has a blank first column, so only those few rows get the full check.
+    """
+
+    def blank(columns: list[str]) -> pl.Expr:
+        return pl.all_horizontal(
+            pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in columns
+        )
+
+    cells = [c for c in raw.columns if c != "row"]
+    if not cells:
+        return raw
+    candidates = raw.filter(blank(cells[:1]))
+    if candidates.is_empty():
+        return raw
+    blank_rows = candidates.filter(blank(cells))["row"]
+    return raw.filter(~pl.col("row").is_in(blank_rows.implode())) if blank_rows.len() else raw
 
 
 # -- entry point -------------------------------------------------------------------------------
@@ -804,9 +850,9 @@ def prepare_wave(
                 message=f"The file has {len(raw.columns):,} columns; at most {MAX_COLUMNS:,} are accepted.",
             )
         )
-    blank = raw.select(pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == "")))
-    raw = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
-    raw = raw.filter(~blank.to_series())
+    raw = _drop_blank_rows(
+        raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    )
     report.n_rows = raw.height
     max_rows = settings.get("max_rows")
     if raw.height == 0:
@@ -833,12 +879,12 @@ def prepare_wave(
     if built is None or report.errors:
         return None, report
     respondents, responses, allocations = built
-    complete = responses.filter(
-        pl.col("expectation").is_not_null() & pl.col("perception").is_not_null()
-    )
+    complete = responses.select(
+        (pl.col("expectation").is_not_null() & pl.col("perception").is_not_null()).sum()
+    ).item()
     report.n_respondents = respondents.height
-    report.n_pairs = complete.height
-    incomplete = responses.height - complete.height
+    report.n_pairs = complete
+    incomplete = responses.height - complete
     if incomplete:
         report.add(
             Problem(
@@ -848,7 +894,7 @@ def prepare_wave(
                 severity="warning",
             )
         )
-    if complete.height == 0:
+    if complete == 0:
         report.add(
             Problem(
                 rule="no_complete_pairs",

@@ -109,6 +109,13 @@ def cmd_bench(args, store):
     return run(args.sizes, args.baseline_limit)
 
 
+def cmd_bench_ingest(args, store):
+    """Time the ingestion of a wide CSV against a plain pandas load."""
+    from gapmodel.ingest_bench import run
+
+    return run(args.sizes)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the model commands to the ``python -m gapmodel`` parser."""
     table = argparse.ArgumentParser(add_help=False)
@@ -169,3 +176,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the slow baseline on at most this many respondents and scale",
     )
     p.set_defaults(handler=cmd_bench, needs_store=False)
+
+    p = sub.add_parser("bench-ingest", help="benchmark ingesting a wide CSV against pandas")
+    p.add_argument(
+        "--sizes",
+        type=lambda t: [int(x) for x in t.split(",")],
+        default=[100_000, 1_000_000],
+        help="respondents (default 100000,1000000)",
+    )
+    p.set_defaults(handler=cmd_bench_ingest, needs_store=False)

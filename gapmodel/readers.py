@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ _NOT_TABLES = {
     b"Rar!": "a RAR archive",
     b"\x7fELF": "a program",
 }
+_CONTENT = re.compile(rb"[^ \t\r\n\x00]")  # any byte that is not blank
 _SCAN_BYTES = 20 * 1024 * 1024  # below this, CSV rows are checked for ragged lines up front
 
 
@@ -86,7 +88,7 @@ def read_table(data: bytes, filename: str) -> RawTable:
         Empty file, a file that is not a spreadsheet, a damaged or oversized Excel file,
         an unreadable CSV. The problem names the rule and the next step.
     """
-    if not data or not data.strip(b" \t\r\n\x00"):
+    if not _CONTENT.search(data):
         raise _fail(
             "empty_file", "The file is empty. Export the survey wave again and upload that file."
         )
@@ -287,7 +289,7 @@ def _read_csv(data: bytes) -> RawTable:
         notes.extend(_ragged_rows(text, delimiter))
     try:
         frame = pl.read_csv(
-            io.StringIO(text),
+            data if encoding == "UTF-8" else text.encode("utf-8"),
             separator=delimiter,
             infer_schema=False,
             truncate_ragged_lines=True,

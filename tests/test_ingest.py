@@ -199,3 +199,15 @@ def test_report_lists_every_problem_with_row_column_value_rule():
     assert ("non_numeric", 3, "lots") in rows
     back = pl.read_csv(report.to_csv_bytes())
     assert back.height == frame.height
+
+
+def test_ingest_benchmark_runs_and_prints_a_ratio(capsys):
+    """The ingest benchmark runs end to end on a small wave and prints both times and a ratio."""
+    from gapmodel.ingest_bench import HEADER, run
+
+    assert run([300]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == HEADER
+    fields = lines[1].split()
+    assert fields[0] == "300"
+    assert fields[6].endswith("x") and float(fields[6][:-1]) > 0
