@@ -20,6 +20,8 @@ RESPONDENT_KEYS: tuple[str, ...] = ("wave", "segment", "channel", "region")
 STAGE_DTYPE = pl.Enum(list(STAGES))
 
 _ROWS = 1 << 17  # respondents per chunk when a pass builds temporaries
+_SCATTER = 1 << 21  # score rows per slice when scattering into the matrices
+MEASURES: tuple[str, ...] = ("expectation", "perception", "adequate", "importance")
 
 
 class GapData:
@@ -127,6 +129,113 @@ class GapData:
         return cls(
             pairs.select("stage", "item", "dimension", "element"),
             frame[first].select("wave", "respondent", "segment", "channel", "region"),
+            e,
+            p,
+            answered,
+            optional,
+        )
+
+    @classmethod
+    def from_scores(
+        cls, scores: pl.DataFrame, respondents: pl.DataFrame, items: pl.DataFrame
+    ) -> GapData:
+        """Prepare the store's compact scores: one scatter into the matrices, no joins.
+
+        Parameters
+        ----------
+        scores : pl.DataFrame
+            As returned by ``Store.scores``: ``wave`` (Enum), ``respondent``, ``stage`` (position
+            in ``STAGES``), ``item`` (row of ``items``), ``expectation, perception`` and
+            optionally ``adequate, importance``; any row order.
+        respondents : pl.DataFrame
+            ``wave, respondent, segment, channel, region``; one row per respondent. Scores of
+            respondents not listed here are left out.
+        items : pl.DataFrame
+            ``item, dimension, element``; row ``k`` describes item code ``k``.
+
+        Returns
+        -------
+        GapData
+            Rows in the order of ``respondents``; columns (pairs) by stage, then item code.
+        """
+        waves = scores["wave"].dtype.categories.to_list()
+        people = respondents.filter(pl.col("wave").cast(pl.String).is_in(waves)).with_columns(
+            pl.col("wave").cast(pl.String).cast(pl.Enum(waves))
+        )
+        n, n_items = people.height, items.height
+        top = max(int(people["respondent"].max() or 0), int(scores["respondent"].max() or 0))
+        row_of = np.full((len(waves), top + 1), -1, np.int64)
+        row_of[people["wave"].to_physical().to_numpy(), people["respondent"].to_numpy()] = (
+            np.arange(n)
+        )
+        wave_code = scores["wave"].to_physical().to_numpy()
+        respondent = scores["respondent"].to_numpy()
+        pair_code = scores["stage"].to_numpy(), scores["item"].to_numpy()
+        chunks = [slice(i, i + _SCATTER) for i in range(0, scores.height, _SCATTER)]
+        present = np.zeros(len(STAGES) * n_items, bool)
+        pairs_seen = scores.group_by("stage", "item").len()
+        present[pairs_seen["stage"].to_numpy().astype(np.int64) * n_items + pairs_seen["item"]] = (
+            True
+        )
+        column_of = np.cumsum(present) - 1
+        width = int(present.sum())
+        measures = [m for m in MEASURES if m in scores.columns]
+        measures = [
+            m for m in measures if m in MEASURES[:2] or scores[m].null_count() < scores.height
+        ]
+        # Matrices are filled transposed (pair-major), the order in which wide uploads are stored,
+        # so that the scatter runs through memory mostly in sequence.
+        matrices = {m: np.zeros(n * width, np.uint8) for m in measures}
+        given = {m: np.zeros(n * width, bool) for m in measures if scores[m].null_count()}
+        covered = np.zeros(n * width, bool) if scores.height != n * width else None
+        for part in chunks:  # in slices: big temporaries cost more than the work itself
+            stage, item = (c[part].astype(np.int64) for c in pair_code)
+            row = row_of[wave_code[part], respondent[part]]
+            flat = column_of[stage * n_items + item] * n + row
+            known = row >= 0
+            if not known.all():
+                flat = flat[known]
+            if covered is not None:
+                covered[flat] = True
+            for m in measures:
+                values = scores[m][part]
+                filled = values.fill_null(0).to_numpy()
+                matrices[m][flat] = filled if known.all() else filled[known]
+                if m in given:
+                    mask = values.is_not_null().to_numpy()
+                    given[m][flat] = mask if known.all() else mask[known]
+        codes = np.flatnonzero(present)
+        pairs = items[codes % n_items].select(
+            pl.Series("stage", [STAGES[c] for c in codes // n_items], STAGE_DTYPE),
+            "item",
+            "dimension",
+            "element",
+        )
+
+        def dense(m: str) -> tuple[np.ndarray, np.ndarray | None]:
+            mask = given.get(m, covered)
+            if mask is not None and m in given and covered is not None:
+                mask &= covered
+            mask = None if mask is None else np.ascontiguousarray(mask.reshape(width, n).T)
+            return np.ascontiguousarray(matrices[m].reshape(width, n).T), mask
+
+        e, e_given = dense("expectation")
+        p, p_given = dense("perception")
+        answered = _both(e_given, p_given)
+        if answered is not None and answered.all():
+            answered = None
+        if answered is not None:
+            e, p = np.where(answered, e, 0), np.where(answered, p, 0)
+        optional = {}
+        for measure in measures[2:]:
+            values, measure_given = dense(measure)
+            measure_given = _both(measure_given, answered)
+            if measure_given is None:
+                measure_given = np.ones(values.shape, bool)
+            optional[measure] = (np.where(measure_given, values, 0), measure_given)
+        return cls(
+            pairs,
+            people.select("wave", "respondent", "segment", "channel", "region"),
             e,
             p,
             answered,

@@ -1,0 +1,76 @@
+"""The store's compact scores give the same gap model as the joined long responses."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from gapmodel.gapdata import GapData
+from gapmodel.gaps import TableOptions, gap_table
+from gapmodel.store import Store
+
+GROUPINGS = [
+    ["stage", "item"],
+    ["stage", "dimension"],
+    [],
+    ["wave", "dimension"],
+    ["segment", "stage"],
+    ["element", "stage"],
+]
+
+
+def _both(store: Store, waves: list[str]) -> tuple[GapData, GapData]:
+    items = store.items()
+    joined = GapData.from_responses(store.responses(waves))
+    compact = GapData.from_scores(
+        store.scores(waves, items["item"].to_list()), store.respondents(waves), items
+    )
+    return joined, compact
+
+
+def _canonical(table: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    table = table.with_columns(pl.col(k).cast(pl.String) for k in by)
+    return table.sort(by) if by else table
+
+
+@pytest.mark.parametrize("by", GROUPINGS, ids=lambda by: ",".join(by) or "overall")
+def test_compact_scores_give_the_same_tables(demo_db, by):
+    with Store.open(demo_db, read_only=True) as store:
+        joined, compact = _both(store, store.wave_labels())
+    options = TableOptions(min_n=30, suppress_n=5)
+    assert_frame_equal(
+        _canonical(gap_table(compact, by, options), by),
+        _canonical(gap_table(joined, by, options), by),
+        check_dtypes=False,
+    )
+
+
+def test_compact_scores_keep_missing_and_optional_measures(demo_copy):
+    with Store.open(demo_copy) as store:
+        cur = store.cursor()
+        # Knock out some perceptions and adequate scores: those pairs no longer count.
+        cur.sql(
+            "UPDATE responses SET perception = NULL WHERE respondent % 7 = 0 AND stage = 'encounter'"
+        )
+        cur.sql("UPDATE responses SET adequate = NULL WHERE respondent % 5 = 0")
+        waves = store.wave_labels()[-1:]
+        joined, compact = _both(store, waves)
+    assert compact.answered is not None
+    assert compact.answered.sum() == joined.answered.sum()
+    assert compact.adequate_given.sum() == joined.adequate_given.sum()
+    by = ["stage", "dimension"]
+    assert_frame_equal(
+        _canonical(gap_table(compact, by), by), _canonical(gap_table(joined, by), by)
+    )
+
+
+def test_scores_code_stages_and_items_by_position(demo_db):
+    with Store.open(demo_db, read_only=True) as store:
+        items = store.items()["item"].to_list()
+        wave = store.wave_labels()[0]
+        scores = store.scores([wave], items[:3])
+        responses = store.responses([wave])
+    assert scores["item"].max() <= 2
+    assert scores.height == responses.filter(pl.col("item").is_in(items[:3])).height
+    assert scores["wave"].cast(pl.String).unique().to_list() == [wave]
