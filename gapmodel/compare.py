@@ -81,7 +81,10 @@ def trend(
     table = summary_table(data, ["wave", *keys]).with_columns(pl.col("wave").cast(pl.String))
     first = table.filter(pl.col("wave") == wave_from).drop("wave")
     second = table.filter(pl.col("wave") == wave_to).drop("wave")
-    both = first.join(second, on=keys, suffix="_to", nulls_equal=True).sort(keys)
+    if keys:
+        both = first.join(second, on=keys, suffix="_to", nulls_equal=True).sort(keys)
+    else:  # one overall row per wave
+        both = first.join(second.rename(lambda c: f"{c}_to"), how="cross")
     test = welch_t(
         both["n"].to_numpy(),
         both["gap"].to_numpy(),
@@ -118,6 +121,13 @@ def trend(
 
 
 _TAIL = ("n", "p_adj", "significant", "flag", "padjust")
+
+
+def _join_on(left: pl.DataFrame, right: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Left join on ``keys``; with no keys, every left row takes every right row."""
+    if not keys:
+        return left.join(right, how="cross")
+    return left.join(right, on=keys, how="left", nulls_equal=True)
 
 
 def segment_gaps(
@@ -173,9 +183,7 @@ def segment_gaps(
         all_hist.join(all_labels, on="_group").group_by(*keys, "value").agg(pl.col("count").sum())
     )
     rest = (
-        seg_hist.select(attribute, *keys)
-        .unique()
-        .join(all_hist, on=keys, how="left", nulls_equal=True)
+        _join_on(seg_hist.select(attribute, *keys).unique(), all_hist, keys)
         .join(
             seg_hist.rename({"count": "own"}),
             on=[attribute, *keys, "value"],

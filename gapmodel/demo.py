@@ -94,22 +94,22 @@ def generate_wave(
     leniency_e = rng.normal(0, 0.5, n)
     leniency_p = rng.normal(0, 0.6, n)
     small_business = segment == SEGMENTS.index("Small business")
-    drift = 0.25 * wave_index
+    drift = 0.2 * wave_index
     item_rng = np.random.default_rng(seed)
     pairs = instrument.pairs()
     base_e = {
         (s, i): 5.2 + item_rng.normal(0, 0.3) for s, i in pairs.select("stage", "item").iter_rows()
     }
     base_gap = {
-        (s, i): item_rng.normal(-0.3, 0.25) for s, i in pairs.select("stage", "item").iter_rows()
+        (s, i): item_rng.normal(-0.1, 0.35) for s, i in pairs.select("stage", "item").iter_rows()
     }
     base_gap[("post_purchase", "kept_informed")] = -1.4
-    base_gap[("encounter", "courtesy")] = 0.6
+    base_gap[("encounter", "courtesy")] = 1.1
     for stage in STAGES:
         for item in pairs.filter(pl.col("stage") == stage)["item"]:
             key = (stage, item)
             e = base_e[key] + drift + leniency_e + rng.normal(0, 0.7, n)
-            p = base_e[key] + base_gap[key] + 0.1 * wave_index + leniency_p + rng.normal(0, 0.9, n)
+            p = base_e[key] + base_gap[key] + 0.12 * wave_index + leniency_p + rng.normal(0, 0.9, n)
             p = p - 0.45 * small_business
             a = e - 1.3 + rng.normal(0, 0.5, n)
             answered = rng.random(n) < SPARSE_PAIRS.get(key, 0.97)
