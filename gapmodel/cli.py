@@ -1,5 +1,6 @@
-"""``python -m gapmodel``: ingest, validate, list, delete, export and demo waves, plus the model
-commands (gaps, alpha, ipa, trend, segments, bench) from :mod:`gapmodel.model_cli`.
+"""``python -m gapmodel``: ingest, validate, list, delete, export and demo waves; back up,
+restore and migrate the database; show the audit trail; plus the model commands (gaps, alpha,
+ipa, trend, segments, bench) from :mod:`gapmodel.model_cli`.
 
 Every refusal exits non-zero with one line that says what is wrong and what to do next.
 """
@@ -7,12 +8,13 @@ Every refusal exits non-zero with one line that says what is wrong and what to d
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from gapmodel import model_cli, settings
+from gapmodel import backup, model_cli, settings
 from gapmodel.errors import DuplicateWaveError, GapmodelError
 from gapmodel.ingest import parse_scale, prepare_wave
 from gapmodel.instrument import default_instrument, load_instrument
@@ -55,6 +57,16 @@ def _scale(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"Give a positive whole number. Got {text!r}.")
+    return value
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -62,6 +74,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"The date must look like 2026-09-30. Got {text!r}."
         ) from None
+
+
+def _user(args: argparse.Namespace) -> str | None:
+    """The name recorded in the audit trail: --user, else the operating-system login."""
+    if args.user:
+        return args.user
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment
+        return None
 
 
 def _prepare(args: argparse.Namespace):
@@ -91,7 +113,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"warning: {problem.message}", file=sys.stderr)
     with Store.open(args.db) as store:
         try:
-            result = store.ingest_wave(wave, args.wave, args.fielded, replace=args.replace)
+            result = store.ingest_wave(
+                wave, args.wave, args.fielded, replace=args.replace, user=_user(args)
+            )
         except DuplicateWaveError as exc:
             raise Refusal(
                 f"{exc} Add --replace to overwrite it, or choose another label."
@@ -124,8 +148,58 @@ def cmd_waves(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     """Delete one wave and everything stored with it."""
     with Store.open(args.db) as store:
-        store.delete_wave(args.wave)
+        store.delete_wave(args.wave, user=_user(args))
     print(f"Deleted wave {args.wave!r}.")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """List who ingested, replaced and deleted which wave, newest last."""
+    with Store.open(args.db, read_only=True) as store:
+        log = store.audit()
+    if log.is_empty():
+        print("No changes recorded yet.")
+        return EXIT_OK
+    for row in log.tail(args.last).iter_rows(named=True):
+        print(
+            f"{row['changed_at']:%Y-%m-%d %H:%M:%S}\t{row['action']}\t{row['wave']}\t"
+            f"{row['username'] or '-'}\t{row['detail'] or ''}"
+        )
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the current schema version (one transaction)."""
+    if not Path(args.db).exists():
+        raise Refusal(f"There is no database at {args.db}. Check --db / GAPMODEL_DB.")
+    with Store.open(args.db) as store:
+        version, old = store.schema_version, store.migrated_from
+    if old is None:
+        print(f"The database {args.db} is at schema version {version}; nothing to do.")
+    else:
+        print(f"Migrated the database {args.db} from schema version {old} to {version}.")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write every table as Parquet plus a manifest into a new folder."""
+    with Store.open(args.db, read_only=True) as store:
+        manifest = backup.backup(store, args.dir)
+    tables = manifest["tables"]
+    print(
+        f"Backed up {args.db} to {args.dir}: {tables['waves']['rows']} wave(s), "
+        f"{tables['responses']['rows']:,} responses in {len(tables)} tables."
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup folder into a database file."""
+    result = backup.restore(args.dir, args.db, force=args.force)
+    print(
+        f"Restored {len(result['waves'])} wave(s) ({result['rows']['responses']:,} responses) "
+        f"from {args.dir} into {result['db']}."
+    )
     return EXIT_OK
 
 
@@ -174,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wave", required=True, help="label of the new wave, e.g. 2026-Q4")
     p.add_argument("--fielded", type=_date, help="date the wave was fielded (YYYY-MM-DD)")
     p.add_argument("--replace", action="store_true", help="replace a wave of that label or file")
+    p.add_argument("--user", help="name for the audit trail (default: your login name)")
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("waves", parents=[common], help="list the stored waves")
@@ -181,7 +256,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("delete", parents=[common], help="delete a wave")
     p.add_argument("wave", help="label of the wave to delete")
+    p.add_argument("--user", help="name for the audit trail (default: your login name)")
     p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("audit", parents=[common], help="who ingested, replaced, deleted waves")
+    p.add_argument(
+        "--last", type=_positive, default=50, help="show the last N changes (default 50)"
+    )
+    p.set_defaults(handler=cmd_audit)
+
+    p = sub.add_parser("migrate", parents=[common], help="upgrade the database's schema")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("backup", parents=[common], help="back up every table to a new folder")
+    p.add_argument("dir", help="new or empty folder for the Parquet files and manifest")
+    p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[common], help="restore a backup into a database")
+    p.add_argument("dir", help="folder written by the backup command")
+    p.add_argument("--force", action="store_true", help="replace a database that holds data")
+    p.set_defaults(handler=cmd_restore)
 
     p = sub.add_parser("export", parents=[common], help="write a stored wave as an upload file")
     p.add_argument("wave", help="label of the wave")

@@ -35,6 +35,10 @@ class UnknownWaveError(StoreError):
     """A wave label that the store does not hold."""
 
 
+class BackupError(StoreError):
+    """A backup cannot be written or restored: damaged, incomplete, or the target holds data."""
+
+
 class ValidationFailed(GapmodelError):
     """An upload did not pass validation; ``report`` lists every problem."""
 
