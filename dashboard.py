@@ -1,51 +1,55 @@
-"""gapmodel dashboard: where service falls short of, meets or exceeds expectations."""
+"""gapmodel dashboard: where service falls short of, meets or exceeds expectations.
+
+The entry point only routes: page config, sign-in, the shared sidebar filters, the page list for
+the user's role, then the chosen page.
+"""
 
 import streamlit as st
 
 from gapmodel.errors import GapmodelError
+from ui import cache, components
+from ui.auth import current_user, login_configured
+from ui.filters import sidebar_filters
+from ui.navigation import follow, pages_for, share_filters
 from ui.store import is_demo, store
+from ui.text import plain
 
-st.set_page_config(page_title="gapmodel · expectation gaps", page_icon="📊", layout="wide")
-st.title("Expectation gaps")
+st.set_page_config(
+    page_title="gapmodel · expectation gaps",
+    page_icon=":material/insights:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+components.page_style()
+user = current_user()
+if user is None:
+    st.title("Expectation gaps")
+    st.info("Sign in to see where service falls short of, meets or exceeds expectations.")
+    st.button("Sign in", on_click=st.login, type="primary")
+    st.stop()
 
 try:
-    waves = store().waves()
+    survey = cache.survey()
+    demo = is_demo(store().waves())
 except GapmodelError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
-if is_demo(waves):
-    st.info(
-        "This is **demo data**: synthetic survey waves generated on first start. To use your "
-        "own surveys, stop the dashboard, ingest a wave with "
-        "`python -m gapmodel ingest FILE --wave LABEL` and delete the demo waves with "
-        "`python -m gapmodel delete LABEL`; or point `GAPMODEL_DB` at another database file."
-    )
-if waves.is_empty():
-    st.warning("No waves yet. Add one with `python -m gapmodel ingest FILE --wave LABEL`.")
-    st.stop()
+pages = pages_for(user)
+navigation = st.navigation(list(pages.values()))
+share_filters(None if survey.is_empty else sidebar_filters(survey), demo)
 
-st.subheader(f"{waves.height} survey wave{'s' if waves.height != 1 else ''}")
-st.dataframe(
-    waves.select(
-        "label",
-        "fielded",
-        "n_respondents",
-        "n_responses",
-        "scale_min",
-        "scale_max",
-        "source_name",
-        "ingested_at",
-    ),
-    hide_index=True,
-    column_config={
-        "label": "Wave",
-        "fielded": st.column_config.DateColumn("Fielded", format="YYYY-MM-DD"),
-        "n_respondents": st.column_config.NumberColumn("Respondents", format="localized"),
-        "n_responses": st.column_config.NumberColumn("Responses", format="localized"),
-        "scale_min": "Scale min",
-        "scale_max": "Scale max",
-        "source_name": "Source file",
-        "ingested_at": st.column_config.DatetimeColumn("Ingested", format="YYYY-MM-DD HH:mm"),
-    },
-)
+with st.sidebar:
+    if demo:
+        st.info(
+            "This is **demo data**: synthetic survey waves generated on first start. To use "
+            "your own surveys, upload a wave on the Data page (or run "
+            "`python -m gapmodel ingest FILE --wave LABEL`) and delete the demo waves there."
+        )
+    st.caption(f"Signed in as {plain(user.name)} ({user.role})")
+    if login_configured():
+        st.button("Sign out", on_click=st.logout)
+
+follow(pages)
+navigation.run()

@@ -21,7 +21,8 @@ STATUS_COLORS = {
 }
 STAGE_ORDER = [STAGE_LABELS[s] for s in STAGES]
 FONT_SIZE = 13
-ROW_HEIGHT = 22  # pixels per bar, so that labels never overlap
+ROW_HEIGHT = 24  # pixels per bar, so that labels never overlap
+AXIS_ROOM = 60  # pixels for an axis with its title
 
 
 def _frame(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -41,12 +42,14 @@ def _status(alpha_text: str = "") -> pl.Expr:
     )
 
 
-def _status_color() -> alt.Color:
+def _status_color(legend: bool = True) -> alt.Color:
     return alt.Color(
         "status:N",
         title=None,
         scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-        legend=alt.Legend(orient="top", labelFontSize=FONT_SIZE, labelLimit=320),
+        legend=alt.Legend(orient="top", labelFontSize=FONT_SIZE, labelLimit=320)
+        if legend
+        else None,
     )
 
 
@@ -116,7 +119,13 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         "stage_label:N",
         sort=STAGE_ORDER,
         title=None,
-        axis=alt.Axis(orient="top", labelAngle=0, labelFontWeight="bold"),
+        axis=alt.Axis(
+            orient="top",
+            labelAngle=0,
+            labelFontWeight="bold",
+            labelOverlap=False,
+            labelExpr="split(datum.label, ' ')",  # "Service encounter" on two lines
+        ),
     )
     y = alt.Y("dimension_label:N", sort=dimensions, title=None)
     tooltip = _gap_tooltip(
@@ -150,7 +159,9 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
 
 
 # -- items ranked by gap ----------------------------------------------------------------------------
-def ranked_gaps(table: pl.DataFrame, label: str = "label", selectable: bool = True) -> alt.Chart:
+def ranked_gaps(
+    table: pl.DataFrame, label: str = "label", selectable: bool = True, legend: bool = True
+) -> alt.Chart:
     """Horizontal bars of the gap per row, worst first, with 95% CI error bars.
 
     Parameters
@@ -161,19 +172,34 @@ def ranked_gaps(table: pl.DataFrame, label: str = "label", selectable: bool = Tr
         The column that names the bars.
     selectable : bool
         Add a click selection named ``bar`` over ``stage`` and ``item`` (when present).
+    legend : bool
+        Show the colour legend (leave it out where a caption explains the colours).
+
+    Notes
+    -----
+    Rows flagged ``small_n`` have "(small n)" added to their label.
     """
     frame = _frame(
         table.filter(pl.col("flag") != "suppressed"),
         [label, "stage", "stage_label", "item", "dimension", "gap", "ci_low", "ci_high"]
         + ["mean_e", "mean_p", "p_adj", "n", "flag", "significant"],
-    ).with_columns(status=_status())
+    ).with_columns(
+        pl.when(pl.col("flag") == "small_n")
+        .then(pl.col(label) + " (small n)")
+        .otherwise(pl.col(label))
+        .alias(label),
+        status=_status(),
+    )
     order = frame.sort("gap")[label].to_list()
-    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y(
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)
+    )
     tooltip = _gap_tooltip([alt.Tooltip(f"{label}:N", title="")])
     base = alt.Chart(frame).encode(y=y)
+    color = _status_color(legend)
     bars = base.mark_bar(height=ROW_HEIGHT - 8).encode(
         x=alt.X("gap:Q", title="Gap (P - E), 95% CI"),
-        color=_status_color(),
+        color=color,
         tooltip=tooltip,
     )
     if selectable:
@@ -185,7 +211,7 @@ def ranked_gaps(table: pl.DataFrame, label: str = "label", selectable: bool = Tr
     errors = base.mark_rule(color="#333333", strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
     zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(x="zero:Q")
     return (bars + errors + zero).properties(
-        width="container", height=max(ROW_HEIGHT * frame.height, 60)
+        width="container", height=ROW_HEIGHT * frame.height + AXIS_ROOM
     )
 
 
@@ -249,7 +275,7 @@ def snake_plot(table: pl.DataFrame, label: str = "label") -> alt.Chart:
     )
     lines = base.mark_line(strokeWidth=2).encode(order="position:Q")
     dots = base.mark_point(filled=True, size=70)
-    return (lines + dots).properties(width="container", height=max(ROW_HEIGHT * len(order), 60))
+    return (lines + dots).properties(width="container", height=ROW_HEIGHT * len(order) + AXIS_ROOM)
 
 
 # -- segments ------------------------------------------------------------------------------------
@@ -294,9 +320,7 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
                 domain=["Significantly worse than the rest", "Not significantly worse"],
                 range=["diamond", "circle"],
             ),
-            legend=alt.Legend(
-                orient="top", labelLimit=320, symbolStrokeColor="#333333", symbolFillColor="#333333"
-            ),
+            legend=None,
         ),
         tooltip=tooltip,
     )
@@ -305,33 +329,50 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
 
 
 # -- trends --------------------------------------------------------------------------------------
-def wave_trend(table: pl.DataFrame, waves: list[str]) -> alt.Chart:
-    """Mean E, mean P and the gap (with its 95% CI band) per wave, side by side."""
-    frame = _frame(
+def _wave_frame(table: pl.DataFrame) -> pl.DataFrame:
+    return _frame(
         table.filter(pl.col("flag") != "suppressed"),
         ["wave", "mean_e", "mean_p", "gap", "ci_low", "ci_high", "p_adj", "n", "significant"],
     )
-    x = alt.X("wave:N", sort=waves, title=None, axis=alt.Axis(labelAngle=0))
-    scores = frame.unpivot(
-        on=["mean_e", "mean_p"], index=["wave", "n"], variable_name="measure", value_name="score"
-    ).with_columns(
-        measure=pl.col("measure").replace_strict(
-            {"mean_e": "Expected (E)", "mean_p": "Perceived (P)"}
+
+
+def _wave_axis(waves: list[str]) -> alt.X:
+    return alt.X("wave:N", sort=waves, title=None, axis=alt.Axis(labelAngle=0))
+
+
+def wave_scores(table: pl.DataFrame, waves: list[str]) -> alt.Chart:
+    """Mean expectation and mean perception per wave (a gap table by wave)."""
+    scores = (
+        _wave_frame(table)
+        .unpivot(
+            on=["mean_e", "mean_p"],
+            index=["wave", "n"],
+            variable_name="measure",
+            value_name="score",
+        )
+        .with_columns(
+            measure=pl.col("measure").replace_strict(
+                {"mean_e": "Expected (E)", "mean_p": "Perceived (P)"}
+            )
         )
     )
     colors = alt.Scale(domain=["Expected (E)", "Perceived (P)"], range=["#7f8c8d", "#e67e22"])
-    left = (
+    return (
         alt.Chart(scores)
         .mark_line(point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=2.5)
         .encode(
-            x=x,
+            x=_wave_axis(waves),
             y=alt.Y("score:Q", title="Mean score", scale=alt.Scale(zero=False)),
             color=alt.Color("measure:N", title=None, scale=colors, legend=alt.Legend(orient="top")),
             tooltip=["wave:N", "measure:N", alt.Tooltip("score:Q", format=".2f"), "n:Q"],
         )
-        .properties(title="Expectation and perception", width="container", height=260)
+        .properties(width="container", height=280)
     )
-    base = alt.Chart(frame).encode(x=x)
+
+
+def wave_gap(table: pl.DataFrame, waves: list[str]) -> alt.Chart:
+    """The gap per wave with its 95% confidence band (a gap table by wave)."""
+    base = alt.Chart(_wave_frame(table)).encode(x=_wave_axis(waves))
     band = base.mark_area(opacity=0.25, color=SHORTFALL).encode(
         y=alt.Y("ci_low:Q", title="Gap (P - E), 95% CI"), y2="ci_high:Q"
     )
@@ -340,7 +381,13 @@ def wave_trend(table: pl.DataFrame, waves: list[str]) -> alt.Chart:
         y="gap:Q", tooltip=_gap_tooltip([alt.Tooltip("wave:N")])
     )
     zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(y="zero:Q")
-    right = (band + line + zero).properties(title="Gap", width="container", height=260)
+    return (band + line + zero).properties(width="container", height=280)
+
+
+def wave_trend(table: pl.DataFrame, waves: list[str], width: int = 420) -> alt.HConcatChart:
+    """:func:`wave_scores` and :func:`wave_gap` side by side, each ``width`` pixels wide."""
+    left = wave_scores(table, waves).properties(title="Expectation and perception", width=width)
+    right = wave_gap(table, waves).properties(title="Gap", width=width)
     return alt.hconcat(left, right).resolve_scale(color="independent")
 
 
@@ -359,17 +406,13 @@ def change_decomposition(table: pl.DataFrame, label: str = "dimension") -> alt.C
     ).with_columns(
         component=pl.col("component").replace_strict(
             {
-                "change_p": "Perceptions (change in P)",
-                "change_e": "Expectations (change in E)",
-                "change": "Gap (change in P - change in E)",
+                "change_p": "Change in P",
+                "change_e": "Change in E",
+                "change": "Change in gap",
             }
         )
     )
-    domain = [
-        "Perceptions (change in P)",
-        "Expectations (change in E)",
-        "Gap (change in P - change in E)",
-    ]
+    domain = ["Change in P", "Change in E", "Change in gap"]
     y = alt.Y("row_label:N", title=None)
     bars = (
         alt.Chart(parts)
@@ -409,11 +452,22 @@ QUADRANT_COLORS = {
 
 def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
     """Importance against performance per item at each stage, quadrants split at the grand
-    means and labelled in their corners; items in "Concentrate here" are named."""
+    means and labelled in their corners.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        ``gapmodel.views.priorities(...).ipa``; rows with a ``rank`` (the fix-first rank) are
+        tagged ``#rank`` so the chart reads together with the fix-first list. Rows flagged
+        ``small_n`` or ``suppressed`` are left out (their position is too uncertain).
+    """
+    shown = table.filter(pl.col("importance").is_not_null())
+    if "flag" in shown.columns:
+        shown = shown.filter(pl.col("flag") == "ok")
     frame = _frame(
-        table.filter(pl.col("importance").is_not_null()),
+        shown,
         [label, "stage_label", "dimension", "performance", "importance", "importance_source"]
-        + ["gap", "n", "quadrant"],
+        + ["gap", "n", "quadrant", "rank"],
     ).with_columns(name=pl.col("stage_label") + ": " + pl.col(label))
     mean_p, mean_i = float(frame["performance"].mean()), float(frame["importance"].mean())
     p_lo, p_hi = float(frame["performance"].min()), float(frame["performance"].max())
@@ -449,11 +503,11 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
             ],
         )
     )
-    focus = frame.filter(pl.col("quadrant") == "Concentrate here").sort("gap").head(3)
+    ranked = frame.filter(pl.col("rank").is_not_null()) if "rank" in frame.columns else frame[:0]
     names = (
-        alt.Chart(focus)
-        .mark_text(align="left", dx=8, fontSize=12, color=SHORTFALL)
-        .encode(x=x, y=y, text="name:N")
+        alt.Chart(ranked.with_columns(tag="#" + pl.col("rank").cast(pl.String)))
+        .mark_text(align="left", dx=8, fontSize=12, fontWeight="bold", color=SHORTFALL)
+        .encode(x=x, y=y, text="tag:N")
     )
     rules = alt.Chart(pl.DataFrame({"performance": [mean_p], "importance": [mean_i]}))
     dash = {"strokeDash": [4, 4], "color": "#555555"}

@@ -165,6 +165,14 @@ def select(survey: Survey, filters: Filters, waves: Sequence[str] | None = None)
     return survey.data.subset(_mask(survey.data, chosen, filters), filters.stages or None)
 
 
+def respondent_count(survey: Survey, filters: Filters) -> int:
+    """How many respondents of the chosen wave the filters keep (0 for an empty survey)."""
+    if survey.is_empty:
+        return 0
+    filters = survey.resolve(filters)
+    return int(_mask(survey.data, [filters.wave], filters).sum())
+
+
 def _labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:
     """Add readable labels: ``stage_label``, and ``label, wording`` where items are listed."""
     if "stage" in table.columns:
@@ -413,7 +421,8 @@ class Priorities:
     Attributes
     ----------
     ipa : pl.DataFrame
-        Importance-performance per stage x item, with ``quadrant``, labelled.
+        Importance-performance per stage x item, with ``quadrant``, ``flag`` and the fix-first
+        ``rank`` of the top pain points, labelled.
     fix_first : pl.DataFrame
         Every significant shortfall, ranked, labelled.
     """
@@ -424,11 +433,23 @@ class Priorities:
 
 
 def priorities(survey: Survey, filters: Filters) -> Priorities:
-    """Importance-performance analysis and the full fix-first list."""
+    """Importance-performance analysis and the full fix-first list.
+
+    The IPA table gets ``flag`` (``ok``, ``small_n``, ``suppressed`` by the same thresholds as
+    the gap tables) and ``rank``, the item's place among the top fix-first pain points.
+    """
     filters = survey.resolve(filters)
+    options = filters.options()
     data = select(survey, filters)
-    return Priorities(
-        filters,
-        _labelled(importance_performance(data), survey),
-        _labelled(fix_first(data, filters.options()), survey),
+    ranking = fix_first(data, options)
+    n = pl.col("n")
+    ipa = importance_performance(data).with_columns(
+        flag=pl.when(n < options.suppress_n)
+        .then(pl.lit("suppressed"))
+        .when(n < options.min_n)
+        .then(pl.lit("small_n"))
+        .otherwise(pl.lit("ok"))
     )
+    top = ranking.head(TOP_PAIN_POINTS).select("stage", "item", "rank")
+    ipa = ipa.join(top, on=["stage", "item"], how="left")
+    return Priorities(filters, _labelled(ipa, survey), _labelled(ranking, survey))

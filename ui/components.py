@@ -1,0 +1,153 @@
+"""Building blocks the pages share: charts, result tables, downloads and guidance."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from gapmodel import charts
+from gapmodel.safe_export import neutralise_frame
+from ui.text import plain
+
+NUMBER = st.column_config.NumberColumn
+# How the result columns of the model's tables are shown (name -> column config).
+COLUMNS: dict[str, object] = {
+    "stage_label": st.column_config.TextColumn("Stage"),
+    "label": st.column_config.TextColumn("Item"),
+    "wording": st.column_config.TextColumn("Wording", width="large"),
+    "dimension": st.column_config.TextColumn("Dimension"),
+    "element": st.column_config.TextColumn("Element"),
+    "n": NUMBER("n", format="localized", help="Respondents"),
+    "mean_e": NUMBER("E", format="%.2f", help="Mean expectation"),
+    "mean_p": NUMBER("P", format="%.2f", help="Mean perception"),
+    "gap": NUMBER("Gap", format="%+.2f", help="Mean of respondent gaps P - E"),
+    "sd": NUMBER("SD", format="%.2f"),
+    "se": NUMBER("SE", format="%.3f"),
+    "ci_low": NUMBER("CI low", format="%+.2f", help="95% confidence interval"),
+    "ci_high": NUMBER("CI high", format="%+.2f", help="95% confidence interval"),
+    "t": NUMBER("t", format="%.2f"),
+    "dof": NUMBER("df", format="%d"),
+    "p_val": NUMBER("p", format="%.2g", help="Paired t-test, two-sided"),
+    "w": NUMBER("W", format="%.0f", help="Wilcoxon signed-rank statistic"),
+    "p_wilcoxon": NUMBER("p (Wilcoxon)", format="%.2g", help="Pratt zeros, normal approx."),
+    "dz": NUMBER("dz", format="%+.2f", help="Cohen's dz = gap / SD"),
+    "share_dissatisfied": NUMBER("Dissatisfied", format="percent", help="Share with P < E"),
+    "share_satisfied": NUMBER("Satisfied", format="percent", help="Share with P = E"),
+    "share_delighted": NUMBER("Delighted", format="percent", help="Share with P > E"),
+    "p_adj": NUMBER("Adj. p", format="%.2g", help="Adjusted within this table"),
+    "significant": st.column_config.CheckboxColumn("Significant"),
+    "rank": NUMBER("Rank", format="%d"),
+    "importance": NUMBER("Importance", format="%.2f"),
+    "importance_weight": NUMBER("Weight", format="%.2f"),
+    "score": NUMBER(
+        "Score", format="%.2f", help="Shortfall x importance weight x share dissatisfied"
+    ),
+    "gap_rest": NUMBER("Gap of the rest", format="%+.2f"),
+    "diff": NUMBER("Difference", format="%+.2f", help="Gap minus the gap of everyone else"),
+    "worse": st.column_config.CheckboxColumn("Worse than the rest"),
+    "n_from": NUMBER("n before", format="localized"),
+    "n_to": NUMBER("n after", format="localized"),
+    "gap_from": NUMBER("Gap before", format="%+.2f"),
+    "gap_to": NUMBER("Gap after", format="%+.2f"),
+    "change": NUMBER("Change", format="%+.2f"),
+    "change_e": NUMBER("Change in E", format="%+.2f"),
+    "change_p": NUMBER("Change in P", format="%+.2f"),
+    "driver": st.column_config.TextColumn("Moved more"),
+    "items": NUMBER("Items", format="%d"),
+    "n_e": NUMBER("n", format="localized", help="Respondents who answered every item"),
+    "alpha_e": NUMBER("Alpha E", format="%.2f"),
+    "alpha_p": NUMBER("Alpha P", format="%.2f"),
+    "mean_a": NUMBER("Adequate", format="%.2f"),
+    "msa": NUMBER("MSA", format="%+.2f", help="P - adequate"),
+    "mss": NUMBER("MSS", format="%+.2f", help="P - desired (E)"),
+    "share_below": NUMBER("Below zone", format="percent"),
+    "share_inside": NUMBER("Inside zone", format="percent"),
+    "share_above": NUMBER("Above zone", format="percent"),
+    "segments": NUMBER("Groups", format="%d"),
+    "f": NUMBER("F", format="%.2f"),
+    "df2": NUMBER("df", format="%.1f"),
+    "segment": st.column_config.TextColumn("Segment"),
+    "channel": st.column_config.TextColumn("Channel"),
+    "region": st.column_config.TextColumn("Region"),
+    "flag": st.column_config.TextColumn(
+        "Flag", help="small_n: fewer respondents than the minimum; suppressed: too few to show"
+    ),
+}
+HIDDEN = ("stage", "item", "padjust", "_group")
+KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element", "segment", "channel")
+KEYS_FIRST += ("region",)
+# Page layout: less empty space above the title, so that a page's point fits on a laptop screen.
+_STYLE = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
+h1 { padding-top: 0 !important; }
+</style>
+"""
+
+
+def page_style() -> None:
+    """Tighten the page's top spacing (fixed markup of ours, never data)."""
+    st.html(_STYLE)
+
+
+def show_chart(chart: alt.TopLevelMixin, key: str | None = None, on_select=None) -> object:
+    """Draw a chart from ``gapmodel.charts`` across the container's width."""
+    kwargs = {"key": key, "on_select": on_select} if on_select is not None else {"key": key}
+    return st.altair_chart(charts.finish(chart), width="stretch", **kwargs)
+
+
+def show_table(
+    table: pl.DataFrame, columns: list[str] | None = None, height: int | str = "auto", key=None
+) -> None:
+    """A result table with readable headers and number formats; key columns first."""
+    if columns is None:  # key columns first, then the statistics in table order
+        columns = [k for k in KEYS_FIRST if k in table.columns]
+        columns += [c for c in table.columns if c not in columns and c != "wording"]
+        columns += ["wording"]
+    shown = [c for c in columns if c in table.columns and c not in HIDDEN]
+    frame = table.select(shown).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+    config = {c: COLUMNS[c] for c in shown if c in COLUMNS}
+    st.dataframe(frame, hide_index=True, column_config=config, height=height, key=key)
+
+
+def csv_download(label: str, table: Callable[[], pl.DataFrame], file_name: str, key: str) -> None:
+    """A download button whose file is made only when clicked; the page does not rerun."""
+
+    def data() -> bytes:
+        buffer = io.BytesIO()
+        neutralise_frame(table()).write_csv(buffer)
+        return buffer.getvalue()
+
+    st.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def sentences(lines: list[str | None], numbered: bool = True) -> None:
+    """Findings as a list; their text (item names come from the instrument) is escaped."""
+    shown = [line for line in lines if line]
+    if not shown:
+        return
+    if len(shown) == 1 and not numbered:
+        st.markdown(plain(shown[0]))
+        return
+    prefix = (lambda i: f"{i}. ") if numbered else (lambda i: "- ")
+    st.markdown("\n".join(prefix(i) + plain(line) for i, line in enumerate(shown, 1)))
+
+
+def nobody_selected() -> None:
+    """The guidance when the filters leave no respondent."""
+    st.warning(
+        "No respondents match these filters in this wave. Widen the filters in the sidebar "
+        "(for example set Segment, Channel and Region back to All)."
+    )

@@ -1,0 +1,219 @@
+"""Data (analysts): upload, validate and commit a survey wave; list, replace and delete waves."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from gapmodel.errors import DuplicateWaveError, GapmodelError
+from gapmodel.ingest import prepare_wave
+from gapmodel.instrument import default_instrument
+from gapmodel.readers import ReadError, read_table
+from gapmodel.wave_export import template_frame, write_frame
+from ui import components
+from ui.auth import current_user, require_analyst
+from ui.store import store
+from ui.text import plain
+
+SCALES = ["1-5", "1-7", "1-9", "1-10", "0-10"]
+PREVIEW_ROWS = 20
+_VALIDATED, _DONE, _GENERATION = "data_validated", "data_done", "data_upload_generation"
+
+require_analyst()
+st.title("Survey data")
+
+if done := st.session_state.pop(_DONE, None):
+    st.success(done)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _template() -> bytes:
+    return write_frame(template_frame(default_instrument()), "csv")
+
+
+def _validate(data: bytes, name: str, scale: str):
+    """Validate once per file and scale; keep the result for the commit button."""
+    key = (hashlib.sha256(data).hexdigest(), name, scale)
+    cached = st.session_state.get(_VALIDATED)
+    if cached is None or cached[0] != key:
+        with st.spinner(f"Reading and validating {name}…"):
+            wave, report = prepare_wave(data, name, default_instrument(), scale)
+        st.session_state[_VALIDATED] = (key, wave, report)
+    return st.session_state[_VALIDATED][1:]
+
+
+def _preview(data: bytes, name: str) -> pl.DataFrame | None:
+    try:
+        return read_table(data, name).frame.head(PREVIEW_ROWS)
+    except ReadError:
+        return None
+
+
+upload, stored = st.tabs(["Upload a wave", "Stored waves"])
+with upload:
+    intro, template = st.columns([4, 1], vertical_alignment="bottom")
+    intro.markdown(
+        "One file is one wave: **wide** (one row per respondent, columns "
+        "`<stage>.<item>.E` and `.P`, e.g. `post_purchase.kept_informed.E`) or **long** "
+        "(`respondent_id, stage, item, expectation, perception`). CSV, Excel or Parquet. "
+        "Nothing is stored until you commit, and a wave is stored whole or not at all."
+    )
+    template.download_button(
+        "Template (CSV)",
+        data=_template,
+        file_name="gapmodel-template.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="data_template",
+    )
+    generation = st.session_state.setdefault(_GENERATION, 0)
+    file = st.file_uploader(
+        "Survey file",
+        type=["csv", "tsv", "txt", "xlsx", "parquet"],
+        key=f"data_file_{generation}",
+        help="Exports from survey tools: the delimiter, encoding and decimal commas are detected.",
+    )
+    label_col, scale_col, date_col, replace_col = st.columns([2, 1, 1, 1.4])
+    default_label = Path(file.name).stem[:80] if file is not None else ""
+    label = label_col.text_input(
+        "Wave label", value=default_label, max_chars=80, key=f"data_label_{generation}"
+    )
+    scale = scale_col.selectbox("Scale", SCALES, index=1, key="data_scale")
+    fielded = date_col.date_input("Fielded on", value=None, key="data_fielded")
+    replace = replace_col.toggle(
+        "Replace an existing wave",
+        key="data_replace",
+        help="Replace the wave with this label, or the one ingested from the same file.",
+    )
+
+    if file is not None:
+        data = file.getvalue()
+        wave, report = _validate(data, file.name, scale)
+        figures = st.columns(4)
+        figures[0].metric("Rows", f"{report.n_rows:,}")
+        figures[1].metric("Respondents", f"{report.n_respondents:,}")
+        figures[2].metric("Complete E/P pairs", f"{report.n_pairs:,}")
+        figures[3].metric("Layout", report.layout or "–")
+        preview = _preview(data, file.name)
+        if preview is not None:
+            with st.expander(f"Preview: the first {min(PREVIEW_ROWS, preview.height)} rows"):
+                st.dataframe(preview, hide_index=True, key="data_preview")
+        if not report.ok:
+            st.error(
+                f"{report.error_count():,} problem(s) found: nothing can be stored until they "
+                "are fixed. Each row below names the row, column, value and rule; correct the "
+                "file and upload it again."
+            )
+        elif report.warnings:
+            st.info("The file is valid. Notes on how it was read are listed below.")
+        else:
+            st.success("The file is valid.")
+        if report.errors or report.warnings:
+            st.dataframe(
+                report.to_frame(),
+                hide_index=True,
+                key="data_report",
+                height=min(400, 38 + 35 * len(report.problems)),
+            )
+            st.download_button(
+                "Validation report (CSV)",
+                data=report.to_csv_bytes(),
+                file_name=f"{Path(file.name).stem}-validation.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+                key="data_report_csv",
+            )
+        if st.button(
+            "Commit wave",
+            type="primary",
+            disabled=wave is None or not label.strip(),
+            key="data_commit",
+            help=None if label.strip() else "Give the wave a label first.",
+        ):
+            require_analyst()  # checked again right before writing
+            user = current_user()
+            with st.status(f"Committing wave {label.strip()}…", expanded=True) as status:
+                try:
+                    st.write(
+                        f"Writing {wave.respondents.height:,} respondents and "
+                        f"{wave.responses.height:,} answers in one transaction…"
+                    )
+                    result = store().ingest_wave(
+                        wave, label, fielded, replace=replace, user=user.name
+                    )
+                except DuplicateWaveError as exc:
+                    status.update(label="Not committed", state="error")
+                    st.error(
+                        f"{plain(exc)} Nothing was written. Switch on **Replace an existing "
+                        "wave** to replace it, or give this wave another label."
+                    )
+                except (GapmodelError, ValueError) as exc:
+                    status.update(label="Not committed", state="error")
+                    st.error(f"{plain(exc)} Nothing was written.")
+                else:
+                    status.update(label="Committed", state="complete")
+                    replaced = f" (replacing {result['replaced']})" if result["replaced"] else ""
+                    st.session_state[_DONE] = (
+                        f"Committed wave {plain(result['label'])}{plain(replaced)}: "
+                        f"{result['n_respondents']:,} respondents, "
+                        f"{result['n_responses']:,} answers."
+                    )
+                    st.session_state[_GENERATION] = generation + 1
+                    st.session_state.pop(_VALIDATED, None)
+                    st.rerun()
+
+with stored:
+    waves = store().waves()
+    if waves.is_empty():
+        st.info("No waves stored yet. Upload one in the first tab.")
+    else:
+        st.dataframe(
+            waves.select(
+                "label",
+                "fielded",
+                "n_respondents",
+                "n_responses",
+                "scale_min",
+                "scale_max",
+                "source_name",
+                "ingested_at",
+            ),
+            hide_index=True,
+            key="data_waves",
+            column_config={
+                "label": "Wave",
+                "fielded": st.column_config.DateColumn("Fielded", format="YYYY-MM-DD"),
+                "n_respondents": st.column_config.NumberColumn("Respondents", format="localized"),
+                "n_responses": st.column_config.NumberColumn("Answers", format="localized"),
+                "scale_min": "Scale min",
+                "scale_max": "Scale max",
+                "source_name": "Source file",
+                "ingested_at": st.column_config.DatetimeColumn(
+                    "Ingested", format="YYYY-MM-DD HH:mm"
+                ),
+            },
+        )
+        components.csv_download(
+            "Wave list (CSV)", lambda: waves, "gapmodel-waves.csv", key="data_waves_csv"
+        )
+        st.subheader("Delete a wave")
+        doomed = st.selectbox("Wave", waves["label"].to_list(), index=None, key="data_delete_wave")
+        sure = st.checkbox(
+            "I understand that the wave and all its answers are deleted for everyone.",
+            key="data_delete_sure",
+        )
+        if st.button("Delete wave", disabled=not (doomed and sure), key="data_delete"):
+            require_analyst()
+            try:
+                store().delete_wave(doomed, user=current_user().name)
+            except GapmodelError as exc:
+                st.error(plain(exc))
+            else:
+                st.session_state[_DONE] = f"Deleted wave {plain(doomed)}."
+                st.session_state.pop("data_delete_sure", None)
+                st.rerun()

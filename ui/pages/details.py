@@ -1,0 +1,70 @@
+"""Dimensions & items: the full gap table, Cronbach's alpha and the zone of tolerance."""
+
+import streamlit as st
+
+from gapmodel.views import DETAIL_GROUPINGS
+from ui import cache, components
+from ui.filters import describe
+from ui.navigation import is_demo, page_filters
+
+filters = page_filters()
+if filters is None:
+    st.stop()
+
+st.title("Dimensions & items")
+st.caption(describe(filters, is_demo()))
+if cache.respondent_count(filters) == 0:
+    components.nobody_selected()
+    st.stop()
+
+grouping = (
+    st.segmented_control(
+        "Group by", list(DETAIL_GROUPINGS), default="Item at each stage", key="details_grouping"
+    )
+    or "Item at each stage"
+)
+view = cache.details(filters, grouping)
+table = view.gaps.sort("gap", nulls_last=True)
+st.caption(
+    f"{table.height} groups, worst gap first. Adjusted p: {filters.padjust.upper()} within this "
+    "table. Flags: small_n below the minimum n; suppressed groups show no statistics."
+)
+components.show_table(table, height=420, key="details_gaps")
+components.csv_download(
+    "Gap table (CSV)", lambda: table, f"gaps-{filters.wave}.csv", key="details_csv"
+)
+
+reliability, zone = st.columns(2, gap="large")
+with reliability:
+    st.subheader("Reliability (Cronbach's alpha)")
+    st.caption(
+        "Per dimension and stage, for expectations (E) and perceptions (P); respondents who "
+        "answered every item of the scale. 0.7 or more is usually taken as acceptable."
+    )
+    components.show_table(
+        view.reliability,
+        ["stage_label", "dimension", "items", "n_e", "alpha_e", "alpha_p"],
+        key="details_alpha",
+    )
+with zone:
+    st.subheader("Zone of tolerance")
+    if view.zone_items is None:
+        st.info(
+            "This wave has no adequate (minimum) scores. Add columns named "
+            "<stage>.<item>.A to an upload to see the zone of tolerance."
+        )
+    else:
+        level = st.segmented_control(
+            "Level", ["Dimension", "Item"], default="Dimension", key="details_zone_level"
+        )
+        shown = view.zone_items if level == "Item" else view.zone_dimensions
+        st.caption(
+            "MSA = P - adequate, MSS = P - desired; shares of respondents below, inside and "
+            "above the zone."
+        )
+        components.show_table(
+            shown,
+            ["stage_label", "dimension", "label", "n", "mean_a", "mean_e", "mean_p", "msa", "mss"]
+            + ["share_below", "share_inside", "share_above", "flag"],
+            key="details_zone",
+        )

@@ -1,0 +1,93 @@
+"""Journey: items ranked by gap at each stage, human vs technical, and the snake plot."""
+
+import polars as pl
+import streamlit as st
+
+from gapmodel import charts
+from gapmodel.findings import gap_sentence, stage_name
+from gapmodel.instrument import STAGES
+from ui import cache, components
+from ui.filters import describe
+from ui.navigation import is_demo, page_filters
+from ui.text import plain
+
+filters = page_filters()
+if filters is None:
+    st.stop()
+
+st.title("The customer journey")
+st.caption(describe(filters, is_demo()))
+if cache.respondent_count(filters) == 0:
+    components.nobody_selected()
+    st.stop()
+
+view = cache.journey(filters)
+stages = [s for s in STAGES if s in set(view.items["stage"].cast(pl.String))]
+
+
+def _focus(stage: str) -> None:
+    picked = st.session_state[f"journey_bars_{stage}"].selection.get("bar") or []
+    st.session_state["journey_focus"] = (picked[0]["stage"], picked[0]["item"]) if picked else None
+
+
+focus = st.session_state.get("journey_focus")
+if focus:
+    rows = view.items.filter(pl.col("item") == focus[1])
+    picked = rows.filter(pl.col("stage").cast(pl.String) == focus[0])
+    if picked.height:
+        row = picked.row(0, named=True)
+        with st.container(border=True):
+            st.markdown(f"**{stage_name(row['stage'])}: {plain(row['label'])}**")
+            st.caption(plain(row["wording"]))
+            components.sentences(
+                [gap_sentence(row, "This item")] if row["flag"] != "suppressed" else [],
+                numbered=False,
+            )
+            components.show_table(
+                rows,
+                ["stage_label", "n", "mean_e", "mean_p", "gap", "ci_low", "ci_high", "p_adj"]
+                + ["significant", "flag"],
+                key="journey_focus_table",
+            )
+
+ranked, split, snake = st.tabs(["Items ranked by gap", "Human vs technical", "Snake plot"])
+with ranked:
+    st.caption(
+        "Gap P - E per item with its 95% CI; red: significantly below expectation, blue: above, "
+        "grey: no significant gap. Click a bar for the item's detail."
+    )
+    columns = st.columns(len(stages), gap="medium")
+    for column, stage in zip(columns, stages, strict=True):
+        with column:
+            st.markdown(f"**{stage_name(stage)}**")
+            part = view.items.filter(pl.col("stage").cast(pl.String) == stage)
+            components.show_chart(
+                charts.ranked_gaps(part, legend=False),
+                key=f"journey_bars_{stage}",
+                on_select=lambda stage=stage: _focus(stage),
+            )
+with split:
+    st.caption(
+        "Human element: how the customer was treated. Technical element: whether the product "
+        "or result worked. Each respondent's gaps are averaged over the element's items first."
+    )
+    components.show_chart(charts.element_split(view.elements))
+    components.show_table(
+        view.elements,
+        ["stage_label", "element", "n", "mean_e", "mean_p", "gap", "ci_low", "ci_high", "p_adj"]
+        + ["significant", "flag"],
+    )
+with snake:
+    stage = (
+        st.segmented_control(
+            "Stage", stages, default=stages[0], format_func=stage_name, key="journey_snake_stage"
+        )
+        or stages[0]
+    )
+    st.caption("Mean expectation (grey) and perception (orange) per item, grouped by dimension.")
+    part = view.items.filter(pl.col("stage").cast(pl.String) == stage).sort("dimension")
+    components.show_chart(charts.snake_plot(part))
+
+components.csv_download(
+    "Items table (CSV)", lambda: view.items, f"journey-{filters.wave}.csv", key="journey_csv"
+)

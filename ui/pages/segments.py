@@ -1,0 +1,85 @@
+"""Segments: gaps by segment, channel or region, with the test across them."""
+
+import polars as pl
+import streamlit as st
+
+from gapmodel import charts
+from gapmodel.findings import p_text, segment_sentence
+from ui import cache, components
+from ui.filters import ATTRIBUTE_TITLES, describe
+from ui.navigation import is_demo, page_filters
+
+filters = page_filters()
+if filters is None:
+    st.stop()
+
+st.title("Segments")
+st.caption(describe(filters, is_demo()))
+if cache.respondent_count(filters) == 0:
+    components.nobody_selected()
+    st.stop()
+
+attribute = (
+    st.segmented_control(
+        "Compare by",
+        list(ATTRIBUTE_TITLES),
+        default="segment",
+        format_func=ATTRIBUTE_TITLES.get,
+        key="segments_attribute",
+    )
+    or "segment"
+)
+view = cache.segments(filters, attribute)
+title = ATTRIBUTE_TITLES[attribute]
+if view.overall.is_empty():
+    st.info(f"This wave has no {title.lower()} values. Add a {attribute} column to uploads.")
+    st.stop()
+
+across = view.across_overall.row(0, named=True)
+if across["p_val"] is None:
+    st.info(f"Too few {title.lower()} groups with enough respondents to compare.")
+elif across["significant"]:
+    st.markdown(
+        f"The overall gap **differs across {title.lower()}s** (Welch's ANOVA F = "
+        f"{across['f']:.1f} on {across['df1']:.0f} and {across['df2']:.0f} df, "
+        f"{p_text(across['p_adj'], across['padjust'])}, n = {across['n']:,})."
+    )
+else:
+    st.markdown(
+        f"No significant difference in the overall gap across {title.lower()}s (Welch's ANOVA "
+        f"{p_text(across['p_adj'], across['padjust'])}, n = {across['n']:,})."
+    )
+worse = view.overall.filter(pl.col("worse"))
+if worse.height:
+    with st.container(border=True):
+        st.markdown(f"**{title}s significantly worse than the rest**")
+        components.sentences(
+            [segment_sentence(r, attribute) for r in worse.iter_rows(named=True)], numbered=False
+        )
+
+chart, table = st.columns([3, 2], gap="large")
+with chart:
+    st.caption(
+        f"Gap per dimension for each {title.lower()} (95% CI); filled diamonds are "
+        "significantly worse than everyone else."
+    )
+    components.show_chart(charts.segment_dots(view.by_dimension, attribute))
+with table:
+    st.caption(f"Each {title.lower()} against the rest, over all items (Welch's t-test).")
+    components.show_table(
+        view.overall,
+        [attribute, "n", "gap", "gap_rest", "diff", "p_adj", "worse"],
+        key="segments_overall",
+    )
+    st.caption("Across all groups, per dimension (Welch's ANOVA).")
+    components.show_table(
+        view.across_dimensions,
+        ["dimension", "f", "df2", "p_adj", "significant"],
+        key="segments_across",
+    )
+components.csv_download(
+    f"{title} x dimension table (CSV)",
+    lambda: view.by_dimension,
+    f"{attribute}-{filters.wave}.csv",
+    key="segments_csv",
+)

@@ -1,0 +1,63 @@
+"""Trends: gap, expectation and perception per wave; the change between two chosen waves."""
+
+import polars as pl
+import streamlit as st
+
+from gapmodel import charts
+from gapmodel.findings import change_sentence
+from ui import cache, components
+from ui.filters import describe
+from ui.navigation import is_demo, page_filters
+
+filters = page_filters()
+if filters is None:
+    st.stop()
+
+st.title("Trends")
+st.caption(describe(filters, is_demo()))
+view = cache.trends(filters)
+waves = view.by_wave["wave"].cast(pl.String).to_list()
+if len(waves) < 2:
+    st.info("Trends need at least two waves. Upload another wave on the Data page.")
+scores, gaps = st.columns(2, gap="large")
+with scores:
+    st.markdown("**Expectation and perception**")
+    components.show_chart(charts.wave_scores(view.by_wave, waves))
+with gaps:
+    st.markdown("**Gap, with its 95% confidence band**")
+    components.show_chart(charts.wave_gap(view.by_wave, waves))
+
+if view.change_dimensions is None:
+    st.info("Choose a wave to compare with in the sidebar to see what changed.")
+    st.stop()
+
+st.subheader(f"What changed from {filters.compare} to {filters.wave}")
+st.caption(
+    "Change in gap = change in perceptions - change in expectations: did expectations rise, or "
+    "did perceptions fall? Welch's t-test per dimension, adjusted within the table."
+)
+chart, notes = st.columns([3, 2], gap="large")
+with chart:
+    components.show_chart(charts.change_decomposition(view.change_dimensions))
+with notes:
+    components.sentences(
+        [
+            change_sentence(r, r["dimension"].capitalize(), filters.compare, filters.wave)
+            for r in view.change_dimensions.iter_rows(named=True)
+        ],
+        numbered=False,
+    )
+with st.expander("Every item at every stage"):
+    items = view.change_items.sort("p_adj", nulls_last=True)
+    components.show_table(
+        items,
+        ["stage_label", "label", "n_from", "n_to", "gap_from", "gap_to", "change", "ci_low"]
+        + ["ci_high", "change_e", "change_p", "driver", "p_adj", "significant", "flag"],
+        key="trends_items",
+    )
+    components.csv_download(
+        "Item changes (CSV)",
+        lambda: items,
+        f"changes-{filters.compare}-to-{filters.wave}.csv",
+        key="trends_csv",
+    )
