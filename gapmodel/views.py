@@ -135,19 +135,22 @@ def item_label(code: str) -> str:
 
 
 def load_survey(store: Store) -> Survey:
-    """Read every wave of the store into a :class:`Survey`."""
-    waves = store.wave_labels()
-    items = store.items()
-    items = items.select("item", "wording", "dimension", "element").with_columns(
-        label=pl.col("item").map_elements(item_label, return_dtype=pl.String)
-    )
-    scores = store.scores(waves, items["item"].to_list())
-    respondents = store.respondents(waves)
+    """Read every wave of the store into a :class:`Survey`, from one consistent snapshot (a
+    wave committed meanwhile is either wholly in or wholly out)."""
+    with store.snapshot() as snap:
+        waves = snap.wave_labels()
+        items = snap.items().select("item", "wording", "dimension", "element")
+        items = items.with_columns(
+            label=pl.col("item").map_elements(item_label, return_dtype=pl.String)
+        )
+        scores = snap.scores(waves, items["item"].to_list())
+        respondents = snap.respondents(waves)
+        allocations = snap.allocations(waves)
     data = GapData.from_scores(scores, respondents, items.select("item", "dimension", "element"))
     values = {
         a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
     }
-    return Survey(data, waves, store.allocations(waves), items, values)
+    return Survey(data, waves, allocations, items, values)
 
 
 # -- selections ---------------------------------------------------------------------------------

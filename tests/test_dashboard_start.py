@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from gapmodel.settings import PROJECT_ROOT
 from gapmodel.store import Store
+from ui.store import open_store
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -21,9 +22,10 @@ def test_first_start_builds_the_demo_database_and_says_so(tmp_path, monkeypatch)
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
     assert db.exists()
-    assert "demo data" in at.info[0].value
-    assert "python -m gapmodel ingest" in at.info[0].value
-    assert at.dataframe[0].value.shape[0] == 3
+    notice = at.sidebar.info[0].value
+    assert "demo data" in notice and "Data page" in notice
+    assert "python -m gapmodel ingest" in notice
+    assert len(open_store(str(db.resolve())).wave_labels()) == 3  # the dashboard's own store
 
 
 def test_empty_database_tells_what_to_do_next(tmp_path, monkeypatch):
@@ -32,7 +34,7 @@ def test_empty_database_tells_what_to_do_next(tmp_path, monkeypatch):
     monkeypatch.setenv("GAPMODEL_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert not at.info
+    assert not at.sidebar.info  # no demo notice
     assert at.warning[0].value.startswith("No waves yet.")
 
 
@@ -47,7 +49,7 @@ def test_dashboard_serves_demo_data_on_localhost(tmp_path):
         page.goto(url)
         wait_until_idle(page)
         page.get_by_text("This is demo data").wait_for()
-        assert page.get_by_text("3 survey waves").is_visible()
+        assert page.get_by_text("Where service falls short").is_visible()
         browser.close()
         # While the dashboard holds the file, the CLI says so in one line.
         cli = subprocess.run(

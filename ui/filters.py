@@ -15,7 +15,7 @@ from gapmodel.views import Filters, Survey
 from ui.text import plain
 
 ALL = "All"
-PREVIOUS, NO_COMPARISON = "Previous wave", "No comparison"
+LATEST, PREVIOUS, NO_COMPARISON = "Latest wave", "Previous wave", "No comparison"
 ALPHAS = (0.01, 0.05, 0.10)
 ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 ATTRIBUTE_TITLES = {"segment": "Segment", "channel": "Channel", "region": "Region"}
@@ -44,11 +44,11 @@ def sidebar_filters(survey: Survey) -> Filters:
     waves = survey.waves
     wave = bar.selectbox(
         "Wave",
-        waves,
-        index=len(waves) - 1,
+        [LATEST, *reversed(waves)],
+        format_func=lambda w: f"{LATEST} ({waves[-1]})" if w == LATEST else w,
         key="wave",
         bind="query-params",
-        help="The survey wave shown on every page.",
+        help="The survey wave shown on every page. The latest wave follows new uploads.",
     )
     compare = bar.selectbox(
         "Compare with",
@@ -95,7 +95,7 @@ def sidebar_filters(survey: Survey) -> Filters:
         )
     compare_value = {PREVIOUS: None, NO_COMPARISON: ""}.get(compare, compare)
     filters = Filters(
-        wave=wave,
+        wave=None if wave == LATEST else wave,
         compare=compare_value,
         stages=tuple(s for s in STAGES if s in (stages or [])),
         alpha=float(alpha),
