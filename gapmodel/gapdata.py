@@ -163,47 +163,44 @@ class GapData:
             pl.col("wave").cast(pl.String).cast(pl.Enum(waves))
         )
         n, n_items = people.height, items.height
-        top = max(int(people["respondent"].max() or 0), int(scores["respondent"].max() or 0))
-        row_of = np.full((len(waves), top + 1), -1, np.int64)
-        row_of[people["wave"].to_physical().to_numpy(), people["respondent"].to_numpy()] = (
-            np.arange(n)
-        )
+        n_columns = len(STAGES) * n_items  # every stage x item; unanswered ones dropped below
+        row_of = _row_lookup(people, scores)
         wave_code = scores["wave"].to_physical().to_numpy()
         respondent = scores["respondent"].to_numpy()
-        pair_code = scores["stage"].to_numpy(), scores["item"].to_numpy()
-        chunks = [slice(i, i + _SCATTER) for i in range(0, scores.height, _SCATTER)]
-        present = np.zeros(len(STAGES) * n_items, bool)
-        pairs_seen = scores.group_by("stage", "item").len()
-        present[pairs_seen["stage"].to_numpy().astype(np.int64) * n_items + pairs_seen["item"]] = (
-            True
-        )
-        column_of = np.cumsum(present) - 1
-        width = int(present.sum())
+        stages, item_codes = scores["stage"].to_numpy(), scores["item"].to_numpy()
         measures = [m for m in MEASURES if m in scores.columns]
         measures = [
             m for m in measures if m in MEASURES[:2] or scores[m].null_count() < scores.height
         ]
-        # Matrices are filled transposed (pair-major), the order in which wide uploads are stored,
-        # so that the scatter runs through memory mostly in sequence.
-        matrices = {m: np.zeros(n * width, np.uint8) for m in measures}
-        given = {m: np.zeros(n * width, bool) for m in measures if scores[m].null_count()}
-        covered = np.zeros(n * width, bool) if scores.height != n * width else None
-        for part in chunks:  # in slices: big temporaries cost more than the work itself
-            stage, item = (c[part].astype(np.int64) for c in pair_code)
-            row = row_of[wave_code[part], respondent[part]]
-            flat = column_of[stage * n_items + item] * n + row
+        # Filled transposed (pair-major), the order in which wide uploads are stored, so that
+        # the scatter runs through memory mostly in sequence; in slices, because big
+        # temporaries cost more than the work itself.
+        matrices = {m: np.zeros(n_columns * n, np.uint8) for m in measures}
+        given = {m: np.zeros(n_columns * n, bool) for m in measures if scores[m].null_count()}
+        covered = np.zeros(n_columns * n, bool)
+        answers = np.zeros(n_columns, np.int64)
+        for start in range(0, scores.height, _SCATTER):
+            part = slice(start, start + _SCATTER)
+            code = stages[part].astype(np.int64)
+            code *= n_items
+            code += item_codes[part]
+            row = row_of(wave_code[part], respondent[part])
             known = row >= 0
-            if not known.all():
-                flat = flat[known]
-            if covered is not None:
-                covered[flat] = True
+            every = bool(known.all())
+            flat = code * n
+            flat += row
+            if not every:
+                flat, code = flat[known], code[known]
+            answers += np.bincount(code, minlength=n_columns)
+            covered[flat] = True
             for m in measures:
                 values = scores[m][part]
                 filled = values.fill_null(0).to_numpy()
-                matrices[m][flat] = filled if known.all() else filled[known]
+                matrices[m][flat] = filled if every else filled[known]
                 if m in given:
                     mask = values.is_not_null().to_numpy()
-                    given[m][flat] = mask if known.all() else mask[known]
+                    given[m][flat] = mask if every else mask[known]
+        present = answers > 0
         codes = np.flatnonzero(present)
         pairs = items[codes % n_items].select(
             pl.Series("stage", [STAGES[c] for c in codes // n_items], STAGE_DTYPE),
@@ -212,27 +209,29 @@ class GapData:
             "element",
         )
 
-        def dense(m: str) -> tuple[np.ndarray, np.ndarray | None]:
-            mask = given.get(m, covered)
-            if mask is not None and m in given and covered is not None:
-                mask &= covered
-            mask = None if mask is None else np.ascontiguousarray(mask.reshape(width, n).T)
-            return np.ascontiguousarray(matrices[m].reshape(width, n).T), mask
+        def dense(flat_matrix: np.ndarray) -> np.ndarray:
+            """Respondent x answered-pair layout of a pair-major flat matrix."""
+            return np.ascontiguousarray(flat_matrix.reshape(n_columns, n)[present].T)
 
-        e, e_given = dense("expectation")
-        p, p_given = dense("perception")
-        answered = _both(e_given, p_given)
-        if answered is not None and answered.all():
-            answered = None
-        if answered is not None:
+        complete = bool(covered.reshape(n_columns, n)[present].all())
+        coverage = None if complete else dense(covered)
+        e, p = dense(matrices["expectation"]), dense(matrices["perception"])
+        answered = coverage
+        for m in ("expectation", "perception"):
+            if m in given:
+                answered = _both(answered, dense(given[m]))
+        if any(m in given for m in ("expectation", "perception")):
             e, p = np.where(answered, e, 0), np.where(answered, p, 0)
         optional = {}
         for measure in measures[2:]:
-            values, measure_given = dense(measure)
+            values = dense(matrices[measure])
+            measure_given = dense(given[measure]) if measure in given else None
             measure_given = _both(measure_given, answered)
             if measure_given is None:
                 measure_given = np.ones(values.shape, bool)
-            optional[measure] = (np.where(measure_given, values, 0), measure_given)
+            elif measure_given is not answered or measure in given:
+                values = np.where(measure_given, values, 0)
+            optional[measure] = (values, measure_given)
         return cls(
             pairs,
             people.select("wave", "respondent", "segment", "channel", "region"),
@@ -350,6 +349,40 @@ class GapData:
                 # float32 sums of small integers are exact below 2**24
                 sums[name][:, part] = (values @ member).T
         return sums.get("count", count), sums["gap"], sums.get("e")
+
+
+def _row_lookup(people: pl.DataFrame, scores: pl.DataFrame):
+    """A function (wave codes, respondent numbers) -> matrix rows, -1 for unknown respondents.
+
+    The store numbers each wave's respondents 1..n, so a row is usually the wave's offset plus
+    the number; otherwise a lookup table maps them.
+    """
+    wave = people["wave"].to_physical().to_numpy().astype(np.int64)
+    number = people["respondent"].to_numpy().astype(np.int64)
+    n_waves = len(people["wave"].dtype.categories)
+    sizes = np.bincount(wave, minlength=n_waves)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    expected = np.arange(number.size) - offsets[wave] + 1
+    in_order = bool(np.all(np.diff(wave) >= 0)) if wave.size else True
+    if in_order and np.array_equal(number, expected):
+        top = scores["respondent"].max() or 0
+        if int(top) <= int(sizes.max(initial=0)):
+
+            def dense_rows(wave_code: np.ndarray, respondent: np.ndarray) -> np.ndarray:
+                rows = offsets[wave_code]
+                rows += respondent
+                rows -= 1
+                return rows
+
+            return dense_rows
+    top = max(int(number.max(initial=0)), int(scores["respondent"].max() or 0))
+    table = np.full((n_waves, top + 1), -1, np.int64)
+    table[wave, number] = np.arange(number.size)
+
+    def looked_up(wave_code: np.ndarray, respondent: np.ndarray) -> np.ndarray:
+        return table[wave_code, respondent]
+
+    return looked_up
 
 
 def _codes(series: pl.Series) -> np.ndarray:

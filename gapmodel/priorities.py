@@ -151,9 +151,7 @@ def importance_performance(data: GapData) -> pl.DataFrame:
     else:
         answered_per_row = mask.sum(axis=1)
         overall = np.where(mask, p, 0).sum(axis=1) / np.maximum(answered_per_row, 1)
-        importance = np.array(
-            [_correlation(p[mask[:, j], j], overall[mask[:, j]]) for j in range(p.shape[1])]
-        )
+        importance = _correlations(p, overall, mask)
     frame = data.pairs.with_columns(
         n=pl.Series(count.astype(np.int64)),
         performance=pl.Series(performance),
@@ -180,10 +178,22 @@ def importance_performance(data: GapData) -> pl.DataFrame:
     return frame.with_columns(quadrant=quadrant)
 
 
-def _correlation(x: np.ndarray, y: np.ndarray) -> float:
-    if x.size < 3 or x.std() == 0 or y.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
+def _correlations(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Pearson r of each column of ``x`` with ``y`` over the rows where ``mask`` holds.
+
+    Centred sums, all columns at once; NaN where fewer than 3 rows or either side is constant.
+    """
+    weight = mask.astype(np.float64)
+    count = weight.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_x = (x * weight).sum(axis=0) / count
+        mean_y = (weight.T @ y) / count
+        dx = (x - mean_x) * weight
+        dy = (y[:, None] - mean_y) * weight
+        sxx, syy = (dx * dx).sum(axis=0), (dy * dy).sum(axis=0)
+        r = (dx * dy).sum(axis=0) / np.sqrt(sxx * syy)
+    r[(count < 3) | (sxx == 0) | (syy == 0)] = np.nan
+    return r
 
 
 def fix_first(data: GapData, options: TableOptions | None = None) -> pl.DataFrame:

@@ -15,7 +15,7 @@ import polars as pl
 
 from gapmodel.compare import segment_differences, segment_gaps, trend
 from gapmodel.gapdata import GapData
-from gapmodel.gaps import TableOptions, gap_table
+from gapmodel.gaps import TableOptions, gap_table, histograms
 from gapmodel.instrument import STAGE_LABELS, STAGES
 from gapmodel.priorities import fix_first, importance_performance, weighted_gap
 from gapmodel.quality import reliability, zone_of_tolerance
@@ -221,6 +221,7 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, filters)
+    histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
     weights = survey.allocations.filter(pl.col("wave") == filters.wave)
     return Overview(
         filters=filters,

@@ -1,0 +1,170 @@
+"""The real dashboard (``streamlit run dashboard.py``) driven in headless Chromium.
+
+Render times on a large database are measured and printed here (not asserted: machines are
+shared and noisy).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle
+from playwright.sync_api import expect
+
+from gapmodel.demo import build_demo, generate_wave, wave_csv
+
+pytestmark = pytest.mark.browser
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_db, tmp_path_factory):
+    """The dashboard serving a private copy of the demo database."""
+    db = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
+    shutil.copy(demo_db, db)
+    with running_dashboard(db) as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_until_idle(page)
+    page.locator(".vega-embed").first.wait_for()
+
+
+def gap_metric(page):
+    metric = page.get_by_test_id("stMetric").filter(has_text="Overall gap")
+    return metric.get_by_test_id("stMetricValue")
+
+
+def overall_gap(page) -> str:
+    return gap_metric(page).inner_text()
+
+
+def changes_from(page, before: str) -> str:
+    """Wait until the headline gap shows another value than ``before``; return it."""
+    expect(gap_metric(page)).not_to_have_text(before, timeout=60_000)
+    wait_until_idle(page)
+    return overall_gap(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a sidebar selectbox, as a user does."""
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=label)
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_until_idle(page)
+
+
+def test_overview_renders_its_charts(page, dashboard):
+    open_page(page, dashboard)
+    assert page.get_by_role("heading", name="Where service falls short").is_visible()
+    chart = page.locator(".vega-embed").first
+    assert chart.locator("canvas, svg").count() >= 1
+    assert chart.bounding_box()["width"] > 300
+    assert overall_gap(page).startswith("-")
+    assert page.get_by_text("kept informed is").is_visible()
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_filter_lands_in_the_url_and_a_reload_restores_it(page, dashboard):
+    open_page(page, dashboard)
+    everyone = overall_gap(page)
+    choose(page, "Segment", "Small business")
+    page.wait_for_url("**segment=Small*")
+    filtered = changes_from(page, everyone)
+    url = page.url
+    assert "segment=Small+business" in url or "segment=Small%20business" in url
+    page.reload()
+    wait_until_idle(page)
+    page.locator(".vega-embed").first.wait_for()
+    main = page.get_by_test_id("stMain")
+    assert "Segment Small business" in main.get_by_test_id("stCaptionContainer").first.inner_text()
+    assert overall_gap(page) == filtered
+    # The filters follow the user to another page, still in the URL.
+    page.get_by_test_id("stSidebarNav").get_by_text("Journey").click()
+    wait_until_idle(page)
+    assert "segment=Small" in page.url
+    caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first
+    assert "Segment Small business" in caption.inner_text()
+
+
+def test_an_upload_through_the_file_input_commits_a_wave(page, dashboard):
+    page.goto(f"{dashboard}/data")
+    wait_until_idle(page)
+    data = wave_csv(generate_wave(120, 7, seed=123))
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "browser-wave.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    wait_until_idle(page)
+    page.get_by_text("The file is valid.").wait_for()
+    label = page.get_by_label("Wave label")
+    label.fill("2026-Q4")
+    label.press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Commit wave").click()
+    wait_until_idle(page)
+    page.get_by_text("Committed wave 2026-Q4: 120 respondents").wait_for()
+    page.get_by_role("tab", name="Stored waves").click()
+    assert page.get_by_test_id("stDataFrame").first.is_visible()
+
+
+def test_a_download_arrives(page, dashboard, tmp_path):
+    page.goto(f"{dashboard}/data")
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Template (CSV)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    header = saved.read_text().splitlines()[0]
+    assert header.startswith("respondent_id,segment,channel,region,")
+    assert "post_purchase.kept_informed.E" in header
+
+
+@pytest.mark.slow
+def test_render_times_on_a_large_database(chromium, tmp_path_factory, capsys):
+    """Times from the browser on 2 waves x 100,000 respondents: the first complete Overview
+    after the server starts (survey loaded from disk), a first Overview in a new session once
+    the server has the data, and a filter change. Printed for the record."""
+    db = tmp_path_factory.mktemp("large") / "large.duckdb"
+    build_demo(db, n_respondents=100_000, n_waves=2)
+    timings = {}
+    with running_dashboard(db) as url:
+        for name in ("first render, cold server", "first render, new session"):
+            context = chromium.new_context(viewport=VIEWPORT)
+            page = context.new_page()
+            start = time.perf_counter()
+            open_page(page, url)
+            timings[name] = time.perf_counter() - start
+        before = overall_gap(page)
+        start = time.perf_counter()
+        choose(page, "Region", "North")
+        changes_from(page, before)
+        page.locator(".vega-embed").first.wait_for()
+        timings["filter change"] = time.perf_counter() - start
+        context.close()
+    report = "; ".join(f"{k}: {v:.2f} s" for k, v in timings.items())
+    Path(db).with_suffix(".timings.txt").write_text(report)
+    with capsys.disabled():
+        print(f"\n[render times, 2 x 100,000 respondents] {report}")
