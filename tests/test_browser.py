@@ -159,7 +159,7 @@ def test_render_times_on_a_large_database(chromium, tmp_path_factory, capsys):
             timings[name] = time.perf_counter() - start
         before = overall_gap(page)
         start = time.perf_counter()
-        choose(page, "Region", "North")
+        choose(page, "Segment", "Enterprise")
         changes_from(page, before)
         page.locator(".vega-embed").first.wait_for()
         timings["filter change"] = time.perf_counter() - start
@@ -168,3 +168,16 @@ def test_render_times_on_a_large_database(chromium, tmp_path_factory, capsys):
     Path(db).with_suffix(".timings.txt").write_text(report)
     with capsys.disabled():
         print(f"\n[render times, 2 x 100,000 respondents] {report}")
+
+
+def test_clicking_a_journey_map_cell_opens_that_stage(page, dashboard):
+    open_page(page, dashboard)
+    chart = page.locator(".vega-embed").first
+    box = chart.bounding_box()
+    # The last column of cells is the post-purchase stage; its middle row is responsiveness.
+    page.mouse.click(box["x"] + box["width"] * 0.68, box["y"] + box["height"] * 0.55)
+    page.get_by_role("heading", name="The customer journey").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    assert "stage=Post-purchase" in page.url
+    caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first
+    assert "Post-purchase" in caption.inner_text()

@@ -43,7 +43,7 @@ def follow(pages: dict[str, st.Page]) -> None:
     """Carry out a jump asked for by :func:`go_to`, if any."""
     name = st.session_state.pop(_GOTO, None)
     if name in pages:
-        st.switch_page(pages[name])
+        st.switch_page(pages[name], query_params={})
 
 
 def share_filters(filters: Filters | None, demo: bool = False) -> None:
