@@ -125,6 +125,9 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
             labelFontWeight="bold",
             labelOverlap=False,
             labelExpr="split(datum.label, ' ')",  # "Service encounter" on two lines
+            # Vega draws the second line below the first: lift the labels by one line so it
+            # does not run into the cells.
+            labelPadding=FONT_SIZE + 4,
         ),
     )
     y = alt.Y("dimension_label:N", sort=dimensions, title=None)

@@ -1,9 +1,11 @@
-"""The model commands of ``python -m gapmodel``: gaps, alpha, ipa, trend, segments, bench."""
+"""The model commands of ``python -m gapmodel``: gaps, alpha, ipa, trend, segments, report,
+bench."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import polars as pl
 
@@ -102,6 +104,62 @@ def cmd_segments(args, store):
     return _print(compute(data, attribute, args.items, _options(args)), args.format)
 
 
+def _report_filters(args: argparse.Namespace, survey) -> object:
+    """The report's view from the command line, checked against the stored waves and values."""
+    from gapmodel.views import Filters
+
+    waves = survey.waves
+    if not waves:
+        raise ValueError("There are no waves yet. Add one with `ingest` (or `demo`).")
+    for name, wave in (("--wave", args.wave), ("--compare", args.compare)):
+        if wave is not None and wave != "none" and wave not in waves:
+            raise ValueError(f"{name}: there is no wave {wave!r}. Waves: {', '.join(waves)}.")
+    if args.compare is not None and args.compare == (args.wave or waves[-1]):
+        raise ValueError("--compare must name another wave than the one reported.")
+    where: dict[str, str] = {}
+    for name, value in args.where or []:
+        if name in where:
+            raise ValueError(f"--where {name}=... is given twice; a report keeps one {name}.")
+        known = survey.attribute_values.get(name, [])
+        if value not in known:
+            raise ValueError(
+                f"--where {name}={value!r} matches no respondent. Values: {', '.join(known)}."
+            )
+        where[name] = value
+    compare = "" if args.compare == "none" else args.compare
+    return Filters(
+        wave=args.wave,
+        compare=compare,
+        stages=tuple(args.stage or ()),
+        alpha=args.alpha if args.alpha is not None else _options(args).alpha,
+        padjust=args.padjust or _options(args).padjust,
+        **where,
+    )
+
+
+def cmd_report(args, store):
+    """Write the management report of one view as HTML, PDF or XLSX."""
+    from gapmodel.briefing import REPORT_FORMATS, build_briefing, render
+    from gapmodel.views import load_survey
+
+    fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(
+            f"Give --format {' / '.join(REPORT_FORMATS)} or an --out name ending in one. "
+            f"Got {args.out!r}."
+        )
+    survey = load_survey(store)
+    briefing = build_briefing(survey, _report_filters(args, survey), args.segments_by)
+    Path(args.out).write_bytes(render(briefing, fmt))
+    f = briefing.filters
+    versus = f" against {f.compare}" if f.compare else ""
+    print(
+        f"Wrote the {fmt} report of wave {f.wave}{versus} ({len(briefing.findings)} findings) "
+        f"to {args.out}."
+    )
+    return 0
+
+
 def cmd_bench(args, store):
     """Time the model against a pandas + scipy loop."""
     from gapmodel.bench import run
@@ -161,6 +219,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--across", action="store_true", help="Welch ANOVA across the segments")
     p.set_defaults(handler=cmd_segments, needs_store=True)
+
+    p = sub.add_parser("report", help="the management report of one view (html, pdf, xlsx)")
+    p.add_argument("--wave", help="the wave reported (default: the latest)")
+    p.add_argument(
+        "--compare", help="the wave compared with (default: the one before); 'none' for none"
+    )
+    p.add_argument(
+        "--where", action="append", type=_where, help="respondent filter, e.g. segment=Business"
+    )
+    p.add_argument("--stage", action="append", choices=STAGES, help="journey stage (repeatable)")
+    p.add_argument(
+        "--segments-by",
+        choices=RESPONDENT_KEYS[1:],
+        default=None,
+        help="attribute compared in the segments section (default: the first not filtered)",
+    )
+    p.add_argument("--padjust", choices=("holm", "bh"), default=None, help="default: holm")
+    p.add_argument("--alpha", type=float, default=None, help="significance level")
+    p.add_argument("--format", choices=("html", "pdf", "xlsx"), help="default: from --out")
+    p.add_argument("--out", required=True, help="the file to write (.html, .pdf or .xlsx)")
+    p.set_defaults(handler=cmd_report, needs_store=True)
 
     p = sub.add_parser("bench", help="benchmark the model against a pandas + scipy loop")
     p.add_argument(
