@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,40 @@ def store(tmp_path: Path):
     """An empty, writable store."""
     with Store.open(tmp_path / "empty.duckdb") as opened:
         yield opened
+
+
+# -- measurements reported at the end of the run (cases fuzzed, operations run, ...) ----------
+_MEASURES = "gapmodel-measures"
+_STARTED = pytest.StashKey[float]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_STARTED] = time.time()
+
+
+@pytest.fixture
+def measure(request: pytest.FixtureRequest):
+    """Record a number or sentence, printed in the run's summary (also under pytest-xdist)."""
+
+    def record(name: str, value: object) -> None:
+        request.node.user_properties.append((name, value))
+        cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+        if cache is not None:
+            (cache.mkdir(_MEASURES) / f"{name}.json").write_text(json.dumps(value))
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if getattr(config, "cache", None) is None:
+        return
+    started = config.stash.get(_STARTED, 0.0)
+    files = [
+        f
+        for f in sorted(config.cache.mkdir(_MEASURES).glob("*.json"))
+        if f.stat().st_mtime >= started - 1  # written by this run
+    ]
+    if files:
+        terminalreporter.section("gapmodel measurements")
+        for file in files:
+            terminalreporter.write_line(f"{file.stem}: {json.loads(file.read_text())}")
