@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from gapmodel import charts
-from gapmodel.safe_export import neutralise_frame
+from gapmodel import chart_export, charts, exports
 from ui.text import plain
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 NUMBER = st.column_config.NumberColumn
 # How the result columns of the model's tables are shown (name -> column config).
@@ -116,21 +116,73 @@ def show_table(
 
 def csv_download(label: str, table: Callable[[], pl.DataFrame], file_name: str, key: str) -> None:
     """A download button whose file is made only when clicked; the page does not rerun."""
-
-    def data() -> bytes:
-        buffer = io.BytesIO()
-        neutralise_frame(table()).write_csv(buffer)
-        return buffer.getvalue()
-
     st.download_button(
         label,
-        data=data,
+        data=lambda: exports.table_csv(table()),
         file_name=file_name,
         mime="text/csv",
         key=key,
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def page_header(
+    title: str, caption: str, view=None, chart=None, stem: str = "", report=None
+) -> None:
+    """The page title with its caption and, at the right, an Export menu for what it shows.
+
+    Parameters
+    ----------
+    view : a page view of ``gapmodel.views``, optional
+        Every table of it goes into the Excel download (with a Method sheet).
+    chart : altair chart, optional
+        The page's main chart, offered as PNG and SVG (the same specification as on screen).
+    stem : str
+        File name stem, e.g. ``overview-2026-Q3``.
+    report : callable, optional
+        Opens the management report dialog; adds a Report button.
+    """
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.title(title)
+    left.caption(caption)
+    if view is None and chart is None:
+        return
+    actions = right.container(horizontal=True, horizontal_alignment="right")
+    if report is not None and actions.button(
+        "Report", icon=":material/description:", key=f"{stem}_report"
+    ):
+        report()
+    with actions.popover("Export", icon=":material/download:"):
+        if view is not None:
+            st.download_button(
+                "Tables (Excel)",
+                data=lambda: exports.view_workbook(view),
+                file_name=f"{stem}.xlsx",
+                mime=XLSX,
+                on_click="ignore",
+                key=f"{stem}_xlsx",
+                width="stretch",
+            )
+        if chart is not None:
+            st.download_button(
+                "Chart (PNG)",
+                data=lambda: chart_export.chart_png(chart),
+                file_name=f"{stem}.png",
+                mime="image/png",
+                on_click="ignore",
+                key=f"{stem}_png",
+                width="stretch",
+            )
+            st.download_button(
+                "Chart (SVG)",
+                data=lambda: chart_export.chart_svg(chart),
+                file_name=f"{stem}.svg",
+                mime="image/svg+xml",
+                on_click="ignore",
+                key=f"{stem}_svg",
+                width="stretch",
+            )
 
 
 def sentences(lines: list[str | None], numbered: bool = True) -> None:

@@ -11,12 +11,14 @@ filters = page_filters()
 if filters is None:
     st.stop()
 
-st.title("Dimensions & items")
-st.caption(describe(filters, is_demo()))
+TITLE = "Dimensions & items"
+caption = describe(filters, is_demo())
 if cache.respondent_count(filters) == 0:
+    components.page_header(TITLE, caption)
     components.nobody_selected()
     st.stop()
 
+header = st.container()  # filled once the view is known
 grouping = (
     st.segmented_control(
         "Group by", list(DETAIL_GROUPINGS), default="Item at each stage", key="details_grouping"
@@ -24,6 +26,8 @@ grouping = (
     or "Item at each stage"
 )
 view = cache.details(filters, grouping)
+with header:
+    components.page_header(TITLE, caption, view, None, f"details-{filters.wave}")
 table = view.gaps.sort("gap", nulls_last=True)
 st.caption(
     f"{table.height} groups, worst gap first. Adjusted p: {filters.padjust.upper()} within this "

@@ -15,13 +15,16 @@ filters = page_filters()
 if filters is None:
     st.stop()
 
-st.title("The customer journey")
-st.caption(describe(filters, is_demo()))
+TITLE = "The customer journey"
+caption = describe(filters, is_demo())
 if cache.respondent_count(filters) == 0:
+    components.page_header(TITLE, caption)
     components.nobody_selected()
     st.stop()
 
 view = cache.journey(filters)
+split_chart = charts.element_split(view.elements)
+components.page_header(TITLE, caption, view, split_chart, f"journey-{filters.wave}")
 stages = [s for s in STAGES if s in set(view.items["stage"].cast(pl.String))]
 
 
@@ -71,7 +74,7 @@ with split:
         "Human element: how the customer was treated. Technical element: whether the product "
         "or result worked. Each respondent's gaps are averaged over the element's items first."
     )
-    components.show_chart(charts.element_split(view.elements))
+    components.show_chart(split_chart)
     components.show_table(
         view.elements,
         ["stage_label", "element", "n", "mean_e", "mean_p", "gap", "ci_low", "ci_high", "p_adj"]

@@ -7,18 +7,29 @@ from gapmodel.findings import change_sentence, pain_point_sentence, points
 from ui import cache, components
 from ui.filters import describe
 from ui.navigation import go_to, is_demo, page_filters
+from ui.report import report_dialog
 
 filters = page_filters()
 if filters is None:
     st.stop()
 
-st.title("Where service falls short")
-st.caption(describe(filters, is_demo()))
+TITLE = "Where service falls short"
+caption = describe(filters, is_demo())
 if cache.respondent_count(filters) == 0:
+    components.page_header(TITLE, caption)
     components.nobody_selected()
     st.stop()
 
 view = cache.overview(filters)
+journey_map = charts.journey_map(view.journey)
+components.page_header(
+    TITLE,
+    caption,
+    view,
+    journey_map,
+    f"overview-{filters.wave}",
+    report=lambda: report_dialog(filters),
+)
 overall = view.overall.row(0, named=True)
 weighted = view.weighted.row(0, named=True)
 change = view.change.row(0, named=True) if view.change is not None else None
@@ -73,9 +84,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Journey map")
     st.caption("Gap by stage and dimension · * significant · click a cell to open that stage")
-    components.show_chart(
-        charts.journey_map(view.journey), key="overview_map", on_select=_drill_into_stage
-    )
+    components.show_chart(journey_map, key="overview_map", on_select=_drill_into_stage)
     if change is not None:
         components.sentences(
             [change_sentence(change, "The overall gap", filters.compare, filters.wave)],

@@ -12,13 +12,16 @@ filters = page_filters()
 if filters is None:
     st.stop()
 
-st.title("Priorities")
-st.caption(describe(filters, is_demo()))
+TITLE = "Priorities"
+caption = describe(filters, is_demo())
 if cache.respondent_count(filters) == 0:
+    components.page_header(TITLE, caption)
     components.nobody_selected()
     st.stop()
 
 view = cache.priorities(filters)
+ipa = charts.ipa_chart(view.ipa)
+components.page_header(TITLE, caption, view, ipa, f"priorities-{filters.wave}")
 chart, ranking = st.columns([3, 2], gap="large")
 with chart:
     st.subheader("Importance and performance")
@@ -33,7 +36,7 @@ with chart:
             "respondent's overall perception."
         )
     )
-    components.show_chart(charts.ipa_chart(view.ipa))
+    components.show_chart(ipa)
 with ranking:
     st.subheader("Fix first")
     st.caption(

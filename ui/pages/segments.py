@@ -13,12 +13,14 @@ filters = page_filters()
 if filters is None:
     st.stop()
 
-st.title("Segments")
-st.caption(describe(filters, is_demo()))
+TITLE = "Segments"
+caption = describe(filters, is_demo())
 if cache.respondent_count(filters) == 0:
+    components.page_header(TITLE, caption)
     components.nobody_selected()
     st.stop()
 
+header = st.container()  # filled once the view is known
 attribute = (
     st.segmented_control(
         "Compare by",
@@ -30,6 +32,9 @@ attribute = (
     or "segment"
 )
 view = cache.segments(filters, attribute)
+dots = charts.segment_dots(view.by_dimension, attribute)
+with header:
+    components.page_header(TITLE, caption, view, dots, f"{attribute}-{filters.wave}")
 title = ATTRIBUTE_TITLES[attribute]
 if view.overall.is_empty():
     st.info(f"This wave has no {title.lower()} values. Add a {attribute} column to uploads.")
@@ -63,7 +68,7 @@ with chart:
         f"Gap per dimension for each {title.lower()} (95% CI); filled diamonds are "
         "significantly worse than everyone else."
     )
-    components.show_chart(charts.segment_dots(view.by_dimension, attribute))
+    components.show_chart(dots)
 with table:
     st.caption(f"Each {title.lower()} against the rest, over all items (Welch's t-test).")
     components.show_table(

@@ -13,10 +13,15 @@ filters = page_filters()
 if filters is None:
     st.stop()
 
-st.title("Trends")
-st.caption(describe(filters, is_demo()))
 view = cache.trends(filters)
 waves = view.by_wave["wave"].cast(pl.String).to_list()
+components.page_header(
+    "Trends",
+    describe(filters, is_demo()),
+    view,
+    charts.wave_trend(view.by_wave, waves),
+    f"trends-{filters.wave}",
+)
 if len(waves) < 2:
     st.info("Trends need at least two waves. Upload another wave on the Data page.")
 scores, gaps = st.columns(2, gap="large")

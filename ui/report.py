@@ -1,0 +1,46 @@
+"""The management report dialog: choose a format, watch it being built, download it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gapmodel import briefing
+from gapmodel.views import Filters
+from ui import cache
+
+FORMATS = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel"}
+_READY = "report_ready"
+
+
+@st.dialog("Management report", width="medium")
+def report_dialog(filters: Filters) -> None:
+    """Build the report of the current view with a progress bar, then offer it for download."""
+    st.caption(
+        "Headline figures, the journey map, the top pain points, what changed since the "
+        "compared wave, segment differences, priorities and the method, for the current view."
+    )
+    fmt = (
+        st.segmented_control(
+            "Format", list(FORMATS), default="pdf", format_func=FORMATS.get, key="report_format"
+        )
+        or "pdf"
+    )
+    if st.button("Prepare the report", type="primary", key="report_prepare"):
+        bar = st.progress(0.0, text="Starting…")
+        data = briefing.report_bytes(
+            cache.survey(), filters, fmt, progress=lambda done, what: bar.progress(done, text=what)
+        )
+        bar.progress(1.0, text="Ready.")
+        st.session_state[_READY] = (filters, fmt, data)
+    ready = st.session_state.get(_READY)
+    if ready and ready[0] == filters and ready[1] == fmt:
+        st.download_button(
+            f"Download the report ({FORMATS[fmt]})",
+            data=ready[2],
+            file_name=f"gapmodel-report-{filters.wave}.{fmt}",
+            mime=briefing.MEDIA_TYPES[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            key="report_download",
+            type="primary",
+        )
