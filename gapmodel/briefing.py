@@ -42,6 +42,8 @@ TOP = 5  # rows per list of findings (pain points, changed items, segment cells,
 HTML_CHART_WIDTH = 900
 PDF_CHART_WIDTH = 760  # CSS pixels over the 180 mm text width: chart text about 9 pt
 PDF_CHART_SCALE = 2.0
+# Heights in CSS pixels that let these charts share a page; other charts keep their own.
+PDF_CHART_HEIGHTS = {"Segments": 320, "Priorities": 440}
 _SVG_NS, _XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
@@ -950,7 +952,10 @@ def render_pdf(b: Briefing, progress: Progress | None = None) -> bytes:
         png = None
         if section in chart_list:
             png = chart_export.chart_png(
-                chart_list[section][1], PDF_CHART_WIDTH, scale=PDF_CHART_SCALE
+                chart_list[section][1],
+                PDF_CHART_WIDTH,
+                PDF_CHART_HEIGHTS.get(section),
+                scale=PDF_CHART_SCALE,
             )
         intro = _section_intro(b, section)
         heading(SECTION_TITLES[section], keep=png_size(png)[1] + 12 if png else 30)

@@ -265,8 +265,8 @@ def method_rows(
          "change in P - change in E (expectation drift against perception change)."),
         ("Segments", "Each segment against everyone else with Welch's t-test; across segments "
          "with Welch's ANOVA."),
-        ("Weighted gap", "sum over dimensions of (importance points x dimension gap) / 100 per "
-         "respondent, from the 100 points each respondent allocated; unweighted (the mean of "
+        ("Weighted gap", "Per respondent, the sum over dimensions of (importance points x "
+         "dimension gap) / 100, from the 100 points each respondent allocated; unweighted (the mean of "
          "the dimension gaps) when there are no allocations, and the table says which."),
         ("Importance-performance", "Performance is the mean P; importance is stated, or derived "
          "as the correlation of the item's P with the respondent's mean P; quadrants split at "
