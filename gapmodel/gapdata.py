@@ -229,7 +229,7 @@ class GapData:
             measure_given = _both(measure_given, answered)
             if measure_given is None:
                 measure_given = np.ones(values.shape, bool)
-            elif measure_given is not answered or measure in given:
+            else:  # only where the measure and a complete pair were both given
                 values = np.where(measure_given, values, 0)
             optional[measure] = (values, measure_given)
         return cls(
@@ -242,7 +242,11 @@ class GapData:
         )
 
     def subset(self, respondents: np.ndarray | None = None, stages: Sequence[str] | None = None):
-        """The same data restricted to some respondents (a boolean mask) and stages."""
+        """The same data restricted to some respondents (a boolean mask) and stages.
+
+        Cell sums already computed (:meth:`respondent_cells_many`) are kept, sliced to the
+        respondents, when the stages stay the same.
+        """
         rows = slice(None) if respondents is None else np.asarray(respondents, bool)
         columns = (
             slice(None)
@@ -262,7 +266,16 @@ class GapData:
         people = (
             self.respondents if respondents is None else self.respondents.filter(pl.Series(rows))
         )
-        return GapData(pairs, people, cut(self.e), cut(self.p), cut(self.answered), optional)
+        subset = GapData(pairs, people, cut(self.e), cut(self.p), cut(self.answered), optional)
+        if stages is None:  # same pairs: the per-respondent cell sums carry over, sliced
+            for keys, (count, sum_g, sum_e, labels) in self._cells.items():
+                subset._cells[keys] = (
+                    count if count.shape[1] == 1 else count[:, rows],
+                    sum_g[:, rows],
+                    None if sum_e is None else sum_e[:, rows],
+                    labels,
+                )
+        return subset
 
     def where(self, **attributes: str | Sequence[str]) -> np.ndarray:
         """Boolean mask of respondents whose attributes take the given value(s)."""

@@ -136,22 +136,21 @@ def importance_performance(data: GapData) -> pl.DataFrame:
     Pearson correlation over respondents who answered the item (``scipy.stats.pearsonr``);
     the overall P includes the item itself, a common and documented simplification.
     """
+    # E and P are 0 where a pair is not answered, so plain integer sums are the masked sums.
     mask = np.ones(data.e.shape, bool) if data.answered is None else data.answered
     count = mask.sum(axis=0)
-    p = data.p.astype(np.float64)
-    performance = np.where(mask, p, 0).sum(axis=0) / np.maximum(count, 1)
-    gap = performance - np.where(mask, data.e, 0).sum(axis=0) / np.maximum(count, 1)
+    performance = data.p.sum(axis=0, dtype=np.int64) / np.maximum(count, 1)
+    gap = performance - data.e.sum(axis=0, dtype=np.int64) / np.maximum(count, 1)
     stated = data.importance is not None and data.importance_given.any()
     if stated:
         given = data.importance_given
-        importance = np.where(given, data.importance, 0).sum(axis=0) / np.maximum(
-            given.sum(axis=0), 1
-        )
-        importance[given.sum(axis=0) == 0] = np.nan
+        answers = given.sum(axis=0)
+        importance = data.importance.sum(axis=0, dtype=np.int64) / np.maximum(answers, 1)
+        importance[answers == 0] = np.nan
     else:
         answered_per_row = mask.sum(axis=1)
-        overall = np.where(mask, p, 0).sum(axis=1) / np.maximum(answered_per_row, 1)
-        importance = _correlations(p, overall, mask)
+        overall = data.p.sum(axis=1, dtype=np.int64) / np.maximum(answered_per_row, 1)
+        importance = _correlations(data.p, overall, mask)
     frame = data.pairs.with_columns(
         n=pl.Series(count.astype(np.int64)),
         performance=pl.Series(performance),
@@ -178,21 +177,33 @@ def importance_performance(data: GapData) -> pl.DataFrame:
     return frame.with_columns(quadrant=quadrant)
 
 
+_ROWS = 1 << 14  # respondents per slice: keeps the float temporaries small
+
+
 def _correlations(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Pearson r of each column of ``x`` with ``y`` over the rows where ``mask`` holds.
 
-    Centred sums, all columns at once; NaN where fewer than 3 rows or either side is constant.
+    Sums of x, x^2, y, y^2 and xy per column, accumulated over slices of rows (scores are small
+    integers, so the sums of x and x^2 are exact); NaN where fewer than 3 rows or either side
+    is constant.
     """
-    weight = mask.astype(np.float64)
-    count = weight.sum(axis=0)
+    k = x.shape[1]
+    n, sx, sxx, sy, syy, sxy = (np.zeros(k) for _ in range(6))
+    for start in range(0, x.shape[0], _ROWS):
+        part = slice(start, start + _ROWS)
+        weight = mask[part].astype(np.float64)
+        xs = x[part] * weight
+        ys = y[part]
+        n += weight.sum(axis=0)
+        sx += xs.sum(axis=0)
+        sxx += (xs * xs).sum(axis=0)
+        sy += ys @ weight
+        syy += (ys * ys) @ weight
+        sxy += ys @ xs
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_x = (x * weight).sum(axis=0) / count
-        mean_y = (weight.T @ y) / count
-        dx = (x - mean_x) * weight
-        dy = (y[:, None] - mean_y) * weight
-        sxx, syy = (dx * dx).sum(axis=0), (dy * dy).sum(axis=0)
-        r = (dx * dy).sum(axis=0) / np.sqrt(sxx * syy)
-    r[(count < 3) | (sxx == 0) | (syy == 0)] = np.nan
+        vx, vy = n * sxx - sx * sx, n * syy - sy * sy
+        r = (n * sxy - sx * sy) / np.sqrt(vx * vy)
+    r[(n < 3) | (vx <= 0) | (vy <= 0)] = np.nan
     return r
 
 

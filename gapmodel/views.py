@@ -22,6 +22,8 @@ from gapmodel.quality import reliability, zone_of_tolerance
 from gapmodel.store import ATTRIBUTES, Store
 
 TOP_PAIN_POINTS = 5
+# Item groupings whose per-respondent sums the survey keeps for every page to slice.
+CELL_GROUPINGS = [(), ("stage", "dimension"), ("dimension",), ("stage", "element")]
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def load_survey(store: Store) -> Survey:
         respondents = snap.respondents(waves)
         allocations = snap.allocations(waves)
     data = GapData.from_scores(scores, respondents, items.select("item", "dimension", "element"))
+    data.respondent_cells_many(CELL_GROUPINGS)  # computed once; every selection slices them
     values = {
         a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
     }

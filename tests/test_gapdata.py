@@ -74,3 +74,21 @@ def test_scores_code_stages_and_items_by_position(demo_db):
     assert scores["item"].max() <= 2
     assert scores.height == responses.filter(pl.col("item").is_in(items[:3])).height
     assert scores["wave"].cast(pl.String).unique().to_list() == [wave]
+
+
+@pytest.mark.parametrize("by", [[], ["stage", "dimension"], ["segment", "dimension"]])
+def test_a_subset_reuses_cell_sums_correctly(demo_db, by):
+    """Cell sums computed on everyone and sliced to a subset give the subset's own tables."""
+    with Store.open(demo_db, read_only=True) as store:
+        _, compact = _both(store, store.wave_labels())
+        responses = store.responses(where={"channel": "Web"})
+    compact.respondent_cells_many([(), ("stage", "dimension"), ("dimension",)])
+    reused = compact.subset(compact.where(channel="Web"))
+    assert reused._cells  # carried over, not recomputed
+    fresh = GapData.from_responses(responses)
+    options = TableOptions(min_n=30, suppress_n=5)
+    assert_frame_equal(
+        _canonical(gap_table(reused, by, options), by),
+        _canonical(gap_table(fresh, by, options), by),
+        check_dtypes=False,
+    )
