@@ -181,3 +181,25 @@ def test_clicking_a_journey_map_cell_opens_that_stage(page, dashboard):
     assert "stage=Post-purchase" in page.url
     caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first
     assert "Post-purchase" in caption.inner_text()
+
+
+def test_the_report_and_the_page_workbook_download(page, dashboard, tmp_path):
+    open_page(page, dashboard)
+    page.get_by_role("button", name="Report").click()
+    page.get_by_role("button", name="Prepare the report").click()
+    button = page.get_by_role("button", name="Download the report (PDF)")
+    button.wait_for(timeout=120_000)
+    with page.expect_download() as report:
+        button.click()
+    assert report.value.suggested_filename == "gapmodel-report-2026-Q3.pdf"
+    assert Path(report.value.path()).read_bytes()[:5] == b"%PDF-"
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as workbook:
+        page.get_by_role("button", name="Tables (Excel)").click()
+    saved = tmp_path / workbook.value.suggested_filename
+    workbook.value.save_as(saved)
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(saved, read_only=True).sheetnames
+    assert "Journey map" in sheets and "Method" in sheets
