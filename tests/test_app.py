@@ -250,3 +250,12 @@ def test_a_signed_out_user_sees_only_the_sign_in_prompt(demo):
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.metric and not at.get("file_uploader")
+
+
+def test_an_invalid_questionnaire_is_refused_with_its_problems(demo):
+    at = run("ui/pages/data.py")
+    bad = b"code,wording,dimension,element,stages\nBad Code,Words,tangibles,robotic,pre_purchase\n"
+    at.get("file_uploader")[1].set_value(("mine.csv", bad, "text/csv")).run()
+    message = errors(at)[0]
+    assert message.startswith("This questionnaire cannot be used:")
+    assert "robotic" in message

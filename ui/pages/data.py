@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from gapmodel.errors import DuplicateWaveError, GapmodelError
+from gapmodel.errors import DuplicateWaveError, GapmodelError, InstrumentError
 from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
+from gapmodel.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.readers import ReadError, read_table
 from gapmodel.wave_export import template_frame, write_frame
 from ui import components
@@ -34,13 +34,13 @@ def _template() -> bytes:
     return write_frame(template_frame(default_instrument()), "csv")
 
 
-def _validate(data: bytes, name: str, scale: str):
-    """Validate once per file and scale; keep the result for the commit button."""
-    key = (hashlib.sha256(data).hexdigest(), name, scale)
+def _validate(data: bytes, name: str, scale: str, instrument: Instrument):
+    """Validate once per file, scale and questionnaire; keep the result for the commit button."""
+    key = (hashlib.sha256(data).hexdigest(), name, scale, instrument.sha256)
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != key:
         with st.spinner(f"Reading and validating {name}…"):
-            wave, report = prepare_wave(data, name, default_instrument(), scale)
+            wave, report = prepare_wave(data, name, instrument, scale)
         st.session_state[_VALIDATED] = (key, wave, report)
     return st.session_state[_VALIDATED][1:]
 
@@ -90,9 +90,31 @@ with upload:
         help="Replace the wave with this label, or the one ingested from the same file.",
     )
 
+    with st.expander("Questionnaire (optional): for a wave fielded with another instrument"):
+        st.caption(
+            "A CSV with code, wording, dimension, element and stages (separated by |), like "
+            "data/instrument.csv. Without one, the default questionnaire is used."
+        )
+        custom = st.file_uploader(
+            "Questionnaire file", type=["csv"], key=f"data_instrument_{generation}"
+        )
+    instrument = default_instrument()
+    if custom is not None:
+        try:
+            instrument = load_instrument(custom.getvalue(), custom.name)
+        except InstrumentError as exc:
+            st.error(
+                "This questionnaire cannot be used: "
+                + " ".join(plain(p) for p in exc.problems)
+                + " Fix the file and upload it again."
+            )
+            file = None
+        else:
+            st.caption(f"Using {plain(custom.name)}: {len(instrument.codes)} items.")
+
     if file is not None:
         data = file.getvalue()
-        wave, report = _validate(data, file.name, scale)
+        wave, report = _validate(data, file.name, scale, instrument)
         figures = st.columns(4)
         figures[0].metric("Rows", f"{report.n_rows:,}")
         figures[1].metric("Respondents", f"{report.n_respondents:,}")
