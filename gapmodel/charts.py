@@ -111,6 +111,9 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
             + pl.when(pl.col("significant")).then(pl.lit(" *")).otherwise(pl.lit(""))
         ),
         strong=pl.col("gap").abs().fill_null(0) > 0.55 * extent,
+        # Vega-Lite drops marks whose colour value is null: suppressed cells get a stand-in
+        # value and are painted grey by the condition below.
+        gap_colour=pl.col("gap").fill_null(0.0),
     )
     dimensions = [d.title() for d in DIMENSIONS] + sorted(
         set(frame["dimension_label"]) - {d.title() for d in DIMENSIONS}
@@ -139,7 +142,7 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
     )
     base = alt.Chart(frame).encode(x=x, y=y)
     color = alt.Color(
-        "gap:Q",
+        "gap_colour:Q",
         title="Gap (P - E)",
         scale=alt.Scale(scheme="redblue", domain=[-extent, extent], domainMid=0),
         legend=alt.Legend(orient="right", format="+.1f", gradientLength=180),

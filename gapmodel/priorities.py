@@ -159,6 +159,8 @@ def importance_performance(data: GapData) -> pl.DataFrame:
         gap=pl.Series(gap),
     ).filter(pl.col("n") > 0)
     grand_i, grand_p = frame["importance"].mean(), frame["performance"].mean()
+    if grand_i is None or grand_p is None:  # no item with an importance: no quadrants
+        return frame.with_columns(quadrant=pl.lit(None, pl.String))
     quadrant = (
         pl.when(pl.col("importance").is_null())
         .then(None)

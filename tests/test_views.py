@@ -199,3 +199,27 @@ def test_charts_are_valid_specifications_of_the_tables(survey):
     }
     for row in overview.journey.iter_rows(named=True):
         assert cells[(row["stage"], row["dimension"])] == pytest.approx(row["gap"])
+
+
+def test_a_segment_only_in_the_latest_wave_and_tiny(demo_copy):
+    """A new 3-respondent segment: no comparison (nobody before), every cell suppressed, and
+    the journey map still draws the cells (grey), with no numbers."""
+    from gapmodel.demo import generate_wave, wave_csv
+    from gapmodel.ingest import prepare_wave
+    from gapmodel.instrument import default_instrument
+
+    frame = generate_wave(3, 3, seed=5).with_columns(pl.lit("Pilot").alias("segment"))
+    wave, report = prepare_wave(wave_csv(frame), "pilot.csv", default_instrument(), (1, 7))
+    assert wave is not None, report.to_text()
+    with Store.open(demo_copy) as store:
+        store.ingest_wave(wave, "2026-Q4")
+        survey = views.load_survey(store)
+    view = views.overview(survey, views.Filters(segment="Pilot"))
+    assert view.filters.compare == "2026-Q3"
+    assert view.change is None
+    assert set(view.journey["flag"]) == {"suppressed"}
+    assert view.journey["gap"].null_count() == view.journey.height
+    cells = charts.journey_map(view.journey).to_dict()["datasets"].popitem()[1]
+    assert {c["cell_text"] for c in cells} == {"n < 5"}
+    assert all(c["gap_colour"] == 0 for c in cells)
+    assert views.priorities(survey, views.Filters(segment="Pilot")).fix_first.is_empty()
