@@ -7,6 +7,7 @@ import streamlit as st
 from gapmodel import briefing
 from gapmodel.views import Filters
 from ui import cache
+from ui.text import plain
 
 FORMATS = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel"}
 _READY = "report_ready"
@@ -27,11 +28,19 @@ def report_dialog(filters: Filters) -> None:
     )
     if st.button("Prepare the report", type="primary", key="report_prepare"):
         bar = st.progress(0.0, text="Starting…")
-        data = briefing.report_bytes(
-            cache.survey(), filters, fmt, progress=lambda done, what: bar.progress(done, text=what)
-        )
-        bar.progress(1.0, text="Ready.")
-        st.session_state[_READY] = (filters, fmt, data)
+        try:
+            data = briefing.report_bytes(
+                cache.survey(),
+                filters,
+                fmt,
+                progress=lambda done, what: bar.progress(done, text=what),
+            )
+        except ValueError as exc:
+            bar.empty()
+            st.error(f"{plain(exc)} Widen the filters in the sidebar and try again.")
+        else:
+            bar.progress(1.0, text="Ready.")
+            st.session_state[_READY] = (filters, fmt, data)
     ready = st.session_state.get(_READY)
     if ready and ready[0] == filters and ready[1] == fmt:
         st.download_button(
