@@ -301,7 +301,10 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
     y = alt.Y("dimension:N", title=None, sort=[d.title() for d in DIMENSIONS])
     base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset(f"{attribute}:N"))
     color = alt.Color(
-        f"{attribute}:N", title=attribute.capitalize(), legend=alt.Legend(orient="top")
+        f"{attribute}:N",
+        title=attribute.capitalize(),
+        scale=alt.Scale(scheme="dark2"),  # distinct hues, none of them the shortfall red
+        legend=alt.Legend(orient="top"),
     )
     tooltip = [
         alt.Tooltip(f"{attribute}:N"),
