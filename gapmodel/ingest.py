@@ -203,8 +203,14 @@ def _schema_problems(
     key: list[str],
     key_label: str,
     duplicate_rule: str,
+    file_columns: dict[str, str] | None = None,
 ) -> None:
-    """Run the dataframely schema and turn each failed rule into (row, column, value) problems."""
+    """Run the dataframely schema and turn each failed rule into (row, column, value) problems.
+
+    ``file_columns`` names the file's column for a derived one (``_stage`` -> ``stage``): the
+    problem shows that column and its value as the file had it.
+    """
+    file_columns = file_columns or {}
     _, failure = schema.filter(parsed)
     if not len(failure):
         return
@@ -229,6 +235,7 @@ def _schema_problems(
             report.add_many(problems, total)
             continue
         column, _, check = rule.partition("|")
+        column = file_columns.get(column, column)
         name, template = _RULE_TEXT.get(check, ("invalid_value", f"Fails the rule {check}."))
         bad = details.filter(pl.col(rule) == "invalid").select("row").head(200)
         rows = bad["row"].to_list()
@@ -652,7 +659,7 @@ def _long(
     pairs = instrument.pairs().select(
         pl.col("stage").alias("_stage"), pl.col("item").alias("_item")
     )
-    bad_stage = keyed.filter(~pl.col("_stage").is_in(STAGES) | pl.col("_stage").is_null())
+    bad_stage = keyed.filter(~pl.col("_stage").is_in(STAGES))  # blanks: missing_value
     report.add_many(
         [
             Problem(
@@ -666,7 +673,7 @@ def _long(
         ],
         bad_stage.height,
     )
-    bad_item = keyed.filter(~pl.col("_item").is_in(instrument.codes) | pl.col("_item").is_null())
+    bad_item = keyed.filter(~pl.col("_item").is_in(instrument.codes))  # blanks: missing_value
     report.add_many(
         [
             Problem(
@@ -714,6 +721,7 @@ def _long(
         [cols.respondent_id, "_stage", "_item"],
         "respondent, stage and item",
         "duplicate_row",
+        {"_stage": stage_col, "_item": item_col},
     )
     attribute_cols = [*cols.attributes.values(), *cols.points.values(), *cols.extra]
     _text_limits(report, raw, [cols.respondent_id, *cols.attributes.values(), *cols.extra])
@@ -784,6 +792,12 @@ def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
     return raw.filter(~pl.col("row").is_in(blank_rows.implode())) if blank_rows.len() else raw
 
 
+def _reserved_name(name: str) -> bool:
+    """Column names validation cannot work with: its own ``row`` column, and names that polars
+    reads as a pattern instead of a name (``*``, ``^...$``)."""
+    return name in ("row", "*") or (name.startswith("^") and name.endswith("$"))
+
+
 # -- entry point -------------------------------------------------------------------------------
 def prepare_wave(
     data: bytes,
@@ -834,6 +848,31 @@ def prepare_wave(
     for note in table.notes:
         report.add(note)
     raw = table.frame
+    reserved = [c for c in raw.columns if _reserved_name(c)]
+    for column in reserved:
+        report.add(
+            Problem(
+                rule="reserved_column",
+                message=f"The column name {shorten(column)!r} is reserved ('row' holds row "
+                "numbers in this report; '*' and names between ^ and $ are patterns). Rename "
+                "or remove that column.",
+                column=shorten(column),
+            )
+        )
+    if reserved:
+        return None, report
+    long_names = [c for c in raw.columns if len(c) > MAX_TEXT]
+    for column in long_names[:20]:  # extra columns are stored by name on every respondent
+        report.add(
+            Problem(
+                rule="too_long",
+                message=f"A column name has {len(column):,} characters; at most {MAX_TEXT} are "
+                "allowed. Shorten it.",
+                column=shorten(column),
+            )
+        )
+    if long_names:
+        return None, report
     duplicated = [c for c in raw.columns if _DUPLICATED.search(c)]
     for column in duplicated:
         report.add(

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -151,7 +152,17 @@ def _read_xlsx(data: bytes, filename: str) -> RawTable:
             with archive.open(info) as member:
                 while member.read(1 << 20):
                     pass
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    # zlib.error: a damaged deflate stream; NotImplementedError: a damaged compression method;
+    # RuntimeError: a member marked as encrypted.
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+    ):
         raise _fail(
             "damaged_file",
             f"{filename} is damaged (a part of the workbook fails its checksum). Save it again.",
@@ -193,10 +204,13 @@ def _read_parquet(data: bytes) -> RawTable:
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as text; whole floats (4.0) read back as integers (4)."""
+    """Every column as text; whole floats (4.0) read back as integers (4).
+
+    Columns are taken by position: a name such as ``*`` or ``^a$`` is a pattern to ``pl.col``.
+    """
     columns = []
-    for name, dtype in frame.schema.items():
-        col = pl.col(name)
+    for position, dtype in enumerate(frame.dtypes):
+        col = pl.nth(position)
         if dtype.is_float():
             col = (
                 pl.when(col == col.round(0))
@@ -205,8 +219,24 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
             )
         elif dtype != pl.String:
             col = col.cast(pl.String)
-        columns.append(col.alias(str(name).strip()))
-    return frame.select(columns)
+        columns.append(col.alias(f"column_{position}"))
+    out = frame.select(columns)
+    out.columns = _unique([str(name).strip() for name in frame.columns])
+    return out
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Names made unique the way polars marks a repeated CSV header (``name_duplicated_0``), so
+    that names equal only after stripping spaces are reported as duplicates, not raised on."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        unique, k = name, 0
+        while unique in seen:
+            unique, k = f"{name}_duplicated_{k}", k + 1
+        seen.add(unique)
+        out.append(unique)
+    return out
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -241,7 +271,10 @@ def sniff_delimiter(text: str) -> str:
     lines = [line for line in text[:200_000].splitlines()[:50] if line.strip()]
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:  # e.g. a field beyond the csv module's size limit: not this one
+            continue
         if not counts or counts[0] < 2:
             continue
         consistent = sum(1 for c in counts if c == counts[0])
@@ -299,7 +332,30 @@ def _read_csv(data: bytes) -> RawTable:
         if ragged:
             raise ReadError(ragged[0]) from None
         raise _fail("unreadable_csv", f"The CSV could not be parsed ({shorten(exc)}).") from None
-    return RawTable(frame.rename({c: c.strip() for c in frame.columns}), "csv", notes)
+    frame.columns = _header_names(text, delimiter, frame.columns)
+    return RawTable(frame, "csv", notes)
+
+
+def _header_names(text: str, delimiter: str, columns: list[str]) -> list[str]:
+    """Column names as the header spells them, stripped and unique.
+
+    polars keeps the doubled quote characters inside a quoted header cell (a header cell
+    written as say ""hi"" inside quotes becomes a name with both quote pairs, not one), so a
+    name that differs from Python's CSV reading of the header only in that is taken from the
+    latter.
+    """
+    try:
+        header = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter), [])
+    except csv.Error:
+        header = []
+    names = []
+    for position, column in enumerate(columns):
+        name = column
+        if position < len(header) and column != header[position]:
+            if column == header[position].replace('"', '""'):
+                name = header[position]
+        names.append(name.strip())
+    return _unique(names)
 
 
 def _ragged_rows(text: str, delimiter: str, limit: int = 50) -> list[Problem]:
@@ -325,7 +381,19 @@ def _ragged_rows(text: str, delimiter: str, limit: int = 50) -> list[Problem]:
                 if len(problems) >= limit:
                     break
     except csv.Error as exc:
-        problems.append(
-            Problem(rule="unreadable_csv", message=f"Malformed CSV: {exc}.", row=reader.line_num)
-        )
+        if "field larger than field limit" in str(exc):
+            problems.append(
+                Problem(
+                    rule="too_long",
+                    message=f"A cell is longer than {csv.field_size_limit():,} characters (an "
+                    "unclosed quote can cause this); cells may hold at most 200.",
+                    row=reader.line_num,
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    rule="unreadable_csv", message=f"Malformed CSV: {exc}.", row=reader.line_num
+                )
+            )
     return problems

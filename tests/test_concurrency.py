@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import pytest
 
+from gapmodel.backup import backup
 from gapmodel.demo import SEGMENTS, generate_wave, wave_csv
 from gapmodel.errors import UnknownWaveError
 from gapmodel.gapdata import GapData
@@ -266,6 +267,8 @@ HOLDER = textwrap.dedent(
 
 
 def test_cli_says_in_one_line_that_another_process_holds_the_database(demo_copy, tmp_path):
+    with Store.open(demo_copy, read_only=True) as store:
+        backup(store, tmp_path / "saved")
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(demo_copy)],
         stdin=subprocess.PIPE,
@@ -282,6 +285,7 @@ def test_cli_says_in_one_line_that_another_process_holds_the_database(demo_copy,
             ["delete", "2026-Q1"],
             ["gaps", "--by", "stage"],
             ["backup", str(tmp_path / "backup")],
+            ["restore", str(tmp_path / "saved"), "--force"],
             ["migrate"],
         ]
         for command in commands:
