@@ -8,6 +8,7 @@ function takes both and returns the tables the page lays out, already labelled f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -226,14 +227,17 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     data = select(survey, filters)
     histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
     weights = survey.allocations.filter(pl.col("wave") == filters.wave)
-    return Overview(
-        filters=filters,
-        overall=gap_table(data, [], options),
-        weighted=weighted_gap(data, weights, (), options),
-        change=_change(survey, filters, (), options),
-        journey=_labelled(gap_table(data, ["stage", "dimension"], options), survey),
-        pain_points=_labelled(fix_first(data, options).head(top), survey),
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the change reads its own selection
+        change = pool.submit(_change, survey, filters, (), options)
+        overview = Overview(
+            filters=filters,
+            overall=gap_table(data, [], options),
+            weighted=weighted_gap(data, weights, (), options),
+            change=None,
+            journey=_labelled(gap_table(data, ["stage", "dimension"], options), survey),
+            pain_points=_labelled(fix_first(data, options).head(top), survey),
+        )
+        return replace(overview, change=change.result())
 
 
 def _change(
