@@ -227,17 +227,22 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     data = select(survey, filters)
     histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
     weights = survey.allocations.filter(pl.col("wave") == filters.wave)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the change reads its own selection
+    # Independent parts run side by side (numpy and polars release the GIL); each thread
+    # fills different entries of the selection's histogram cache.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         change = pool.submit(_change, survey, filters, (), options)
-        overview = Overview(
+        pains = pool.submit(fix_first, data, options)
+        overall = gap_table(data, [], options)
+        journey = gap_table(data, ["stage", "dimension"], options)
+        weighted = weighted_gap(data, weights, (), options)
+        return Overview(
             filters=filters,
-            overall=gap_table(data, [], options),
-            weighted=weighted_gap(data, weights, (), options),
-            change=None,
-            journey=_labelled(gap_table(data, ["stage", "dimension"], options), survey),
-            pain_points=_labelled(fix_first(data, options).head(top), survey),
+            overall=overall,
+            weighted=weighted,
+            change=change.result(),
+            journey=_labelled(journey, survey),
+            pain_points=_labelled(pains.result().head(top), survey),
         )
-        return replace(overview, change=change.result())
 
 
 def _change(
