@@ -232,6 +232,21 @@ def test_a_viewer_cannot_reach_the_data_page(demo):
     # The page is not in a viewer's navigation, so it cannot be opened at all.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("ui/pages/data.py")
+    # And no page a viewer can open offers a widget that writes.
+    with dashboard_store(demo) as store:
+        before = store.checksums()
+    for page in PAGES[:-1]:
+        at.switch_page(page).run()
+        assert not at.exception
+        assert not at.get("file_uploader")
+        labels = {b.label for b in at.button}
+        assert not labels & {"Commit wave", "Delete wave"}
+        for button in at.button:  # press everything there is (Report opens a dialog)
+            if button.label != "Sign out":
+                button.click().run()
+                assert not at.exception
+    with dashboard_store(demo) as store:
+        assert store.checksums() == before
 
 
 def test_an_analyst_by_allowlist_or_group_sees_the_data_page(demo):

@@ -119,7 +119,7 @@ def test_an_upload_through_the_file_input_commits_a_wave(page, dashboard):
     page.goto(f"{dashboard}/data")
     wait_until_idle(page)
     data = wave_csv(generate_wave(120, 7, seed=123))
-    page.locator("input[type=file]").set_input_files(
+    page.locator("input[type=file]").first.set_input_files(
         files=[{"name": "browser-wave.csv", "mimeType": "text/csv", "buffer": data}]
     )
     wait_until_idle(page)
