@@ -51,6 +51,8 @@ class GapData:
         self.adequate, self.adequate_given = optional.get("adequate", (None, None))
         self.importance, self.importance_given = optional.get("importance", (None, None))
         self._cells: dict[tuple[str, ...], tuple] = {}
+        # (dimensions, points of each respondent per dimension), see priorities.attach_allocations
+        self.points: tuple[list[str], np.ndarray] | None = None
 
     @property
     def n_respondents(self) -> int:
@@ -267,6 +269,8 @@ class GapData:
             self.respondents if respondents is None else self.respondents.filter(pl.Series(rows))
         )
         subset = GapData(pairs, people, cut(self.e), cut(self.p), cut(self.answered), optional)
+        if self.points is not None:
+            subset.points = (self.points[0], self.points[1][:, rows])
         if stages is None:  # same pairs: the per-respondent cell sums carry over, sliced
             for keys, (count, sum_g, sum_e, labels) in self._cells.items():
                 subset._cells[keys] = (

@@ -33,7 +33,8 @@ def weighted_gap(
         Prepared responses.
     allocations : pl.DataFrame, optional
         ``wave, respondent, dimension, points`` (as ``Store.allocations``): each respondent's
-        100 points over the dimensions. None or empty: unweighted.
+        100 points over the dimensions. None: the points attached to ``data``
+        (:func:`attach_allocations`), if any; else unweighted.
     by : sequence of str
         Respondent keys (``wave, segment, channel, region``); empty for one row.
     options : TableOptions, optional
@@ -69,9 +70,15 @@ def weighted_gap(
         gap_d, e_d = sum_g / count, sum_e / count
     weights = answered.astype(np.float64)
     weighting = "unweighted"
+    dimensions = labels["dimension"].cast(pl.String)
+    points = None
     if allocations is not None and allocations.height:
+        points = _allocation_matrix(data, allocations, dimensions)
+    elif data.points is not None and data.points[1].any():
+        order = [data.points[0].index(d) for d in dimensions]
+        points = data.points[1][order]
+    if points is not None:
         weighting = "allocations"
-        points = _allocation_matrix(data, allocations, labels["dimension"].cast(pl.String))
         weights = np.where(answered, points, 0.0)
     total = weights.sum(axis=0)
     keep = total > 0
@@ -92,6 +99,16 @@ def weighted_gap(
     table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
     table = table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:])
     return finish_table(table, list(by), options).with_columns(weighting=pl.lit(weighting))
+
+
+def attach_allocations(data: GapData, allocations: pl.DataFrame) -> None:
+    """Keep each respondent's importance points with ``data`` (sliced along by subsets), so
+    that :func:`weighted_gap` needs no join for every selection."""
+    if allocations.height == 0:
+        return
+    _, labels = data.pair_cells(["dimension"])
+    dimensions = labels["dimension"].cast(pl.String)
+    data.points = (dimensions.to_list(), _allocation_matrix(data, allocations, dimensions))
 
 
 def _allocation_matrix(

@@ -18,7 +18,12 @@ from gapmodel.compare import segment_differences, segment_gaps, trend
 from gapmodel.gapdata import GapData
 from gapmodel.gaps import TableOptions, gap_table, histograms
 from gapmodel.instrument import STAGE_LABELS, STAGES
-from gapmodel.priorities import fix_first, importance_performance, weighted_gap
+from gapmodel.priorities import (
+    attach_allocations,
+    fix_first,
+    importance_performance,
+    weighted_gap,
+)
 from gapmodel.quality import reliability, zone_of_tolerance
 from gapmodel.store import ATTRIBUTES, Store
 
@@ -151,6 +156,7 @@ def load_survey(store: Store) -> Survey:
         allocations = snap.allocations(waves)
     data = GapData.from_scores(scores, respondents, items.select("item", "dimension", "element"))
     data.respondent_cells_many(CELL_GROUPINGS)  # computed once; every selection slices them
+    attach_allocations(data, allocations)
     values = {
         a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
     }
@@ -226,7 +232,6 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     options = filters.options()
     data = select(survey, filters)
     histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
-    weights = survey.allocations.filter(pl.col("wave") == filters.wave)
     # Independent parts run side by side (numpy and polars release the GIL); each thread
     # fills different entries of the selection's histogram cache.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -234,7 +239,7 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
         pains = pool.submit(fix_first, data, options)
         overall = gap_table(data, [], options)
         journey = gap_table(data, ["stage", "dimension"], options)
-        weighted = weighted_gap(data, weights, (), options)
+        weighted = weighted_gap(data, None, (), options)
         return Overview(
             filters=filters,
             overall=overall,

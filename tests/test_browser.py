@@ -147,6 +147,42 @@ def test_a_download_arrives(page, dashboard, tmp_path):
     assert "post_purchase.kept_informed.E" in header
 
 
+def test_clicking_a_journey_map_cell_opens_that_stage(page, dashboard):
+    open_page(page, dashboard)
+    chart = page.locator(".vega-embed").first
+    box = chart.bounding_box()
+    # The last column of cells is the post-purchase stage; its middle row is responsiveness.
+    page.mouse.click(box["x"] + box["width"] * 0.68, box["y"] + box["height"] * 0.55)
+    page.get_by_role("heading", name="The customer journey").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    assert "stage=Post-purchase" in page.url
+    caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first
+    assert "Post-purchase" in caption.inner_text()
+
+
+def test_the_report_and_the_page_workbook_download(page, dashboard, tmp_path):
+    open_page(page, dashboard)
+    page.get_by_role("button", name="Report").click()
+    page.get_by_role("button", name="Prepare the report").click()
+    button = page.get_by_role("button", name="Download the report (PDF)")
+    button.wait_for(timeout=120_000)
+    with page.expect_download() as report:
+        button.click()
+    name = report.value.suggested_filename  # the latest wave: another test may have added one
+    assert name.startswith("gapmodel-report-2026-Q") and name.endswith(".pdf")
+    assert Path(report.value.path()).read_bytes()[:5] == b"%PDF-"
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as workbook:
+        page.get_by_role("button", name="Tables (Excel)").click()
+    saved = tmp_path / workbook.value.suggested_filename
+    workbook.value.save_as(saved)
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(saved, read_only=True).sheetnames
+    assert "Journey map" in sheets and "Method" in sheets
+
+
 @pytest.mark.slow
 def test_render_times_on_a_large_database(chromium, tmp_path_factory, capsys):
     """Times from the browser on 2 waves x 100,000 respondents, printed for the record:

@@ -223,3 +223,18 @@ def test_a_segment_only_in_the_latest_wave_and_tiny(demo_copy):
     assert {c["cell_text"] for c in cells} == {"n < 5"}
     assert all(c["gap_colour"] == 0 for c in cells)
     assert views.priorities(survey, views.Filters(segment="Pilot")).fix_first.is_empty()
+
+
+def test_attached_points_weight_like_the_allocations_table(survey):
+    """The overview's weighted gap (points carried with the selection) equals weighted_gap
+    given the wave's allocations table directly."""
+    from gapmodel.priorities import weighted_gap
+
+    filters = survey.resolve(views.Filters(channel="Phone"))
+    data = views.select(survey, filters)
+    table = survey.allocations.filter(pl.col("wave") == filters.wave)
+    direct = weighted_gap(data, table, (), filters.options()).row(0, named=True)
+    shown = views.overview(survey, filters).weighted.row(0, named=True)
+    assert shown["weighting"] == direct["weighting"] == "allocations"
+    for column in ("n", "gap", "mean_e", "ci_low", "p_val"):
+        assert shown[column] == pytest.approx(direct[column], rel=1e-12)

@@ -95,9 +95,14 @@ def page_style() -> None:
 
 
 def show_chart(chart: alt.TopLevelMixin, key: str | None = None, on_select=None) -> object:
-    """Draw a chart from ``gapmodel.charts`` across the container's width."""
+    """Draw a chart from ``gapmodel.charts`` across the container's width.
+
+    The specification is passed as Vega-Lite without Altair's schema validation on every
+    rerun (it costs tens of milliseconds a chart); the tests validate every chart builder.
+    """
     kwargs = {"key": key, "on_select": on_select} if on_select is not None else {"key": key}
-    return st.altair_chart(charts.finish(chart), width="stretch", **kwargs)
+    spec = charts.finish(chart).to_dict(validate=False)
+    return st.vega_lite_chart(spec=spec, width="stretch", **kwargs)
 
 
 def show_table(
