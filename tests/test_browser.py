@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle
-from playwright.sync_api import expect
 
 from gapmodel.demo import build_demo, generate_wave, wave_csv
 
@@ -62,9 +61,18 @@ def overall_gap(page) -> str:
     return gap_metric(page).inner_text()
 
 
+_GAP_SHOWN = """before => {
+    const metric = [...document.querySelectorAll('[data-testid="stMetric"]')]
+        .find(m => m.innerText.includes("Overall gap"));
+    const value = metric && metric.querySelector('[data-testid="stMetricValue"]');
+    return value && value.innerText !== before;
+}"""
+
+
 def changes_from(page, before: str) -> str:
-    """Wait until the headline gap shows another value than ``before``; return it."""
-    expect(gap_metric(page)).not_to_have_text(before, timeout=60_000)
+    """Wait until the headline gap shows another value than ``before`` (checked on every
+    animation frame, so that the wait itself adds no delay) and the run is over; return it."""
+    page.wait_for_function(_GAP_SHOWN, arg=before, polling="raf", timeout=60_000)
     wait_until_idle(page)
     return overall_gap(page)
 
