@@ -170,24 +170,19 @@ def page_header(
                 width="stretch",
             )
         if chart is not None:
-            st.download_button(
-                "Chart (PNG)",
-                data=lambda: chart_export.chart_png(chart),
-                file_name=f"{stem}.png",
-                mime="image/png",
-                on_click="ignore",
-                key=f"{stem}_png",
-                width="stretch",
-            )
-            st.download_button(
-                "Chart (SVG)",
-                data=lambda: chart_export.chart_svg(chart),
-                file_name=f"{stem}.svg",
-                mime="image/svg+xml",
-                on_click="ignore",
-                key=f"{stem}_svg",
-                width="stretch",
-            )
+            for label, make, suffix, mime in (
+                ("Chart (PNG)", chart_export.chart_png, "png", "image/png"),
+                ("Chart (SVG)", chart_export.chart_svg, "svg", "image/svg+xml"),
+            ):
+                st.download_button(
+                    label,
+                    data=lambda make=make: make(chart),
+                    file_name=f"{stem}.{suffix}",
+                    mime=mime,
+                    on_click="ignore",
+                    key=f"{stem}_{suffix}",
+                    width="stretch",
+                )
 
 
 def sentences(lines: list[str | None], numbered: bool = True) -> None:

@@ -4,19 +4,10 @@ import streamlit as st
 
 from gapmodel.views import DETAIL_GROUPINGS
 from ui import cache, components
-from ui.filters import describe
-from ui.navigation import is_demo, page_filters
-
-filters = page_filters()
-if filters is None:
-    st.stop()
+from ui.page import start_page
 
 TITLE = "Dimensions & items"
-caption = describe(filters, is_demo())
-if cache.respondent_count(filters) == 0:
-    components.page_header(TITLE, caption)
-    components.nobody_selected()
-    st.stop()
+filters, caption = start_page(TITLE)
 
 header = st.container()  # filled once the view is known
 grouping = (

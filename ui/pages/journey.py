@@ -7,20 +7,11 @@ from gapmodel import charts
 from gapmodel.findings import gap_sentence, stage_name
 from gapmodel.instrument import STAGES
 from ui import cache, components
-from ui.filters import describe
-from ui.navigation import is_demo, page_filters
+from ui.page import start_page
 from ui.text import plain
 
-filters = page_filters()
-if filters is None:
-    st.stop()
-
 TITLE = "The customer journey"
-caption = describe(filters, is_demo())
-if cache.respondent_count(filters) == 0:
-    components.page_header(TITLE, caption)
-    components.nobody_selected()
-    st.stop()
+filters, caption = start_page(TITLE)
 
 view = cache.journey(filters)
 split_chart = charts.element_split(view.elements)

@@ -5,20 +5,12 @@ import streamlit as st
 from gapmodel import charts
 from gapmodel.findings import change_sentence, pain_point_sentence, points
 from ui import cache, components
-from ui.filters import describe
-from ui.navigation import go_to, is_demo, page_filters
+from ui.navigation import go_to
+from ui.page import start_page
 from ui.report import report_dialog
 
-filters = page_filters()
-if filters is None:
-    st.stop()
-
 TITLE = "Where service falls short"
-caption = describe(filters, is_demo())
-if cache.respondent_count(filters) == 0:
-    components.page_header(TITLE, caption)
-    components.nobody_selected()
-    st.stop()
+filters, caption = start_page(TITLE)
 
 view = cache.overview(filters)
 journey_map = charts.journey_map(view.journey)

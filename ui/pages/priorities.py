@@ -5,19 +5,10 @@ import streamlit as st
 from gapmodel import charts
 from gapmodel.findings import pain_point_sentence
 from ui import cache, components
-from ui.filters import describe
-from ui.navigation import is_demo, page_filters
-
-filters = page_filters()
-if filters is None:
-    st.stop()
+from ui.page import start_page
 
 TITLE = "Priorities"
-caption = describe(filters, is_demo())
-if cache.respondent_count(filters) == 0:
-    components.page_header(TITLE, caption)
-    components.nobody_selected()
-    st.stop()
+filters, caption = start_page(TITLE)
 
 view = cache.priorities(filters)
 ipa = charts.ipa_chart(view.ipa)

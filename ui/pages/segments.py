@@ -6,19 +6,11 @@ import streamlit as st
 from gapmodel import charts
 from gapmodel.findings import p_text, segment_sentence
 from ui import cache, components
-from ui.filters import ATTRIBUTE_TITLES, describe
-from ui.navigation import is_demo, page_filters
-
-filters = page_filters()
-if filters is None:
-    st.stop()
+from ui.filters import ATTRIBUTE_TITLES
+from ui.page import start_page
 
 TITLE = "Segments"
-caption = describe(filters, is_demo())
-if cache.respondent_count(filters) == 0:
-    components.page_header(TITLE, caption)
-    components.nobody_selected()
-    st.stop()
+filters, caption = start_page(TITLE)
 
 header = st.container()  # filled once the view is known
 attribute = (

@@ -6,18 +6,14 @@ import streamlit as st
 from gapmodel import charts
 from gapmodel.findings import change_sentence
 from ui import cache, components
-from ui.filters import describe
-from ui.navigation import is_demo, page_filters
+from ui.page import start_page
 
-filters = page_filters()
-if filters is None:
-    st.stop()
-
+filters, caption = start_page("Trends", need_respondents=False)
 view = cache.trends(filters)
 waves = view.by_wave["wave"].cast(pl.String).to_list()
 components.page_header(
     "Trends",
-    describe(filters, is_demo()),
+    caption,
     view,
     charts.wave_trend(view.by_wave, waves),
     f"trends-{filters.wave}",
