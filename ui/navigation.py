@@ -52,7 +52,7 @@ def share_filters(filters: Filters | None, demo: bool = False) -> None:
     st.session_state[_DEMO] = demo
 
 
-def is_demo() -> bool:
+def showing_demo() -> bool:
     """True when the store holds only the generated demo waves."""
     return bool(st.session_state.get(_DEMO))
 

@@ -8,7 +8,7 @@ import streamlit as st
 from gapmodel.views import Filters
 from ui import cache, components
 from ui.filters import describe
-from ui.navigation import is_demo, page_filters
+from ui.navigation import page_filters, showing_demo
 
 
 def start_page(title: str, need_respondents: bool = True) -> tuple[Filters, str]:
@@ -20,7 +20,7 @@ def start_page(title: str, need_respondents: bool = True) -> tuple[Filters, str]
     filters = page_filters()
     if filters is None:
         st.stop()
-    caption = describe(filters, is_demo())
+    caption = describe(filters, showing_demo())
     if need_respondents and cache.respondent_count(filters) == 0:
         components.page_header(title, caption)
         components.nobody_selected()
