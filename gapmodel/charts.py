@@ -79,6 +79,16 @@ def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
+def not_enough_data(message: str) -> alt.Chart:
+    """A chart that says, in place of the chart, why there is nothing to draw."""
+    return (
+        alt.Chart(pl.DataFrame({"message": [message]}))
+        .mark_text(fontSize=FONT_SIZE + 1, color="#555555")
+        .encode(text="message:N")
+        .properties(width="container", height=80)
+    )
+
+
 # -- journey map ----------------------------------------------------------------------------------
 def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
     """Stage x dimension heatmap of gaps, diverging colours centred on zero.
@@ -478,6 +488,8 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
         [label, "stage_label", "dimension", "performance", "importance", "importance_source"]
         + ["gap", "n", "quadrant", "rank"],
     ).with_columns(name=pl.col("stage_label") + ": " + pl.col(label))
+    if frame.is_empty():
+        return not_enough_data("No item at a stage has enough respondents for this chart.")
     mean_p, mean_i = float(frame["performance"].mean()), float(frame["importance"].mean())
     p_lo, p_hi = float(frame["performance"].min()), float(frame["performance"].max())
     i_lo, i_hi = float(frame["importance"].min()), float(frame["importance"].max())

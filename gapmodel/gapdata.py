@@ -289,7 +289,7 @@ class GapData:
                 raise ValueError(f"Filter on one of {', '.join(RESPONDENT_KEYS)}. Got {name!r}.")
             values = [value] if isinstance(value, str) else list(value)
             column = self.respondents[name].cast(pl.String)
-            mask &= column.is_in(values).to_numpy()
+            mask &= column.is_in(values).fill_null(False).to_numpy()  # missing: no match
         return mask
 
     def respondent_groups(self, keys: Sequence[str]) -> tuple[np.ndarray, pl.DataFrame]:
@@ -382,16 +382,17 @@ def _row_lookup(people: pl.DataFrame, scores: pl.DataFrame):
     expected = np.arange(number.size) - offsets[wave] + 1
     in_order = bool(np.all(np.diff(wave) >= 0)) if wave.size else True
     if in_order and np.array_equal(number, expected):
-        top = scores["respondent"].max() or 0
-        if int(top) <= int(sizes.max(initial=0)):
 
-            def dense_rows(wave_code: np.ndarray, respondent: np.ndarray) -> np.ndarray:
-                rows = offsets[wave_code]
-                rows += respondent
-                rows -= 1
-                return rows
+        def dense_rows(wave_code: np.ndarray, respondent: np.ndarray) -> np.ndarray:
+            rows = offsets[wave_code]
+            rows += respondent
+            rows -= 1
+            unknown = (respondent < 1) | (respondent > sizes[wave_code])
+            if unknown.any():
+                rows[unknown] = -1
+            return rows
 
-            return dense_rows
+        return dense_rows
     top = max(int(number.max(initial=0)), int(scores["respondent"].max() or 0))
     table = np.full((n_waves, top + 1), -1, np.int64)
     table[wave, number] = np.arange(number.size)

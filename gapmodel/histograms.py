@@ -53,14 +53,16 @@ class Histograms:
         """
         pair_keys: dict[str, None] = {}
         cell_keys: dict[tuple[str, ...], dict[str, None]] = {}
+        need_pairs = False
         for by in groupings:
             respondent = [k for k in by if k in RESPONDENT_KEYS]
             items = tuple(k for k in by if k in ITEM_KEYS)
             if {"stage", "item"} <= set(items):
+                need_pairs = True
                 pair_keys.update(dict.fromkeys(respondent))
             else:
                 cell_keys.setdefault(items, {}).update(dict.fromkeys(respondent))
-        if pair_keys or any(self.data.answered is None for _ in cell_keys):
+        if need_pairs or (cell_keys and self.data.answered is None):
             self._pair_array(tuple(pair_keys))
         self.data.respondent_cells_many(list(cell_keys))
         for items, respondent in cell_keys.items():

@@ -85,7 +85,11 @@ def cmd_alpha(args, store):
 def cmd_ipa(args, store):
     """Importance-performance analysis, or the fix-first list with --fix-first."""
     data = _data(args, store)
-    table = fix_first(data, _options(args)) if args.fix_first else importance_performance(data)
+    table = (
+        fix_first(data, _options(args))
+        if args.fix_first
+        else importance_performance(data, _options(args))
+    )
     return _print(table, args.format)
 
 

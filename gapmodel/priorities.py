@@ -134,18 +134,27 @@ def _allocation_matrix(
     return matrix
 
 
-def importance_performance(data: GapData) -> pl.DataFrame:
+def importance_performance(data: GapData, options: TableOptions | None = None) -> pl.DataFrame:
     """Importance against performance per item at each stage, with Martilla-James quadrants.
+
+    Parameters
+    ----------
+    data : GapData
+        Prepared responses.
+    options : TableOptions, optional
+        Small-group thresholds (the settings by default).
 
     Returns
     -------
     pl.DataFrame
         ``stage, item, dimension, element, n, performance`` (mean P), ``importance``,
         ``importance_source`` (``stated``: mean stated importance; ``derived``: correlation of
-        the item's P with the respondent's mean P over all items), ``gap`` (mean P - mean E) and
-        ``quadrant``: high importance and low performance ``Concentrate here``, high and high
-        ``Keep up the good work``, low and low ``Low priority``, low importance and high
-        performance ``Possible overkill``; split at the grand means over items.
+        the item's P with the respondent's mean P over all items), ``gap`` (mean P - mean E),
+        ``flag`` (``ok``, ``small_n``, ``suppressed``: statistics null) and ``quadrant``: high
+        importance and low performance ``Concentrate here``, high and high ``Keep up the good
+        work``, low and low ``Low priority``, low importance and high performance ``Possible
+        overkill``; split at the grand means over the items flagged ``ok`` (all items that are
+        not suppressed when none is); none for suppressed items.
 
     Notes
     -----
@@ -168,27 +177,48 @@ def importance_performance(data: GapData) -> pl.DataFrame:
         answered_per_row = mask.sum(axis=1)
         overall = data.p.sum(axis=1, dtype=np.int64) / np.maximum(answered_per_row, 1)
         importance = _correlations(data.p, overall, mask)
-    frame = data.pairs.with_columns(
-        n=pl.Series(count.astype(np.int64)),
-        performance=pl.Series(performance),
-        importance=pl.Series(importance).fill_nan(None),
-        importance_source=pl.lit("stated" if stated else "derived"),
-        gap=pl.Series(gap),
-    ).filter(pl.col("n") > 0)
-    grand_i, grand_p = frame["importance"].mean(), frame["performance"].mean()
-    if grand_i is None or grand_p is None:  # no item with an importance: no quadrants
+    options = options or TableOptions.from_settings()
+    n = pl.col("n")
+    frame = (
+        data.pairs.with_columns(
+            n=pl.Series(count.astype(np.int64)),
+            performance=pl.Series(performance),
+            importance=pl.Series(importance).fill_nan(None),
+            importance_source=pl.lit("stated" if stated else "derived"),
+            gap=pl.Series(gap),
+        )
+        .filter(n > 0)
+        .with_columns(
+            flag=pl.when(n < options.suppress_n)
+            .then(pl.lit("suppressed"))
+            .when(n < options.min_n)
+            .then(pl.lit("small_n"))
+            .otherwise(pl.lit("ok"))
+        )
+    )
+    hidden = pl.col("flag") == "suppressed"
+    frame = frame.with_columns(
+        pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("performance", "importance", "gap")
+    )
+    basis = frame.filter(pl.col("flag") == "ok", pl.col("importance").is_not_null())
+    if basis.is_empty():
+        basis = frame.filter(pl.col("importance").is_not_null())
+    if basis.is_empty():  # no item with an importance: no quadrants
         return frame.with_columns(quadrant=pl.lit(None, pl.String))
+    grand_i, grand_p = basis["importance"].mean(), basis["performance"].mean()
+    high_p = pl.col("performance") >= grand_p
     quadrant = (
         pl.when(pl.col("importance").is_null())
         .then(None)
         .when(pl.col("importance") >= grand_i)
         .then(
-            pl.when(pl.col("performance") >= grand_p)
+            pl.when(high_p)
             .then(pl.lit(QUADRANTS[True, True]))
             .otherwise(pl.lit(QUADRANTS[True, False]))
         )
         .otherwise(
-            pl.when(pl.col("performance") >= grand_p)
+            pl.when(high_p)
             .then(pl.lit(QUADRANTS[False, True]))
             .otherwise(pl.lit(QUADRANTS[False, False]))
         )
@@ -243,11 +273,12 @@ def fix_first(data: GapData, options: TableOptions | None = None) -> pl.DataFram
     by the largest importance among the items (derived importances below zero count as 0),
     and ``share_dissatisfied`` is the share of respondents with P < E (how many it touches).
     Only significant shortfalls (``p_adj < alpha`` and gap < 0, flag not suppressed) are
-    listed; the score is in scale points and comparable within one table.
+    listed; the score is in scale points and comparable within one table. Equal scores (for
+    instance when no item has a positive importance) are ordered by the larger shortfall.
     """
     options = options or TableOptions.from_settings()
     gaps = gap_table(data, ["stage", "item"], options)
-    ipa = importance_performance(data).select(
+    ipa = importance_performance(data, options).select(
         "stage", "item", "dimension", "element", "importance", "importance_source"
     )
     table = gaps.join(ipa, on=["stage", "item"], how="left")
@@ -257,7 +288,10 @@ def fix_first(data: GapData, options: TableOptions | None = None) -> pl.DataFram
     ).with_columns(
         score=-pl.col("gap") * pl.col("importance_weight") * pl.col("share_dissatisfied")
     )
-    pain = table.filter(pl.col("significant"), pl.col("gap") < 0).sort("score", descending=True)
+    pain = table.filter(pl.col("significant"), pl.col("gap") < 0).sort(
+        ["score", "gap"],
+        descending=[True, False],  # ties (no importance): larger shortfall first
+    )
     return pain.with_row_index("rank", offset=1).select(
         "rank",
         "stage",

@@ -103,7 +103,7 @@ def zone_of_tolerance(
     whose adequate level exceeds the desired level has an empty zone; P is then compared with
     A first (below A counts as below).
     """
-    if data.adequate is None:
+    if data.adequate is None or not data.adequate_given.any():
         return None
     options = options or TableOptions.from_settings()
     codes, labels = data.pair_cells(list(by))

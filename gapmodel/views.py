@@ -147,7 +147,10 @@ def load_survey(store: Store) -> Survey:
     wave committed meanwhile is either wholly in or wholly out)."""
     with store.snapshot() as snap:
         waves = snap.wave_labels()
-        items = snap.items().select("item", "wording", "dimension", "element")
+        # Every item of the instruments in use; a code in several keeps the newest wording.
+        per_wave = [snap.items(w) for w in reversed(waves)] or [snap.items()]
+        items = pl.concat(per_wave).unique("item", keep="first", maintain_order=True)
+        items = items.select("item", "wording", "dimension", "element")
         items = items.with_columns(
             label=pl.col("item").map_elements(item_label, return_dtype=pl.String)
         )
@@ -179,11 +182,17 @@ def select(survey: Survey, filters: Filters, waves: Sequence[str] | None = None)
 
 
 def respondent_count(survey: Survey, filters: Filters) -> int:
-    """How many respondents of the chosen wave the filters keep (0 for an empty survey)."""
+    """How many respondents of the chosen wave the filters keep with at least one complete
+    pair at the chosen stages (0 for an empty survey)."""
     if survey.is_empty:
         return 0
     filters = survey.resolve(filters)
-    return int(_mask(survey.data, [filters.wave], filters).sum())
+    data = select(survey, filters)
+    if data.pairs.is_empty():
+        return 0
+    if data.answered is None:
+        return data.n_respondents
+    return int(data.answered.any(axis=1).sum())
 
 
 def _labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:
@@ -380,13 +389,15 @@ class Segments:
 def segments(survey: Survey, filters: Filters, attribute: str = "segment") -> Segments:
     """Each value of ``attribute`` against the rest, and the test across values.
 
-    The attribute's own filter is ignored here (comparing one segment with itself says nothing).
+    The attribute's own filter is ignored here (comparing one segment with itself says
+    nothing), and respondents without a value of the attribute are left out.
     """
     if attribute not in ATTRIBUTES:
         raise ValueError(f"Compare by one of {', '.join(ATTRIBUTES)}. Got {attribute!r}.")
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, replace(filters, **{attribute: None}))
+    data = data.subset(data.respondents[attribute].is_not_null().to_numpy())
     return Segments(
         filters,
         attribute,
@@ -459,21 +470,13 @@ class Priorities:
 def priorities(survey: Survey, filters: Filters) -> Priorities:
     """Importance-performance analysis and the full fix-first list.
 
-    The IPA table gets ``flag`` (``ok``, ``small_n``, ``suppressed`` by the same thresholds as
-    the gap tables) and ``rank``, the item's place among the top fix-first pain points.
+    The IPA table gets ``rank``, the item's place among the top fix-first pain points.
     """
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, filters)
     ranking = fix_first(data, options)
-    n = pl.col("n")
-    ipa = importance_performance(data).with_columns(
-        flag=pl.when(n < options.suppress_n)
-        .then(pl.lit("suppressed"))
-        .when(n < options.min_n)
-        .then(pl.lit("small_n"))
-        .otherwise(pl.lit("ok"))
-    )
+    ipa = importance_performance(data, options)
     top = ranking.head(TOP_PAIN_POINTS).select("stage", "item", "rank")
     ipa = ipa.join(top, on=["stage", "item"], how="left")
     return Priorities(filters, _labelled(ipa, survey), _labelled(ranking, survey))

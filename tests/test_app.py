@@ -125,7 +125,7 @@ def test_filters_change_the_numbers(demo):
     small = metric(at, "Overall gap (P - E)")
     assert float(small) < float(everyone)  # the demo's planted weak segment
     at.sidebar.selectbox(key="wave").set_value("2026-Q1").run()
-    assert "Wave 2026-Q1" in at.caption[0].value
+    assert "Wave 2026-Q1" in shown(at.caption[0].value)
     assert metric(at, "Overall gap (P - E)") != small
 
 
@@ -134,7 +134,7 @@ def test_a_shared_link_restores_the_filters(demo):
     assert not at.exception
     assert at.sidebar.selectbox(key="segment").value == "Enterprise"
     assert at.sidebar.selectbox(key="wave").value == "2026-Q2"
-    caption = at.caption[0].value
+    caption = shown(at.caption[0].value)
     assert "Wave 2026-Q2 vs 2026-Q1" in caption and "Segment Enterprise" in caption
     assert "Benjamini-Hochberg-adjusted p < 0.01" in caption
 
@@ -142,7 +142,7 @@ def test_a_shared_link_restores_the_filters(demo):
 def test_an_unknown_value_in_a_link_falls_back(demo):
     at = run(wave="1999-Q9", segment="'; DROP TABLE responses; --")
     assert not at.exception
-    assert "Wave 2026-Q3" in at.caption[0].value
+    assert "Wave 2026-Q3" in shown(at.caption[0].value)
 
 
 def _upload(at: AppTest, name: str, data: bytes, label: str | None = None) -> AppTest:
@@ -166,7 +166,7 @@ def test_uploading_a_good_file_commits_a_wave_and_changes_the_numbers(demo):
         assert store.wave_labels()[-1] == "2026-Q4"
         assert store.audit()["username"].to_list()[-1] == "Local analyst"
     at.switch_page("ui/pages/overview.py").run()
-    assert "Wave 2026-Q4" in at.caption[0].value
+    assert "Wave 2026-Q4" in shown(at.caption[0].value)
     assert metric(at, "Overall gap (P - E)") != before
 
 

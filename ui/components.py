@@ -197,9 +197,11 @@ def sentences(lines: list[str | None], numbered: bool = True) -> None:
     st.markdown("\n".join(prefix(i) + plain(line) for i, line in enumerate(shown, 1)))
 
 
-def nobody_selected() -> None:
-    """The guidance when the filters leave no respondent."""
+def too_few_selected(count: int, smallest: int) -> None:
+    """The guidance when the filters leave no respondent, or too few to show figures."""
+    found = "No respondents match" if count == 0 else f"Only {count} respondent(s) match"
     st.warning(
-        "No respondents match these filters in this wave. Widen the filters in the sidebar "
-        "(for example set Segment, Channel and Region back to All)."
+        f"{found} these filters in this wave (with answers at the chosen stages); figures are "
+        f"shown for {smallest} or more. Widen the filters in the sidebar (for example set "
+        "Segment, Channel and Region back to All, or choose more stages)."
     )

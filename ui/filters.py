@@ -109,7 +109,9 @@ def describe(filters: Filters, demo: bool = False) -> str:
     """One line that says what the page shows, e.g. ``2026-Q3 vs 2026-Q2 · Segment Consumer``;
     led by a "Demo data" badge when the store holds only demo waves."""
     parts = [":orange-badge[Demo data]"] if demo else []
-    parts.append(f"Wave {filters.wave}" + (f" vs {filters.compare}" if filters.compare else ""))
+    parts.append(
+        f"Wave {plain(filters.wave)}" + (f" vs {plain(filters.compare)}" if filters.compare else "")
+    )
     if filters.stages:
         parts.append(", ".join(STAGE_LABELS[s] for s in filters.stages))
     parts += [f"{ATTRIBUTE_TITLES[a]} {plain(v)}" for a, v in filters.where.items()]

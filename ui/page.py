@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gapmodel import settings
 from gapmodel.views import Filters
 from ui import cache, components
 from ui.filters import describe
@@ -21,8 +22,10 @@ def start_page(title: str, need_respondents: bool = True) -> tuple[Filters, str]
     if filters is None:
         st.stop()
     caption = describe(filters, showing_demo())
-    if need_respondents and cache.respondent_count(filters) == 0:
-        components.page_header(title, caption)
-        components.nobody_selected()
-        st.stop()
+    if need_respondents:
+        count, smallest = cache.respondent_count(filters), settings.get("suppress_n")
+        if count < smallest:
+            components.page_header(title, caption)
+            components.too_few_selected(count, smallest)
+            st.stop()
     return filters, caption

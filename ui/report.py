@@ -40,9 +40,9 @@ def report_dialog(filters: Filters) -> None:
             st.error(f"{plain(exc)} Widen the filters in the sidebar and try again.")
         else:
             bar.progress(1.0, text="Ready.")
-            st.session_state[_READY] = (filters, fmt, data)
+            st.session_state[_READY] = (filters, fmt, data, cache.data_version())
     ready = st.session_state.get(_READY)
-    if ready and ready[0] == filters and ready[1] == fmt:
+    if ready and ready[:2] == (filters, fmt) and ready[3] == cache.data_version():
         st.download_button(
             f"Download the report ({FORMATS[fmt]})",
             data=ready[2],

@@ -39,7 +39,7 @@ def _validate(data: bytes, name: str, scale: str, instrument: Instrument):
     key = (hashlib.sha256(data).hexdigest(), name, scale, instrument.sha256)
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != key:
-        with st.spinner(f"Reading and validating {name}…"):
+        with st.spinner(f"Reading and validating {plain(name)}…"):
             wave, report = prepare_wave(data, name, instrument, scale)
         st.session_state[_VALIDATED] = (key, wave, report)
     return st.session_state[_VALIDATED][1:]
@@ -159,7 +159,7 @@ with upload:
         ):
             require_analyst()  # checked again right before writing
             user = current_user()
-            with st.status(f"Committing wave {label.strip()}…", expanded=True) as status:
+            with st.status(f"Committing wave {plain(label.strip())}…", expanded=True) as status:
                 try:
                     st.write(
                         f"Writing {wave.respondents.height:,} respondents and "

@@ -8,6 +8,7 @@ from ui import cache, components
 from ui.navigation import go_to
 from ui.page import start_page
 from ui.report import report_dialog
+from ui.text import plain
 
 TITLE = "Where service falls short"
 filters, caption = start_page(TITLE)
@@ -39,7 +40,7 @@ headline = st.columns(5, border=True)
 delta, delta_text = None, None
 if change is not None and change["flag"] != "suppressed":
     delta = f"{change['change']:+.2f}"
-    delta_text = f"since {filters.compare}" + (
+    delta_text = f"since {plain(filters.compare)}" + (
         "" if change["significant"] else " (not significant)"
     )
 headline[0].metric(
@@ -52,9 +53,7 @@ headline[0].metric(
     f"n = {overall['n']:,} respondents. A negative gap means perceptions fall short of "
     "expectations.",
 )
-weighted_label = (
-    "Weighted gap" if weighted["weighting"] == "allocations" else "Weighted gap (no weights)"
-)
+weighted_label = "Weighted gap" if weighted["weighting"] == "allocations" else "Unweighted gap"
 headline[1].metric(
     weighted_label,
     points(weighted["gap"], 2) if weighted["gap"] is not None else "–",

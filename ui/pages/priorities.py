@@ -27,7 +27,13 @@ with chart:
             "respondent's overall perception."
         )
     )
-    components.show_chart(ipa)
+    if view.ipa.filter(flag="ok").drop_nulls("importance").is_empty():
+        st.info(
+            "No item at a stage has enough respondents for importance-performance (the "
+            "minimum n). Widen the filters in the sidebar."
+        )
+    else:
+        components.show_chart(ipa)
 with ranking:
     st.subheader("Fix first")
     st.caption(

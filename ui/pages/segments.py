@@ -28,6 +28,10 @@ dots = charts.segment_dots(view.by_dimension, attribute)
 with header:
     components.page_header(TITLE, caption, view, dots, f"{attribute}-{filters.wave}")
 title = ATTRIBUTE_TITLES[attribute]
+if getattr(filters, attribute) is not None:
+    st.caption(
+        f"The {title} filter is not applied on this page: every {title.lower()} is compared."
+    )
 if view.overall.is_empty():
     st.info(f"This wave has no {title.lower()} values. Add a {attribute} column to uploads.")
     st.stop()

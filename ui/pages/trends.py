@@ -7,6 +7,7 @@ from gapmodel import charts
 from gapmodel.findings import change_sentence
 from ui import cache, components
 from ui.page import start_page
+from ui.text import plain
 
 filters, caption = start_page("Trends", need_respondents=False)
 view = cache.trends(filters)
@@ -29,10 +30,17 @@ with gaps:
     components.show_chart(charts.wave_gap(view.by_wave, waves))
 
 if view.change_dimensions is None:
-    st.info("Choose a wave to compare with in the sidebar to see what changed.")
+    if filters.compare:
+        st.info(
+            f"Wave {plain(filters.compare)} or wave {plain(filters.wave)} has nobody who "
+            "matches these filters, so there is nothing to compare. Widen the filters or "
+            "compare other waves."
+        )
+    else:
+        st.info("Choose a wave to compare with in the sidebar to see what changed.")
     st.stop()
 
-st.subheader(f"What changed from {filters.compare} to {filters.wave}")
+st.subheader(f"What changed from {plain(filters.compare)} to {plain(filters.wave)}")
 st.caption(
     "Change in gap = change in perceptions - change in expectations: did expectations rise, or "
     "did perceptions fall? Welch's t-test per dimension, adjusted within the table."
