@@ -187,12 +187,16 @@ def respondent_count(survey: Survey, filters: Filters) -> int:
     if survey.is_empty:
         return 0
     filters = survey.resolve(filters)
-    data = select(survey, filters)
-    if data.pairs.is_empty():
+    data = survey.data
+    rows = _mask(data, [filters.wave], filters)
+    columns = np.ones(data.pairs.height, bool)
+    if filters.stages:
+        columns = data.pairs["stage"].cast(pl.String).is_in(filters.stages).to_numpy()
+    if not columns.any():
         return 0
     if data.answered is None:
-        return data.n_respondents
-    return int(data.answered.any(axis=1).sum())
+        return int(rows.sum())
+    return int(data.answered[rows][:, columns].any(axis=1).sum())
 
 
 def _labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:
