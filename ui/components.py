@@ -12,6 +12,9 @@ from gapmodel import chart_export, charts, exports
 from ui.text import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Altair checks every chart against the Vega-Lite schema as it is built, on every rerun; the
+# tests validate every chart builder, so the dashboard skips the check.
+alt.utils.schemapi.disable_debug_mode()
 
 NUMBER = st.column_config.NumberColumn
 # How the result columns of the model's tables are shown (name -> column config).
