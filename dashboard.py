@@ -11,7 +11,6 @@ from ui import cache, components
 from ui.auth import current_user, login_configured
 from ui.filters import sidebar_filters
 from ui.navigation import follow, pages_for, share_filters
-from ui.store import is_demo, store
 from ui.text import plain
 
 st.set_page_config(
@@ -30,15 +29,16 @@ if user is None:
     st.stop()
 
 try:
+    cache.begin_run()
     survey = cache.survey()
-    demo = is_demo(store().waves())
+    demo = cache.showing_demo_data()
 except GapmodelError as exc:
     st.error(plain(str(exc)))
     st.stop()
 
 pages = pages_for(user)
 navigation = st.navigation(list(pages.values()))
-share_filters(None if survey.is_empty else sidebar_filters(survey), demo)
+share_filters(None if survey.is_empty else sidebar_filters(survey))
 
 with st.sidebar:
     if demo:

@@ -81,10 +81,7 @@ def trend(
     table = summary_table(data, ["wave", *keys]).with_columns(pl.col("wave").cast(pl.String))
     first = table.filter(pl.col("wave") == wave_from).drop("wave")
     second = table.filter(pl.col("wave") == wave_to).drop("wave")
-    if keys:
-        both = first.join(second, on=keys, suffix="_to", nulls_equal=True).sort(keys)
-    else:  # one overall row per wave
-        both = first.join(second.rename(lambda c: f"{c}_to"), how="cross")
+    both = _join_on(first, second, keys, how="inner", suffix="_to")
     test = welch_t(
         both["n"].to_numpy(),
         both["gap"].to_numpy(),
@@ -123,11 +120,14 @@ def trend(
 _TAIL = ("n", "p_adj", "significant", "flag", "padjust")
 
 
-def _join_on(left: pl.DataFrame, right: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Left join on ``keys``; with no keys, every left row takes every right row."""
+def _join_on(
+    left: pl.DataFrame, right: pl.DataFrame, keys: list[str], how: str = "left", suffix="_right"
+) -> pl.DataFrame:
+    """Join on ``keys``, sorted by them; with no keys (one overall row each side), every left
+    row takes every right row."""
     if not keys:
-        return left.join(right, how="cross")
-    return left.join(right, on=keys, how="left", nulls_equal=True)
+        return left.join(right, how="cross", suffix=suffix)
+    return left.join(right, on=keys, how=how, suffix=suffix, nulls_equal=True).sort(keys)
 
 
 def segment_gaps(

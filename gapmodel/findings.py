@@ -190,6 +190,12 @@ def segment_sentence(row: Mapping, attribute: str) -> str | None:
     who = f"{attribute.capitalize()} {row[attribute]}"
     p = p_text(row["p_adj"], row["padjust"])
     numbers = f"{points(row['gap'])} against {points(row['gap_rest'])}, {p}, n = {row['n']:,}"
+    return _versus(row, who, numbers)
+
+
+def _versus(row: Mapping, who: str, numbers: str) -> str:
+    """The verdict of a group-against-the-rest row: worse, better or no significant
+    difference, followed by the numbers."""
     if not row["significant"]:
         return f"{who}: no significant difference from everyone else ({numbers})."
     direction = "worse" if row["diff"] < 0 else "better"
@@ -344,13 +350,7 @@ def segment_versus_sentence(row: Mapping, attribute: str) -> str | None:
         f"{points(row['ci_high'], decimals)}, against {points(row['gap_rest'])} for the rest; "
         f"{p_text(row['p_adj'], row['padjust'])}, n = {row['n']:,}"
     )
-    if not row["significant"]:
-        return f"{who}: no significant difference from everyone else ({numbers})."
-    direction = "worse" if row["diff"] < 0 else "better"
-    return (
-        f"{who}: the gap is {points(abs(row['diff']))} points {direction} than for everyone "
-        f"else ({numbers})."
-    )
+    return _versus(row, who, numbers)
 
 
 def ipa_sentence(row: Mapping) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from gapmodel.instrument import STAGES
+from gapmodel.instrument import MEASURES, STAGES
 
 ITEM_KEYS: tuple[str, ...] = ("stage", "item", "dimension", "element")
 RESPONDENT_KEYS: tuple[str, ...] = ("wave", "segment", "channel", "region")
@@ -21,7 +21,6 @@ STAGE_DTYPE = pl.Enum(list(STAGES))
 
 _ROWS = 1 << 17  # respondents per chunk when a pass builds temporaries
 _SCATTER = 1 << 21  # score rows per slice when scattering into the matrices
-MEASURES: tuple[str, ...] = ("expectation", "perception", "adequate", "importance")
 
 
 class GapData:
@@ -170,9 +169,10 @@ class GapData:
         wave_code = scores["wave"].to_physical().to_numpy()
         respondent = scores["respondent"].to_numpy()
         stages, item_codes = scores["stage"].to_numpy(), scores["item"].to_numpy()
-        measures = [m for m in MEASURES if m in scores.columns]
-        measures = [
-            m for m in measures if m in MEASURES[:2] or scores[m].null_count() < scores.height
+        measures = [  # E and P always; the optional ones when someone gave them
+            m
+            for m in MEASURES
+            if m in MEASURES[:2] or (m in scores.columns and scores[m].null_count() < scores.height)
         ]
         # Filled transposed (pair-major), the order in which wide uploads are stored, so that
         # the scatter runs through memory mostly in sequence; in slices, because big

@@ -171,6 +171,26 @@ def _split_keys(by: Sequence[str]) -> tuple[list[str], list[str]]:
     return [k for k in by if k in RESPONDENT_KEYS], [k for k in by if k in ITEM_KEYS]
 
 
+def flag_small_groups(
+    table: pl.DataFrame, options: TableOptions, statistics: Sequence[str]
+) -> pl.DataFrame:
+    """Add ``flag`` (``ok``, ``small_n`` below ``min_n``, ``suppressed`` below ``suppress_n``
+    respondents, from the ``n`` column) and blank the ``statistics`` of suppressed groups."""
+    n = pl.col("n")
+    flag = (
+        pl.when(n < options.suppress_n)
+        .then(pl.lit("suppressed"))
+        .when(n < options.min_n)
+        .then(pl.lit("small_n"))
+        .otherwise(pl.lit("ok"))
+    )
+    suppressed = flag == "suppressed"
+    return table.with_columns(
+        *(pl.when(suppressed).then(None).otherwise(pl.col(c)).alias(c) for c in statistics),
+        flag=flag,
+    )
+
+
 def finish_table(table: pl.DataFrame, keys: list[str], options: TableOptions) -> pl.DataFrame:
     """Flag small groups, suppress tiny ones, adjust p-values within the table, order columns.
 
@@ -189,20 +209,8 @@ def finish_table(table: pl.DataFrame, keys: list[str], options: TableOptions) ->
         The table with ``p_adj, significant, flag, padjust``; statistics of suppressed groups
         are null and they take no part in the adjustment.
     """
-    n = pl.col("n")
-    flag = (
-        pl.when(n < options.suppress_n)
-        .then(pl.lit("suppressed"))
-        .when(n < options.min_n)
-        .then(pl.lit("small_n"))
-        .otherwise(pl.lit("ok"))
-    )
-    table = table.with_columns(flag=flag)
-    hidden = [c for c in table.columns if c not in (*keys, "n", "flag")]
-    table = table.with_columns(
-        pl.when(pl.col("flag") == "suppressed").then(None).otherwise(pl.col(c)).alias(c)
-        for c in hidden
-    )
+    statistics = [c for c in table.columns if c not in (*keys, "n")]
+    table = flag_small_groups(table, options, statistics)
     p_adj = adjust_pvalues(table["p_val"].fill_null(np.nan).to_numpy(), options.padjust)
     table = table.with_columns(
         p_adj=pl.Series(p_adj).fill_nan(None),

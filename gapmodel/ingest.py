@@ -25,7 +25,7 @@ import polars as pl
 from gapmodel import settings
 from gapmodel.instrument import STAGES, Instrument
 from gapmodel.readers import MAX_COLUMNS, ReadError, read_table
-from gapmodel.report import Problem, ValidationReport, shorten
+from gapmodel.report import PREVIEW_ROWS, Problem, ValidationReport, shorten
 from gapmodel.store import ATTRIBUTES, MEASURES, STAGE_DTYPE, PreparedWave
 
 STAGE_ALIASES: dict[str, str] = {
@@ -848,6 +848,7 @@ def prepare_wave(
     for note in table.notes:
         report.add(note)
     raw = table.frame
+    report.preview = raw.head(PREVIEW_ROWS)
     reserved = [c for c in raw.columns if _reserved_name(c)]
     for column in reserved:
         report.add(

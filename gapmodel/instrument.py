@@ -21,6 +21,8 @@ STAGE_LABELS: dict[str, str] = {
 }
 DIMENSIONS: tuple[str, ...] = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 ELEMENTS: tuple[str, ...] = ("human", "technical")
+# What a respondent gives for an item at a stage: expected, perceived, adequate, importance.
+MEASURES: tuple[str, ...] = ("expectation", "perception", "adequate", "importance")
 DEFAULT_INSTRUMENT_PATH = DATA_DIR / "instrument.csv"
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

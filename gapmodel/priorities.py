@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from gapmodel.gapdata import RESPONDENT_KEYS, GapData
-from gapmodel.gaps import TableOptions, finish_table, gap_table
+from gapmodel.gaps import TableOptions, finish_table, flag_small_groups, gap_table
 from gapmodel.stats import STAT_COLUMNS, histogram_stats
 
 QUADRANTS = {
@@ -178,29 +178,14 @@ def importance_performance(data: GapData, options: TableOptions | None = None) -
         overall = data.p.sum(axis=1, dtype=np.int64) / np.maximum(answered_per_row, 1)
         importance = _correlations(data.p, overall, mask)
     options = options or TableOptions.from_settings()
-    n = pl.col("n")
-    frame = (
-        data.pairs.with_columns(
-            n=pl.Series(count.astype(np.int64)),
-            performance=pl.Series(performance),
-            importance=pl.Series(importance).fill_nan(None),
-            importance_source=pl.lit("stated" if stated else "derived"),
-            gap=pl.Series(gap),
-        )
-        .filter(n > 0)
-        .with_columns(
-            flag=pl.when(n < options.suppress_n)
-            .then(pl.lit("suppressed"))
-            .when(n < options.min_n)
-            .then(pl.lit("small_n"))
-            .otherwise(pl.lit("ok"))
-        )
-    )
-    hidden = pl.col("flag") == "suppressed"
-    frame = frame.with_columns(
-        pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c)
-        for c in ("performance", "importance", "gap")
-    )
+    frame = data.pairs.with_columns(
+        n=pl.Series(count.astype(np.int64)),
+        performance=pl.Series(performance),
+        importance=pl.Series(importance).fill_nan(None),
+        importance_source=pl.lit("stated" if stated else "derived"),
+        gap=pl.Series(gap),
+    ).filter(pl.col("n") > 0)
+    frame = flag_small_groups(frame, options, ("performance", "importance", "gap"))
     basis = frame.filter(pl.col("flag") == "ok", pl.col("importance").is_not_null())
     if basis.is_empty():
         basis = frame.filter(pl.col("importance").is_not_null())
@@ -256,7 +241,9 @@ def _correlations(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return r
 
 
-def fix_first(data: GapData, options: TableOptions | None = None) -> pl.DataFrame:
+def fix_first(
+    data: GapData, options: TableOptions | None = None, ipa: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Pain points (item at a stage) ordered by what fixing them would be worth.
 
     Returns
@@ -278,9 +265,9 @@ def fix_first(data: GapData, options: TableOptions | None = None) -> pl.DataFram
     """
     options = options or TableOptions.from_settings()
     gaps = gap_table(data, ["stage", "item"], options)
-    ipa = importance_performance(data, options).select(
-        "stage", "item", "dimension", "element", "importance", "importance_source"
-    )
+    if ipa is None:
+        ipa = importance_performance(data, options)
+    ipa = ipa.select("stage", "item", "dimension", "element", "importance", "importance_source")
     table = gaps.join(ipa, on=["stage", "item"], how="left")
     top = table["importance"].clip(lower_bound=0).max() or 1.0
     table = table.with_columns(

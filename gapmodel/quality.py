@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from gapmodel.gapdata import GapData
-from gapmodel.gaps import TableOptions
+from gapmodel.gaps import TableOptions, flag_small_groups
 from gapmodel.stats import cronbach_alpha
 
 ALPHA_COLUMNS = ("measure", "items", "n", "alpha")
@@ -140,17 +140,5 @@ def zone_of_tolerance(
     frame = pl.DataFrame(rows, schema=schema).with_columns(
         msa=pl.col("mean_p") - pl.col("mean_a"), mss=pl.col("mean_p") - pl.col("mean_e")
     )
-    n = pl.col("n")
-    frame = frame.with_columns(
-        flag=pl.when(n < options.suppress_n)
-        .then(pl.lit("suppressed"))
-        .when(n < options.min_n)
-        .then(pl.lit("small_n"))
-        .otherwise(pl.lit("ok"))
-    )
-    hidden = [c for c in ZONE_COLUMNS if c not in ("n", "flag")]
-    frame = frame.with_columns(
-        pl.when(pl.col("flag") == "suppressed").then(None).otherwise(pl.col(c)).alias(c)
-        for c in hidden
-    )
-    return frame.select(*by, *ZONE_COLUMNS)
+    statistics = [c for c in ZONE_COLUMNS if c not in ("n", "flag")]
+    return flag_small_groups(frame, options, statistics).select(*by, *ZONE_COLUMNS)

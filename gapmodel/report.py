@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 MAX_LISTED = 1000  # problems kept in detail; the rest are counted per rule
+PREVIEW_ROWS = 20  # rows of the file kept for a preview
 _VALUE_CHARS = 80
 
 
@@ -61,6 +62,8 @@ class ValidationReport:
         Data rows read, distinct respondents, and complete E/P pairs.
     problems : list of Problem
         At most ``MAX_LISTED`` listed in detail.
+    preview : pl.DataFrame or None
+        The first ``PREVIEW_ROWS`` rows as read (text cells), when the file could be read.
     omitted : dict
         Rule -> number of further problems of that rule not listed.
     """
@@ -72,6 +75,7 @@ class ValidationReport:
     n_pairs: int = 0
     problems: list[Problem] = field(default_factory=list)
     omitted: dict[str, int] = field(default_factory=dict)
+    preview: pl.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def add(self, problem: Problem) -> None:
         """Record a problem (counted only, once ``MAX_LISTED`` are listed)."""

@@ -21,11 +21,10 @@ import numpy as np
 import polars as pl
 
 from gapmodel.errors import DatabaseLockedError, DuplicateWaveError, StoreError, UnknownWaveError
-from gapmodel.instrument import STAGES, Instrument
+from gapmodel.instrument import MEASURES, STAGES, Instrument
 
 SCHEMA_VERSION = 2
 ATTRIBUTES: tuple[str, ...] = ("segment", "channel", "region")
-MEASURES: tuple[str, ...] = ("expectation", "perception", "adequate", "importance")
 STAGE_DTYPE = pl.Enum(list(STAGES))
 
 _CONFIG = {

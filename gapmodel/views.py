@@ -244,7 +244,7 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, filters)
-    histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
+    histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"]])
     # Independent parts run side by side (numpy and polars release the GIL); each thread
     # fills different entries of the selection's histogram cache.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -479,8 +479,8 @@ def priorities(survey: Survey, filters: Filters) -> Priorities:
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, filters)
-    ranking = fix_first(data, options)
     ipa = importance_performance(data, options)
+    ranking = fix_first(data, options, ipa)
     top = ranking.head(TOP_PAIN_POINTS).select("stage", "item", "rank")
     ipa = ipa.join(top, on=["stage", "item"], how="left")
     return Priorities(filters, _labelled(ipa, survey), _labelled(ranking, survey))

@@ -122,17 +122,33 @@ def show_table(
     st.dataframe(frame, hide_index=True, column_config=config, height=height, key=key)
 
 
-def csv_download(label: str, table: Callable[[], pl.DataFrame], file_name: str, key: str) -> None:
-    """A download button whose file is made only when clicked; the page does not rerun."""
-    st.download_button(
+def download(
+    label: str,
+    data: bytes | str | Callable[[], bytes | str],
+    file_name: str,
+    mime: str,
+    key: str,
+    where=st,
+    icon: str | None = ":material/download:",
+    **style: object,
+) -> None:
+    """A download button that does not rerun the page; give ``data`` as a function to make the
+    file only when it is clicked."""
+    where.download_button(
         label,
-        data=lambda: exports.table_csv(table()),
+        data=data,
         file_name=file_name,
-        mime="text/csv",
+        mime=mime,
         key=key,
         on_click="ignore",
-        icon=":material/download:",
+        icon=icon,
+        **style,
     )
+
+
+def csv_download(label: str, table: Callable[[], pl.DataFrame], file_name: str, key: str) -> None:
+    """A table as a CSV download, written only when clicked."""
+    download(label, lambda: exports.table_csv(table()), file_name, "text/csv", key)
 
 
 def page_header(
@@ -162,30 +178,24 @@ def page_header(
     ):
         report()
     with actions.popover("Export", icon=":material/download:"):
+        files = []
         if view is not None:
-            st.download_button(
-                "Tables (Excel)",
-                data=lambda: exports.view_workbook(view),
-                file_name=f"{stem}.xlsx",
-                mime=XLSX,
-                on_click="ignore",
-                key=f"{stem}_xlsx",
+            files.append(("Tables (Excel)", lambda: exports.view_workbook(view), "xlsx", XLSX))
+        if chart is not None:
+            files.append(("Chart (PNG)", lambda: chart_export.chart_png(chart), "png", "image/png"))
+            files.append(
+                ("Chart (SVG)", lambda: chart_export.chart_svg(chart), "svg", "image/svg+xml")
+            )
+        for label, make, suffix, mime in files:
+            download(
+                label,
+                make,
+                f"{stem}.{suffix}",
+                mime,
+                f"{stem}_{suffix}",
+                icon=None,
                 width="stretch",
             )
-        if chart is not None:
-            for label, make, suffix, mime in (
-                ("Chart (PNG)", chart_export.chart_png, "png", "image/png"),
-                ("Chart (SVG)", chart_export.chart_svg, "svg", "image/svg+xml"),
-            ):
-                st.download_button(
-                    label,
-                    data=lambda make=make: make(chart),
-                    file_name=f"{stem}.{suffix}",
-                    mime=mime,
-                    on_click="ignore",
-                    key=f"{stem}_{suffix}",
-                    width="stretch",
-                )
 
 
 def sentences(lines: list[str | None], numbered: bool = True) -> None:

@@ -20,7 +20,7 @@ ANALYSIS_PAGES = {
     "priorities": ("priorities.py", "Priorities", ":material/flag:"),
 }
 DATA_PAGE = ("data.py", "Data", ":material/upload_file:")
-_FILTERS, _GOTO, _DEMO = "_filters", "_goto", "_demo"
+_FILTERS, _GOTO = "_filters", "_goto"
 
 
 def pages_for(user: User) -> dict[str, st.Page]:
@@ -46,15 +46,9 @@ def follow(pages: dict[str, st.Page]) -> None:
         st.switch_page(pages[name], query_params={})
 
 
-def share_filters(filters: Filters | None, demo: bool = False) -> None:
-    """Hand this run's filters to the page (None: no data yet) and say whether it is demo data."""
+def share_filters(filters: Filters | None) -> None:
+    """Hand this run's filters to the page (None: no data yet)."""
     st.session_state[_FILTERS] = filters
-    st.session_state[_DEMO] = demo
-
-
-def showing_demo() -> bool:
-    """True when the store holds only the generated demo waves."""
-    return bool(st.session_state.get(_DEMO))
 
 
 def page_filters() -> Filters | None:

@@ -9,7 +9,7 @@ from gapmodel import settings
 from gapmodel.views import Filters
 from ui import cache, components
 from ui.filters import describe
-from ui.navigation import page_filters, showing_demo
+from ui.navigation import page_filters
 
 
 def start_page(title: str, need_respondents: bool = True) -> tuple[Filters, str]:
@@ -21,7 +21,7 @@ def start_page(title: str, need_respondents: bool = True) -> tuple[Filters, str]
     filters = page_filters()
     if filters is None:
         st.stop()
-    caption = describe(filters, showing_demo())
+    caption = describe(filters, cache.showing_demo_data())
     if need_respondents:
         count, smallest = cache.respondent_count(filters), settings.get("suppress_n")
         if count < smallest:

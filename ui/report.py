@@ -6,7 +6,7 @@ import streamlit as st
 
 from gapmodel import briefing
 from gapmodel.views import Filters
-from ui import cache
+from ui import cache, components
 from ui.text import plain
 
 FORMATS = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel"}
@@ -43,13 +43,11 @@ def report_dialog(filters: Filters) -> None:
             st.session_state[_READY] = (filters, fmt, data, cache.data_version())
     ready = st.session_state.get(_READY)
     if ready and ready[:2] == (filters, fmt) and ready[3] == cache.data_version():
-        st.download_button(
+        components.download(
             f"Download the report ({FORMATS[fmt]})",
-            data=ready[2],
-            file_name=f"gapmodel-report-{filters.wave}.{fmt}",
-            mime=briefing.MEDIA_TYPES[fmt],
-            on_click="ignore",
-            icon=":material/download:",
-            key="report_download",
+            ready[2],
+            f"gapmodel-report-{filters.wave}.{fmt}",
+            briefing.MEDIA_TYPES[fmt],
+            "report_download",
             type="primary",
         )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import polars as pl
 import streamlit as st
 
 from gapmodel.errors import DuplicateWaveError, GapmodelError, InstrumentError
 from gapmodel.ingest import prepare_wave
 from gapmodel.instrument import Instrument, default_instrument, load_instrument
-from gapmodel.readers import ReadError, read_table
 from gapmodel.wave_export import template_frame, write_frame
 from ui import components
 from ui.auth import current_user, require_analyst
@@ -19,7 +17,6 @@ from ui.store import store
 from ui.text import plain
 
 SCALES = ["1-5", "1-7", "1-9", "1-10", "0-10"]
-PREVIEW_ROWS = 20
 _VALIDATED, _DONE, _GENERATION = "data_validated", "data_done", "data_upload_generation"
 
 require_analyst()
@@ -45,13 +42,6 @@ def _validate(data: bytes, name: str, scale: str, instrument: Instrument):
     return st.session_state[_VALIDATED][1:]
 
 
-def _preview(data: bytes, name: str) -> pl.DataFrame | None:
-    try:
-        return read_table(data, name).frame.head(PREVIEW_ROWS)
-    except ReadError:
-        return None
-
-
 upload, stored = st.tabs(["Upload a wave", "Stored waves"])
 with upload:
     intro, template = st.columns([4, 1], vertical_alignment="bottom")
@@ -61,14 +51,8 @@ with upload:
         "(`respondent_id, stage, item, expectation, perception`). CSV, Excel or Parquet. "
         "Nothing is stored until you commit, and a wave is stored whole or not at all."
     )
-    template.download_button(
-        "Template (CSV)",
-        data=_template,
-        file_name="gapmodel-template.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="data_template",
+    components.download(
+        "Template (CSV)", _template, "gapmodel-template.csv", "text/csv", "data_template", template
     )
     generation = st.session_state.setdefault(_GENERATION, 0)
     file = st.file_uploader(
@@ -120,9 +104,9 @@ with upload:
         figures[1].metric("Respondents", f"{report.n_respondents:,}")
         figures[2].metric("Complete E/P pairs", f"{report.n_pairs:,}")
         figures[3].metric("Layout", report.layout or "–")
-        preview = _preview(data, file.name)
+        preview = report.preview
         if preview is not None:
-            with st.expander(f"Preview: the first {min(PREVIEW_ROWS, preview.height)} rows"):
+            with st.expander(f"Preview: the first {preview.height} rows"):
                 st.dataframe(preview, hide_index=True, key="data_preview")
         if not report.ok:
             st.error(
@@ -141,14 +125,12 @@ with upload:
                 key="data_report",
                 height=min(400, 38 + 35 * len(report.problems)),
             )
-            st.download_button(
+            components.download(
                 "Validation report (CSV)",
-                data=report.to_csv_bytes(),
-                file_name=f"{Path(file.name).stem}-validation.csv",
-                mime="text/csv",
-                on_click="ignore",
-                icon=":material/download:",
-                key="data_report_csv",
+                report.to_csv_bytes,
+                f"{Path(file.name).stem}-validation.csv",
+                "text/csv",
+                "data_report_csv",
             )
         if st.button(
             "Commit wave",

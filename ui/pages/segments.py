@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from gapmodel import charts
-from gapmodel.findings import p_text, segment_sentence
+from gapmodel.findings import across_sentence, segment_sentence
 from ui import cache, components
 from ui.filters import ATTRIBUTE_TITLES
 from ui.page import start_page
@@ -36,20 +36,11 @@ if view.overall.is_empty():
     st.info(f"This wave has no {title.lower()} values. Add a {attribute} column to uploads.")
     st.stop()
 
-across = view.across_overall.row(0, named=True)
-if across["p_val"] is None:
+across = across_sentence(view.across_overall.row(0, named=True), attribute)
+if across is None:
     st.info(f"Too few {title.lower()} groups with enough respondents to compare.")
-elif across["significant"]:
-    st.markdown(
-        f"The overall gap **differs across {title.lower()}s** (Welch's ANOVA F = "
-        f"{across['f']:.1f} on {across['df1']:.0f} and {across['df2']:.0f} df, "
-        f"{p_text(across['p_adj'], across['padjust'])}, n = {across['n']:,})."
-    )
 else:
-    st.markdown(
-        f"No significant difference in the overall gap across {title.lower()}s (Welch's ANOVA "
-        f"{p_text(across['p_adj'], across['padjust'])}, n = {across['n']:,})."
-    )
+    components.sentences([across], numbered=False)
 worse = view.overall.filter(pl.col("worse"))
 if worse.height:
     with st.container(border=True):
