@@ -93,45 +93,28 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     │ 5   ┆ -0.2 ┆ 0.6                │
     └─────┴──────┴────────────────────┘
     """
-    group = keys or ["_group"]
-    if not keys:
-        hist = hist.with_columns(pl.lit(0).alias("_group"))
-    value, count = pl.col("value"), pl.col("count").cast(pl.Float64)
-    moments = (
-        hist.group_by(group)
-        .agg(
-            n=pl.col("count").sum().cast(pl.Int64),
-            total=(value * count).sum(),
-            neg=count.filter(value < 0).sum(),
-            zero=count.filter(value == 0).sum(),
-            pos=count.filter(value > 0).sum(),
-        )
-        .with_columns(gap=pl.col("total") / pl.col("n"))
-    )
-    spread = (
-        hist.join(moments.select(*group, "gap", "n"), on=group, nulls_equal=True)
-        .group_by(group)
-        .agg(ss=((value - pl.col("gap")) ** 2 * count).sum())
-    )
-    ranks = _signed_ranks(hist, group)
-    out = (
-        moments.join(spread, on=group, nulls_equal=True)
-        .join(ranks, on=group, nulls_equal=True)
-        .sort(group, nulls_last=True)
-    )
-    n = out["n"].to_numpy().astype(np.float64)
-    gap = out["gap"].to_numpy()
+    codes, groups = _group_codes(hist, keys)
+    size = groups.height if keys else int(hist.height > 0)
+    value = hist["value"].to_numpy().astype(np.float64)
+    count = hist["count"].to_numpy().astype(np.float64)
+    n = np.bincount(codes, count, size)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sd = np.sqrt(out["ss"].to_numpy() / (n - 1))
+        gap = np.bincount(codes, value * count, size) / n
+        ss = np.bincount(codes, (value - gap[codes]) ** 2 * count, size)
+        sd = np.sqrt(ss / (n - 1))
         se = sd / np.sqrt(n)
         t = gap / se
         dz = gap / sd
         half = sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * se
         p_val = 2 * sps.t.sf(np.abs(t), n - 1)
-        w, p_wilcoxon = _wilcoxon_from_ranks(n, out)
+        below, equal, above = (
+            np.bincount(codes, np.where(side, count, 0.0), size)
+            for side in (value < 0, value == 0, value > 0)
+        )
+        w, p_wilcoxon = _wilcoxon(n, equal, *_signed_ranks(codes, value, count, size))
     sd[n < 2] = np.nan
     columns = {
-        "n": out["n"],
+        "n": n.astype(np.int64),
         "gap": gap,
         "sd": sd,
         "se": se,
@@ -143,41 +126,62 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         "w": w,
         "p_wilcoxon": p_wilcoxon,
         "dz": dz,
-        "share_dissatisfied": out["neg"] / n,
-        "share_satisfied": out["zero"] / n,
-        "share_delighted": out["pos"] / n,
+        "share_dissatisfied": below / n,
+        "share_satisfied": equal / n,
+        "share_delighted": above / n,
     }
     result = pl.concat(
-        [out.select(keys), pl.DataFrame({k: pl.Series(k, v) for k, v in columns.items()})],
+        [groups, pl.DataFrame({k: pl.Series(k, v) for k, v in columns.items()})],
         how="horizontal",
     )
     return result.with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
-def _signed_ranks(hist: pl.DataFrame, group: list[str]) -> pl.DataFrame:
-    """Rank sums of positive and negative gaps, ranking |gap| with zeros and average ties."""
-    value, count = pl.col("value"), pl.col("count").cast(pl.Float64)
-    tied = (
-        hist.group_by(*group, value.abs().alias("abs"))
-        .agg(
-            ties=count.sum(),
-            pos=count.filter(value > 0).sum(),
-            neg=count.filter(value < 0).sum(),
-        )
-        .sort(*group, "abs", nulls_last=True)
-        .with_columns(rank=pl.col("ties").cum_sum().over(group) - (pl.col("ties") - 1) / 2)
+def _group_codes(hist: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
+    """The group of each histogram row (an index into the groups), and the groups' keys in
+    sorted order (nulls last)."""
+    if not keys:
+        return np.zeros(hist.height, np.int64), pl.DataFrame()
+    column = hist[keys[0]]
+    if len(keys) == 1 and column.dtype.is_integer() and column.null_count() == 0:
+        values, codes = np.unique(column.to_numpy(), return_inverse=True)
+        return codes.astype(np.int64), pl.DataFrame([pl.Series(keys[0], values, column.dtype)])
+    groups = hist.select(keys).unique().sort(keys, nulls_last=True)
+    codes = hist.select(keys).join(
+        groups.with_row_index("_code"), on=keys, how="left", nulls_equal=True, maintain_order="left"
     )
-    return tied.group_by(group).agg(
-        r_plus=(pl.col("pos") * pl.col("rank")).sum(),
-        r_minus=(pl.col("neg") * pl.col("rank")).sum(),
-        tie_term=(pl.col("ties") ** 3 - pl.col("ties")).filter(pl.col("abs") > 0).sum(),
-    )
+    return codes["_code"].to_numpy().astype(np.int64), groups
 
 
-def _wilcoxon_from_ranks(n: np.ndarray, ranks: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _signed_ranks(
+    codes: np.ndarray, value: np.ndarray, count: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group, the rank sums of positive and negative gaps (|gap| ranked with the zeros,
+    ties at their average rank) and the tie term ``sum(t^3 - t)`` over non-zero |gap|."""
+    if codes.size == 0:
+        return np.zeros(size), np.zeros(size), np.zeros(size)
+    magnitude = np.abs(value)
+    order = np.lexsort((magnitude, codes))
+    group, magnitude, count, value = codes[order], magnitude[order], count[order], value[order]
+    starts = np.ones(group.size, bool)  # the first row of each tie (group, |gap|)
+    starts[1:] = (group[1:] != group[:-1]) | (magnitude[1:] != magnitude[:-1])
+    tie = np.cumsum(starts) - 1
+    ties = np.bincount(tie, count)
+    tie_group, tie_magnitude = group[starts], magnitude[starts]
+    through = np.cumsum(ties)  # respondents up to the end of each tie, over all groups
+    first = np.flatnonzero(np.r_[True, tie_group[1:] != tie_group[:-1]])
+    before = np.repeat(through[first] - ties[first], np.diff(np.r_[first, tie_group.size]))
+    rank = (through - before - (ties - 1) / 2)[tie]
+    r_plus = np.bincount(group, np.where(value > 0, count * rank, 0.0), size)
+    r_minus = np.bincount(group, np.where(value < 0, count * rank, 0.0), size)
+    tie_term = np.bincount(tie_group, np.where(tie_magnitude > 0, ties**3 - ties, 0.0), size)
+    return r_plus, r_minus, tie_term
+
+
+def _wilcoxon(
+    n: np.ndarray, n_zero: np.ndarray, r_plus: np.ndarray, r_minus: np.ndarray, tie_term
+) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided asymptotic Wilcoxon p-value with Pratt zeros and tie correction."""
-    n_zero, tie_term = ranks["zero"].to_numpy(), ranks["tie_term"].to_numpy()
-    r_plus, r_minus = ranks["r_plus"].to_numpy(), ranks["r_minus"].to_numpy()
     mean = n * (n + 1.0) * 0.25 - n_zero * (n_zero + 1.0) * 0.25
     var = n * (n + 1.0) * (2.0 * n + 1.0) - n_zero * (n_zero + 1.0) * (2.0 * n_zero + 1.0)
     se = np.sqrt((var - tie_term / 2) / 24)
@@ -230,7 +234,7 @@ def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     if method == "holm":
         adjusted = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * ranked))
     else:
-        scaled = ranked * m / np.arange(1, m + 1)
+        scaled = ranked / (np.arange(1, m + 1) / m)  # as statsmodels: exact p at the top
         adjusted = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
     out[tested[order]] = adjusted
     return out
