@@ -249,25 +249,26 @@ class GapData:
         Cell sums already computed (:meth:`respondent_cells_many`) are kept, sliced to the
         respondents, when the stages stay the same.
         """
-        rows = slice(None) if respondents is None else np.asarray(respondents, bool)
+        # Integer positions: taking them along an axis is faster than a boolean mask.
+        rows = slice(None) if respondents is None else np.flatnonzero(respondents)
         columns = (
             slice(None)
             if stages is None
-            else self.pairs["stage"].cast(pl.String).is_in(list(stages)).to_numpy()
+            else np.flatnonzero(self.pairs["stage"].cast(pl.String).is_in(list(stages)))
         )
 
         def cut(matrix):
-            return None if matrix is None else matrix[rows][:, columns]
+            if matrix is None:
+                return None
+            return matrix[rows] if stages is None else matrix[rows][:, columns]
 
         optional = {
             m: (cut(getattr(self, m)), cut(getattr(self, f"{m}_given")))
             for m in ("adequate", "importance")
             if getattr(self, m) is not None
         }
-        pairs = self.pairs if stages is None else self.pairs.filter(pl.Series(columns))
-        people = (
-            self.respondents if respondents is None else self.respondents.filter(pl.Series(rows))
-        )
+        pairs = self.pairs if stages is None else self.pairs[columns]
+        people = self.respondents if respondents is None else self.respondents[rows]
         subset = GapData(pairs, people, cut(self.e), cut(self.p), cut(self.answered), optional)
         if self.points is not None:
             subset.points = (self.points[0], self.points[1][:, rows])

@@ -162,6 +162,11 @@ def histograms(data: GapData) -> Histograms:
     return data._histograms
 
 
+def attach_histograms(data: GapData, cache: Histograms) -> None:
+    """Use ``cache`` as the histogram cache of ``data`` (one sliced from a larger survey)."""
+    data._histograms = cache
+
+
 def _split_keys(by: Sequence[str]) -> tuple[list[str], list[str]]:
     unknown = [k for k in by if k not in GROUP_KEYS]
     if unknown or len(set(by)) != len(by):

@@ -11,6 +11,11 @@ Two kinds:
   and item): counts of each (E, P) combination per pair;
 - cell histograms otherwise: each respondent's gap is the mean over the cell's answered pairs,
   ``sum / count``, so the counts are kept per (count, sum) combination.
+
+A selection of respondents by attribute values (some waves, one segment, ...) is a set of whole
+groups by all respondent keys: :meth:`Histograms.partition` builds those arrays once, and the
+selection's histograms (:meth:`Histograms.select`) are slices of them, with no pass over the
+respondents.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import polars as pl
 from gapmodel.gapdata import ITEM_KEYS, RESPONDENT_KEYS, GapData, group_codes
 
 _ROWS = 1 << 16  # respondents per bincount pass: bounds the temporary arrays
+_PARTITION_BINS = 1 << 22  # largest array kept by all respondent keys (32 MB of counts)
 HIST_SCHEMA = {"_group": pl.Int64, "value": pl.Float64, "count": pl.Int64}
 MEAN_SCHEMA = {"_group": pl.Int64, "mean_e": pl.Float64}
 
@@ -64,9 +70,68 @@ class Histograms:
                 cell_keys.setdefault(items, {}).update(dict.fromkeys(respondent))
         if need_pairs or (cell_keys and self.data.answered is None):
             self._pair_array(tuple(pair_keys))
-        self.data.respondent_cells_many(list(cell_keys))
+        self.data.respondent_cells_many([k for k in cell_keys if not self._sliceable(k)])
         for items, respondent in cell_keys.items():
             self._cell_array(tuple(respondent), items)
+
+    def partition(self, item_groupings: Sequence[Sequence[str]]) -> None:
+        """Build the arrays by all respondent keys that selections are sliced from: the pair
+        array and the cell arrays of ``item_groupings``, each if it fits in memory."""
+        keys, data = tuple(RESPONDENT_KEYS), self.data
+        groups = int(np.prod([self._key(k)[1].height for k in keys]))
+        if data.e.size:
+            low = min(int(data.e.min()), int(data.p.min()))
+            width = max(int(data.e.max()), int(data.p.max())) - low + 1
+            if groups * data.pairs.height * width * width <= _PARTITION_BINS:
+                self._pair_array(keys)
+        data.respondent_cells_many([tuple(g) for g in item_groupings])
+        for items in item_groupings:
+            count, sum_g, _, _ = data.respondent_cells_many([tuple(items)])[0]
+            span = int(sum_g.max(initial=0)) - int(sum_g.min(initial=0)) + 1
+            if groups * sum_g.shape[0] * (int(count.max(initial=0)) + 1) * span <= _PARTITION_BINS:
+                self._cell_array(keys, tuple(items))
+
+    def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
+        """Whether the cell arrays of ``item_keys`` come ready (sliced from a parent)."""
+        return False
+
+    def rows(self, picks: dict[str, Sequence[str]]) -> np.ndarray:
+        """Boolean mask of the respondents whose attributes take the picked values.
+
+        Parameters
+        ----------
+        picks : dict
+            Respondent key -> the values kept; keys left out keep every respondent.
+        """
+        mask = np.ones(self.data.n_respondents, bool)
+        for key, values in picks.items():
+            codes, labels = self._key(key)
+            kept = np.zeros(labels.height, bool)
+            kept[self._picked(key, values)] = True
+            mask &= kept[codes]
+        return mask
+
+    def select(
+        self,
+        data: GapData,
+        picks: dict[str, Sequence[str]],
+        rows: np.ndarray,
+        pairs: np.ndarray | None = None,
+    ) -> Histograms:
+        """Histograms of ``data``: the ``rows`` (:meth:`rows` of ``picks``) of this one's data,
+        and its ``pairs`` (a boolean mask; None for all).
+
+        Arrays built by :meth:`partition` are sliced; anything else is built from ``data``.
+        """
+        return _Selection(self, data, picks, rows, pairs)
+
+    def _picked(self, key: str, values: Sequence[str] | None) -> np.ndarray:
+        """Codes of ``key``'s picked values (every code for None)."""
+        _, labels = self._key(key)
+        column = labels[key]
+        if values is None:
+            return np.arange(labels.height)
+        return np.flatnonzero(column.cast(pl.String).is_in(list(values)).fill_null(False))
 
     def frames(
         self, respondent_keys: list[str], item_keys: list[str]
@@ -116,7 +181,7 @@ class Histograms:
 
     def _pair_array(self, keys: tuple[str, ...]) -> tuple[np.ndarray, int, int]:
         """Counts of shape ``(groups, pairs, width * width)`` over (E - low, P - low)."""
-        for cached_keys, (array, low, width) in self._pairs.items():
+        for cached_keys, (array, low, width) in list(self._pairs.items()):
             if set(keys) <= set(cached_keys):
                 return _reduce(array, cached_keys, keys), low, width
         data = self.data
@@ -148,7 +213,9 @@ class Histograms:
 
     def _cell_array(self, keys: tuple[str, ...], item_keys: tuple[str, ...]):
         """Counts of shape ``(groups, cells, count + 1, sum range)`` and sums of mean E."""
-        for (cached_keys, cached_items), (counts, e_sums, g_low, labels) in self._cells.items():
+        for (cached_keys, cached_items), (counts, e_sums, g_low, labels) in list(
+            self._cells.items()
+        ):
             if cached_items == item_keys and set(keys) <= set(cached_keys):
                 return (
                     _reduce(counts, cached_keys, keys),
@@ -193,6 +260,76 @@ class Histograms:
             mean_e = np.where(count > 0, sum_e / count, 0.0)
         size = int(np.prod(self._respondent_codes(keys)[1])) * n_cells
         return np.bincount(group.ravel(), weights=mean_e.ravel(), minlength=size)
+
+
+class _Selection(Histograms):
+    """Histograms of a selection of whole respondent groups of a parent, sliced from the
+    parent's arrays by all respondent keys where it has them (see :meth:`Histograms.select`).
+
+    A key's groups are the parent's picked values, in the parent's order, so that sliced and
+    newly built arrays share one coding.
+    """
+
+    def __init__(self, parent: Histograms, data: GapData, picks, rows, pairs):
+        super().__init__(data)
+        self._parent = parent
+        self._codes = {k: parent._picked(k, picks.get(k)) for k in RESPONDENT_KEYS}
+        self._rows = rows
+        self._pair_mask = pairs
+        self._sliced: set = set()
+
+    def _key(self, key: str) -> tuple[np.ndarray, pl.DataFrame]:
+        if key not in self._keys:
+            codes, labels = self._parent._key(key)
+            kept = self._codes[key]
+            recode = np.full(labels.height, -1, np.int64)
+            recode[kept] = np.arange(kept.size)
+            self._keys[key] = (recode[codes[self._rows]], labels[kept])
+        return self._keys[key]
+
+    def _slice(self, array: np.ndarray) -> np.ndarray:
+        """The picked groups of an array by all respondent keys (leading axes)."""
+        for axis, key in enumerate(RESPONDENT_KEYS):
+            codes = self._codes[key]
+            if codes.size < array.shape[axis]:  # a single value is a view, not a copy
+                picked = slice(codes[0], codes[0] + 1) if codes.size == 1 else codes
+                array = array[(slice(None),) * axis + (picked,)]
+        return array
+
+    def _pair_array(self, keys: tuple[str, ...]) -> tuple[np.ndarray, int, int]:
+        partition = tuple(RESPONDENT_KEYS)
+        whole = self._parent._pairs.get(partition)
+        if whole is not None and "pairs" not in self._sliced:
+            self._sliced.add("pairs")
+            array, low, width = whole
+            array = self._slice(array)
+            if self._pair_mask is not None:
+                array = array[..., self._pair_mask, :]
+            self._pairs[partition] = (array, low, width)
+        return super()._pair_array(keys)
+
+    def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
+        # Cells over several stages change with the stages kept: those are built anew.
+        within_stage = self._pair_mask is None or "stage" in item_keys
+        return within_stage and (tuple(RESPONDENT_KEYS), item_keys) in self._parent._cells
+
+    def _cell_array(self, keys: tuple[str, ...], item_keys: tuple[str, ...]):
+        partition = tuple(RESPONDENT_KEYS)
+        if self._sliceable(item_keys) and item_keys not in self._sliced:
+            whole = self._parent._cells[(partition, item_keys)]
+            self._sliced.add(item_keys)
+            counts, e_sums, g_low, labels = whole
+            counts, e_sums = self._slice(counts), self._slice(e_sums)
+            if self._pair_mask is not None:
+                stages = self.data.pairs["stage"].cast(pl.String).unique().to_list()
+                cells = labels["stage"].cast(pl.String).is_in(stages).to_numpy()
+                counts, e_sums, labels = (
+                    counts[..., cells, :, :],
+                    e_sums[..., cells],
+                    labels.filter(pl.Series(cells)),
+                )
+            self._cells[(partition, item_keys)] = (counts, e_sums, g_low, labels)
+        return super()._cell_array(keys, item_keys)
 
 
 def _reduce(array: np.ndarray, cached_keys: tuple[str, ...], keys: tuple[str, ...]) -> np.ndarray:

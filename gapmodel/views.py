@@ -16,7 +16,7 @@ import polars as pl
 
 from gapmodel.compare import segment_differences, segment_gaps, trend
 from gapmodel.gapdata import GapData
-from gapmodel.gaps import TableOptions, gap_table, histograms
+from gapmodel.gaps import TableOptions, attach_histograms, gap_table, histograms
 from gapmodel.instrument import STAGE_LABELS, STAGES
 from gapmodel.priorities import (
     attach_allocations,
@@ -158,7 +158,9 @@ def load_survey(store: Store) -> Survey:
         respondents = snap.respondents(waves)
         allocations = snap.allocations(waves)
     data = GapData.from_scores(scores, respondents, items.select("item", "dimension", "element"))
-    data.respondent_cells_many(CELL_GROUPINGS)  # computed once; every selection slices them
+    # Computed once; every selection slices them.
+    data.respondent_cells_many(CELL_GROUPINGS)
+    histograms(data).partition(CELL_GROUPINGS)
     attach_allocations(data, allocations)
     values = {
         a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
@@ -167,18 +169,27 @@ def load_survey(store: Store) -> Survey:
 
 
 # -- selections ---------------------------------------------------------------------------------
-def _mask(data: GapData, waves: Sequence[str] | None, filters: Filters) -> np.ndarray:
-    attributes = dict(filters.where)
-    if waves is not None:
-        attributes["wave"] = list(waves)
-    return data.where(**attributes)
+def _picks(filters: Filters, waves: Sequence[str]) -> dict[str, list[str]]:
+    """The respondent attribute values a selection keeps."""
+    return {"wave": list(waves), **{a: [v] for a, v in filters.where.items()}}
 
 
 def select(survey: Survey, filters: Filters, waves: Sequence[str] | None = None) -> GapData:
-    """The respondents and stages of ``filters``, in ``waves`` (default: the chosen wave)."""
+    """The respondents and stages of ``filters``, in ``waves`` (default: the chosen wave).
+
+    The selection's histograms are slices of the survey's (no pass over the respondents).
+    """
     filters = survey.resolve(filters)
-    chosen = [filters.wave] if waves is None else list(waves)
-    return survey.data.subset(_mask(survey.data, chosen, filters), filters.stages or None)
+    picks = _picks(filters, [filters.wave] if waves is None else waves)
+    whole = histograms(survey.data)
+    stages = filters.stages or None
+    rows = whole.rows(picks)
+    data = survey.data.subset(rows, stages)
+    pairs = None
+    if stages:
+        pairs = survey.data.pairs["stage"].cast(pl.String).is_in(list(stages)).to_numpy()
+    attach_histograms(data, whole.select(data, picks, rows, pairs))
+    return data
 
 
 def respondent_count(survey: Survey, filters: Filters) -> int:
@@ -188,7 +199,7 @@ def respondent_count(survey: Survey, filters: Filters) -> int:
         return 0
     filters = survey.resolve(filters)
     data = survey.data
-    rows = _mask(data, [filters.wave], filters)
+    rows = histograms(data).rows(_picks(filters, [filters.wave]))
     columns = np.ones(data.pairs.height, bool)
     if filters.stages:
         columns = data.pairs["stage"].cast(pl.String).is_in(filters.stages).to_numpy()

@@ -7,8 +7,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from gapmodel.gapdata import GapData
-from gapmodel.gaps import TableOptions, gap_table
+from gapmodel.gaps import TableOptions, attach_histograms, gap_table, histograms
 from gapmodel.store import Store
+from gapmodel.synthetic import synthetic_responses
 
 GROUPINGS = [
     ["stage", "item"],
@@ -92,3 +93,60 @@ def test_a_subset_reuses_cell_sums_correctly(demo_db, by):
         _canonical(gap_table(fresh, by, options), by),
         check_dtypes=False,
     )
+
+
+CELLS = [(), ("stage", "dimension"), ("dimension",), ("stage", "element")]
+SELECTIONS = [
+    ({"wave": ["W2"]}, None),
+    ({"wave": ["W1", "W2"], "segment": ["Consumer"]}, None),
+    ({"wave": ["W2"], "channel": ["Web"], "region": ["North"]}, None),
+    ({"wave": ["W1"], "segment": ["Enterprise"]}, ("encounter",)),
+    ({"wave": ["W2"]}, ("pre_purchase", "post_purchase")),
+    ({"region": ["Nowhere"]}, None),  # nobody
+]
+
+
+@pytest.fixture(scope="module")
+def partitioned() -> GapData:
+    """Two waves with missing perceptions and some respondents without a segment."""
+    frame = synthetic_responses(900, waves=2, seed=11, missing=0.08)
+    frame = frame.with_columns(
+        segment=pl.when(pl.col("respondent") % 17 == 0).then(None).otherwise(pl.col("segment"))
+    )
+    data = GapData.from_responses(frame)
+    data.respondent_cells_many(CELLS)
+    histograms(data).partition(CELLS)
+    return data
+
+
+@pytest.mark.parametrize(("picks", "stages"), SELECTIONS)
+def test_sliced_histograms_equal_those_of_the_selection_itself(partitioned, picks, stages):
+    """A selection's tables read off the survey's arrays by all respondent keys equal the
+    tables built from the selected respondents alone, for every kind of grouping."""
+    whole = histograms(partitioned)
+    assert whole._pairs and whole._cells  # the partition arrays exist
+    rows = whole.rows(picks)
+    pairs = None
+    if stages:
+        pairs = partitioned.pairs["stage"].cast(pl.String).is_in(stages).to_numpy()
+    sliced = partitioned.subset(rows, stages)
+    attach_histograms(sliced, whole.select(sliced, picks, rows, pairs))
+    fresh = partitioned.subset(rows, stages)
+    assert int(rows.sum()) == sliced.n_respondents
+    options = TableOptions(min_n=1, suppress_n=1)
+    for by in [
+        [],
+        ["stage", "dimension"],
+        ["stage", "item"],
+        ["dimension"],
+        ["stage", "element"],
+        ["segment", "dimension"],
+        ["wave", "stage", "item"],
+        ["channel", "region"],
+    ]:
+        assert_frame_equal(
+            _canonical(gap_table(sliced, by, options), by),
+            _canonical(gap_table(fresh, by, options), by),
+            check_dtypes=False,
+        )
+    assert "pairs" in histograms(sliced)._sliced  # read off the survey's arrays
