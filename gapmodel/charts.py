@@ -67,16 +67,22 @@ def _gap_tooltip(extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
     ]
 
 
+# Shared typography: readable axis, legend and title sizes.
+CONFIG = alt.Config(
+    axis=alt.AxisConfig(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=260, titlePadding=8
+    ),
+    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE),
+    title=alt.TitleConfig(fontSize=FONT_SIZE + 2, anchor="start"),
+    view=alt.ViewConfig(stroke=None),
+)
+
+
 def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Shared typography: readable axis, legend and title sizes."""
-    return (
-        chart.configure_axis(
-            labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=260, titlePadding=8
-        )
-        .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
-        .configure_title(fontSize=FONT_SIZE + 2, anchor="start")
-        .configure_view(stroke=None)
-    )
+    """The chart with the shared typography (:data:`CONFIG`)."""
+    finished = chart.copy(deep=False)
+    finished.config = CONFIG
+    return finished
 
 
 def not_enough_data(message: str) -> alt.Chart:
@@ -151,24 +157,24 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         ]
     )
     base = alt.Chart(frame).encode(x=x, y=y)
+    # Conditions are given as channel objects: Altair resolves a condition dict against the
+    # whole schema on every call, which made this chart slow to build.
     color = alt.Color(
         "gap_colour:Q",
         title="Gap (P - E)",
         scale=alt.Scale(scheme="redblue", domain=[-extent, extent], domainMid=0),
         legend=alt.Legend(orient="right", format="+.1f", gradientLength=180),
+        condition={"test": "datum.flag == 'suppressed'", "value": "#e0e0e0"},
     )
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.condition("datum.flag == 'suppressed'", alt.value("#e0e0e0"), color),
-        tooltip=tooltip,
-    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(color=color, tooltip=tooltip)
     if selectable:
         pick = alt.selection_point(name="cell", fields=["stage", "dimension"], on="click")
         cells = cells.add_params(pick).encode(
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55))
+            opacity=alt.OpacityValue(0.55, condition={"param": pick.name, "value": 1.0})
         )
     text = base.mark_text(fontSize=FONT_SIZE + 2, fontWeight="bold").encode(
         text="cell_text:N",
-        color=alt.condition("datum.strong", alt.value("white"), alt.value("#222222")),
+        color=alt.ColorValue("#222222", condition={"test": "datum.strong", "value": "white"}),
         tooltip=tooltip,
     )
     return (cells + text).properties(width="container", height=5 * 48)

@@ -92,6 +92,10 @@ class Survey:
         ``wave, respondent, dimension, points`` (may be empty).
     items : pl.DataFrame
         ``item, wording, dimension, element, label`` of the latest instrument.
+    attribute_values : dict
+        The values of each respondent attribute, sorted.
+    answering : dict
+        Stages -> which respondents answered a pair there (filled as counts are asked).
     """
 
     data: GapData
@@ -99,6 +103,9 @@ class Survey:
     allocations: pl.DataFrame
     items: pl.DataFrame
     attribute_values: dict[str, list[str]] = field(default_factory=dict)
+    answering: dict[tuple[str, ...], np.ndarray] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def is_empty(self) -> bool:
@@ -207,7 +214,10 @@ def respondent_count(survey: Survey, filters: Filters) -> int:
         return 0
     if data.answered is None:
         return int(rows.sum())
-    return int(data.answered[rows][:, columns].any(axis=1).sum())
+    stages = tuple(sorted(filters.stages))
+    if stages not in survey.answering:  # who answered a pair at these stages, kept per stages
+        survey.answering[stages] = data.answered[:, columns].any(axis=1)
+    return int((rows & survey.answering[stages]).sum())
 
 
 def _labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:

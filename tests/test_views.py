@@ -238,3 +238,21 @@ def test_attached_points_weight_like_the_allocations_table(survey):
     assert shown["weighting"] == direct["weighting"] == "allocations"
     for column in ("n", "gap", "mean_e", "ci_low", "p_val"):
         assert shown[column] == pytest.approx(direct[column], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        views.Filters(),
+        views.Filters(segment="Consumer"),
+        views.Filters(stages=("pre_purchase",)),
+        views.Filters(stages=("encounter", "post_purchase"), channel="Web"),
+        views.Filters(stages=("pre_purchase",), region="North"),
+    ],
+)
+def test_the_respondent_count_is_the_overall_n(survey, filters):
+    """Respondents counted for the guidance are those the overall gap is computed over."""
+    assert survey.data.answered is not None  # some pairs are unanswered in the demo
+    count = views.respondent_count(survey, filters)
+    assert count == views.respondent_count(survey, filters)  # again, from the kept answers
+    assert count == views.overview(survey, filters).overall["n"][0] > 0
