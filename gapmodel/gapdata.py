@@ -23,6 +23,36 @@ _ROWS = 1 << 17  # respondents per chunk when a pass builds temporaries
 _SCATTER = 1 << 21  # score rows per slice when scattering into the matrices
 
 
+class _Taken:
+    """A matrix attribute of a subset, taken from the parent's matrix on first use (a view
+    may never need it: tables read the subset's histograms)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, data, owner=None):
+        if data is None:
+            return self
+        value = data.__dict__[self.slot]
+        if isinstance(value, _Take):
+            value = data.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, data, value) -> None:
+        data.__dict__[self.slot] = value
+
+
+class _Take:
+    """Rows (and columns) of a matrix, to be taken when asked for."""
+
+    def __init__(self, matrix: np.ndarray, rows, columns):
+        self.matrix, self.rows, self.columns = matrix, rows, columns
+
+    def __call__(self) -> np.ndarray:
+        taken = self.matrix[self.rows]
+        return taken if self.columns is None else taken[:, self.columns]
+
+
 class GapData:
     """Scores of each respondent for each stage x item pair.
 
@@ -44,18 +74,28 @@ class GapData:
         Where the optional measure was given (with E and P).
     """
 
+    e = _Taken()
+    p = _Taken()
+    answered = _Taken()
+    adequate = _Taken()
+    adequate_given = _Taken()
+    importance = _Taken()
+    importance_given = _Taken()
+
     def __init__(self, pairs, respondents, e, p, answered, optional):
         self.pairs, self.respondents = pairs, respondents
         self.e, self.p, self.answered = e, p, answered
         self.adequate, self.adequate_given = optional.get("adequate", (None, None))
         self.importance, self.importance_given = optional.get("importance", (None, None))
         self._cells: dict[tuple[str, ...], tuple] = {}
+        # A subset's parent cell sums and its rows: sliced when first asked for.
+        self._parent_cells: tuple[dict, np.ndarray | slice] | None = None
         # (dimensions, points of each respondent per dimension), see priorities.attach_allocations
         self.points: tuple[list[str], np.ndarray] | None = None
 
     @property
     def n_respondents(self) -> int:
-        return self.e.shape[0]
+        return self.respondents.height
 
     @classmethod
     def from_responses(cls, responses: pl.DataFrame) -> GapData:
@@ -251,35 +291,26 @@ class GapData:
         """
         # Integer positions: taking them along an axis is faster than a boolean mask.
         rows = slice(None) if respondents is None else np.flatnonzero(respondents)
-        columns = (
-            slice(None)
-            if stages is None
-            else np.flatnonzero(self.pairs["stage"].cast(pl.String).is_in(list(stages)))
-        )
+        columns = None
+        if stages is not None:
+            columns = np.flatnonzero(self.pairs["stage"].cast(pl.String).is_in(list(stages)))
 
-        def cut(matrix):
-            if matrix is None:
-                return None
-            return matrix[rows] if stages is None else matrix[rows][:, columns]
+        def cut(name: str):
+            matrix = getattr(self, name)
+            return None if matrix is None else _Take(matrix, rows, columns)
 
         optional = {
-            m: (cut(getattr(self, m)), cut(getattr(self, f"{m}_given")))
+            m: (cut(m), cut(f"{m}_given"))
             for m in ("adequate", "importance")
             if getattr(self, m) is not None
         }
-        pairs = self.pairs if stages is None else self.pairs[columns]
+        pairs = self.pairs if columns is None else self.pairs[columns]
         people = self.respondents if respondents is None else self.respondents[rows]
-        subset = GapData(pairs, people, cut(self.e), cut(self.p), cut(self.answered), optional)
+        subset = GapData(pairs, people, cut("e"), cut("p"), cut("answered"), optional)
         if self.points is not None:
             subset.points = (self.points[0], self.points[1][:, rows])
         if stages is None:  # same pairs: the per-respondent cell sums carry over, sliced
-            for keys, (count, sum_g, sum_e, labels) in self._cells.items():
-                subset._cells[keys] = (
-                    count if count.shape[1] == 1 else count[:, rows],
-                    sum_g[:, rows],
-                    None if sum_e is None else sum_e[:, rows],
-                    labels,
-                )
+            subset._parent_cells = (self._cells, rows)
         return subset
 
     def where(self, **attributes: str | Sequence[str]) -> np.ndarray:
@@ -328,6 +359,17 @@ class GapData:
             cell ``c``). When every pair is complete, ``count`` has shape ``(cells, 1)`` (the
             cell sizes) and ``sum_e`` is None.
         """
+        if self._parent_cells is not None:
+            parent, rows = self._parent_cells
+            for keys in keys_list:
+                if keys not in self._cells and keys in parent:
+                    count, sum_g, sum_e, labels = parent[keys]
+                    self._cells[keys] = (
+                        count if count.shape[1] == 1 else count[:, rows],
+                        sum_g[:, rows],
+                        None if sum_e is None else sum_e[:, rows],
+                        labels,
+                    )
         missing = list(dict.fromkeys(k for k in keys_list if k not in self._cells))
         if missing:
             coded = [self.pair_cells(keys) for keys in missing]

@@ -8,7 +8,6 @@ function takes both and returns the tables the page lays out, already labelled f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -266,22 +265,14 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     options = filters.options()
     data = select(survey, filters)
     histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"]])
-    # Independent parts run side by side (numpy and polars release the GIL); each thread
-    # fills different entries of the selection's histogram cache.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        change = pool.submit(_change, survey, filters, (), options)
-        pains = pool.submit(fix_first, data, options)
-        overall = gap_table(data, [], options)
-        journey = gap_table(data, ["stage", "dimension"], options)
-        weighted = weighted_gap(data, None, (), options)
-        return Overview(
-            filters=filters,
-            overall=overall,
-            weighted=weighted,
-            change=change.result(),
-            journey=_labelled(journey, survey),
-            pain_points=_labelled(pains.result().head(top), survey),
-        )
+    return Overview(
+        filters=filters,
+        overall=gap_table(data, [], options),
+        weighted=weighted_gap(data, None, (), options),
+        change=_change(survey, filters, (), options),
+        journey=_labelled(gap_table(data, ["stage", "dimension"], options), survey),
+        pain_points=_labelled(fix_first(data, options).head(top), survey),
+    )
 
 
 def _change(
