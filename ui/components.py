@@ -97,14 +97,18 @@ def page_style() -> None:
     st.html(_STYLE)
 
 
-def show_chart(chart: alt.TopLevelMixin, key: str | None = None, on_select=None) -> object:
-    """Draw a chart from ``gapmodel.charts`` across the container's width.
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def chart(builder: str, *args: object, **options: object) -> dict:
+    """The finished Vega-Lite specification of ``gapmodel.charts.<builder>(*args, **options)``,
+    cached by the content of its arguments: building a chart with Altair takes tens of
+    milliseconds, on every rerun. Altair's schema validation is skipped here; the tests
+    validate every chart builder."""
+    return charts.finish(getattr(charts, builder)(*args, **options)).to_dict(validate=False)
 
-    The specification is passed as Vega-Lite without Altair's schema validation on every
-    rerun (it costs tens of milliseconds a chart); the tests validate every chart builder.
-    """
+
+def show_chart(spec: dict, key: str | None = None, on_select=None) -> object:
+    """Draw a chart specification (:func:`chart`) across the container's width."""
     kwargs = {"key": key, "on_select": on_select} if on_select is not None else {"key": key}
-    spec = charts.finish(chart).to_dict(validate=False)
     return st.vega_lite_chart(spec=spec, width="stretch", **kwargs)
 
 
@@ -160,8 +164,8 @@ def page_header(
     ----------
     view : a page view of ``gapmodel.views``, optional
         Every table of it goes into the Excel download (with a Method sheet).
-    chart : altair chart, optional
-        The page's main chart, offered as PNG and SVG (the same specification as on screen).
+    chart : dict, optional
+        The page's main chart specification (:func:`chart`), offered as PNG and SVG.
     stem : str
         File name stem, e.g. ``overview-2026-Q3``.
     report : callable, optional

@@ -3,7 +3,6 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel import charts
 from gapmodel.findings import gap_sentence, stage_name
 from gapmodel.instrument import STAGES
 from ui import cache, components
@@ -14,7 +13,7 @@ TITLE = "The customer journey"
 filters, caption = start_page(TITLE)
 
 view = cache.journey(filters)
-split_chart = charts.element_split(view.elements)
+split_chart = components.chart("element_split", view.elements)
 components.page_header(TITLE, caption, view, split_chart, f"journey-{filters.wave}")
 stages = [s for s in STAGES if s in set(view.items["stage"].cast(pl.String))]
 
@@ -56,7 +55,7 @@ with ranked:
             st.markdown(f"**{stage_name(stage)}**")
             part = view.items.filter(pl.col("stage").cast(pl.String) == stage)
             components.show_chart(
-                charts.ranked_gaps(part, legend=False),
+                components.chart("ranked_gaps", part, legend=False),
                 key=f"journey_bars_{stage}",
                 on_select=lambda stage=stage: _focus(stage),
             )
@@ -80,7 +79,7 @@ with snake:
     )
     st.caption("Mean expectation (grey) and perception (orange) per item, grouped by dimension.")
     part = view.items.filter(pl.col("stage").cast(pl.String) == stage).sort("dimension")
-    components.show_chart(charts.snake_plot(part))
+    components.show_chart(components.chart("snake_plot", part))
 
 components.csv_download(
     "Items table (CSV)", lambda: view.items, f"journey-{filters.wave}.csv", key="journey_csv"

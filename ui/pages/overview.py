@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from gapmodel import charts
 from gapmodel.findings import change_sentence, pain_point_sentence, points
 from ui import cache, components
 from ui.navigation import go_to
@@ -14,7 +13,7 @@ TITLE = "Where service falls short"
 filters, caption = start_page(TITLE)
 
 view = cache.overview(filters)
-journey_map = charts.journey_map(view.journey)
+journey_map = components.chart("journey_map", view.journey)
 components.page_header(
     TITLE,
     caption,

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from gapmodel import charts
 from gapmodel.findings import pain_point_sentence
 from ui import cache, components
 from ui.page import start_page
@@ -11,7 +10,7 @@ TITLE = "Priorities"
 filters, caption = start_page(TITLE)
 
 view = cache.priorities(filters)
-ipa = charts.ipa_chart(view.ipa)
+ipa = components.chart("ipa_chart", view.ipa)
 components.page_header(TITLE, caption, view, ipa, f"priorities-{filters.wave}")
 chart, ranking = st.columns([3, 2], gap="large")
 with chart:

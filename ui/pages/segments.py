@@ -3,7 +3,6 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel import charts
 from gapmodel.findings import across_sentence, segment_sentence
 from ui import cache, components
 from ui.filters import ATTRIBUTE_TITLES
@@ -24,7 +23,7 @@ attribute = (
     or "segment"
 )
 view = cache.segments(filters, attribute)
-dots = charts.segment_dots(view.by_dimension, attribute)
+dots = components.chart("segment_dots", view.by_dimension, attribute)
 with header:
     components.page_header(TITLE, caption, view, dots, f"{attribute}-{filters.wave}")
 title = ATTRIBUTE_TITLES[attribute]

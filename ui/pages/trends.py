@@ -3,7 +3,6 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel import charts
 from gapmodel.findings import change_sentence
 from ui import cache, components
 from ui.page import start_page
@@ -16,7 +15,7 @@ components.page_header(
     "Trends",
     caption,
     view,
-    charts.wave_trend(view.by_wave, waves),
+    components.chart("wave_trend", view.by_wave, waves),
     f"trends-{filters.wave}",
 )
 if len(waves) < 2:
@@ -24,10 +23,10 @@ if len(waves) < 2:
 scores, gaps = st.columns(2, gap="large")
 with scores:
     st.markdown("**Expectation and perception**")
-    components.show_chart(charts.wave_scores(view.by_wave, waves))
+    components.show_chart(components.chart("wave_scores", view.by_wave, waves))
 with gaps:
     st.markdown("**Gap, with its 95% confidence band**")
-    components.show_chart(charts.wave_gap(view.by_wave, waves))
+    components.show_chart(components.chart("wave_gap", view.by_wave, waves))
 
 if view.change_dimensions is None:
     if filters.compare:
@@ -47,7 +46,7 @@ st.caption(
 )
 chart, notes = st.columns([3, 2], gap="large")
 with chart:
-    components.show_chart(charts.change_decomposition(view.change_dimensions))
+    components.show_chart(components.chart("change_decomposition", view.change_dimensions))
 with notes:
     components.sentences(
         [
