@@ -72,7 +72,7 @@ def trend(
     """
     options = options or TableOptions.from_settings()
     keys = _check_item_keys(by)
-    waves = data.respondents["wave"].cast(pl.String).unique().to_list()
+    waves = data.respondents["wave"].unique().cast(pl.String).to_list()
     for wave in (wave_from, wave_to):
         if wave not in waves:
             raise ValueError(f"There is no wave {wave!r}. Waves: {', '.join(sorted(waves))}.")

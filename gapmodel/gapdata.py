@@ -83,7 +83,7 @@ class GapData:
     importance_given = _Taken()
 
     def __init__(self, pairs, respondents, e, p, answered, optional):
-        self.pairs, self.respondents = pairs, respondents
+        self.pairs, self.respondents = pairs, respondents.rechunk()  # one chunk: fast to slice
         self.e, self.p, self.answered = e, p, answered
         self.adequate, self.adequate_given = optional.get("adequate", (None, None))
         self.importance, self.importance_given = optional.get("importance", (None, None))

@@ -29,6 +29,7 @@ from gapmodel.gapdata import ITEM_KEYS, RESPONDENT_KEYS, GapData, group_codes
 
 _ROWS = 1 << 16  # respondents per bincount pass: bounds the temporary arrays
 _PARTITION_BINS = 1 << 22  # largest array kept by all respondent keys (32 MB of counts)
+MOMENTS = ("n", "sum_p", "sum_pp", "sum_y", "sum_yy", "sum_py", "sum_e")
 HIST_SCHEMA = {"_group": pl.Int64, "value": pl.Float64, "count": pl.Int64}
 MEAN_SCHEMA = {"_group": pl.Int64, "mean_e": pl.Float64}
 
@@ -41,6 +42,7 @@ class Histograms:
         self._pairs: dict[tuple[str, ...], tuple] = {}
         self._cells: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
         self._keys: dict[str, tuple[np.ndarray, pl.DataFrame]] = {}
+        self._moments: dict[tuple[str, ...], np.ndarray] = {}
 
     def _key(self, key: str) -> tuple[np.ndarray, pl.DataFrame]:
         """Codes of one respondent attribute and its sorted values (cached)."""
@@ -84,6 +86,8 @@ class Histograms:
             width = max(int(data.e.max()), int(data.p.max())) - low + 1
             if groups * data.pairs.height * width * width <= _PARTITION_BINS:
                 self._pair_array(keys)
+            if groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS:
+                self._moments[keys] = self._group_moments(keys)
         data.respondent_cells_many([tuple(g) for g in item_groupings])
         for items in item_groupings:
             count, sum_g, _, _ = data.respondent_cells_many([tuple(items)])[0]
@@ -132,6 +136,27 @@ class Histograms:
         if values is None:
             return np.arange(labels.height)
         return np.flatnonzero(column.cast(pl.String).is_in(list(values)).fill_null(False))
+
+    def pair_moments(self) -> np.ndarray:
+        """Sums over the respondents who answered each pair, shape ``(pairs, 7)``, in the order
+        of :data:`MOMENTS`: count, sums of P, P^2, Y, Y^2 and P*Y, and the sum of E, where Y
+        is the respondent's mean perception over all their answered pairs."""
+        if () not in self._moments:
+            self._moments[()] = self._group_moments(())
+        return self._moments[()]
+
+    def _group_moments(self, keys: tuple[str, ...]) -> np.ndarray:
+        """:meth:`pair_moments` per respondent group, shape ``(*group sizes, pairs, 7)``."""
+        data = self.data
+        code, sizes = self._respondent_codes(keys)
+        out = np.zeros((int(np.prod(sizes)), data.pairs.height, len(MOMENTS)))
+        order = np.argsort(code, kind="stable")
+        bounds = np.flatnonzero(np.diff(code[order], prepend=-1, append=-1))
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            for part in range(start, stop, _ROWS):
+                rows = order[part : min(part + _ROWS, stop)]
+                out[code[rows[0]]] += _moments(data, rows)
+        return out.reshape(*sizes, data.pairs.height, len(MOMENTS))
 
     def frames(
         self, respondent_keys: list[str], item_keys: list[str]
@@ -308,6 +333,14 @@ class _Selection(Histograms):
             self._pairs[partition] = (array, low, width)
         return super()._pair_array(keys)
 
+    def pair_moments(self) -> np.ndarray:
+        whole = self._parent._moments.get(tuple(RESPONDENT_KEYS))
+        # Y is the mean over all stages: with stages left out, the moments are built anew.
+        if () not in self._moments and whole is not None and self._pair_mask is None:
+            sliced = self._slice(whole)
+            self._moments[()] = sliced.reshape(-1, *sliced.shape[-2:]).sum(axis=0)
+        return super().pair_moments()
+
     def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
         # Cells over several stages change with the stages kept: those are built anew.
         within_stage = self._pair_mask is None or "stage" in item_keys
@@ -330,6 +363,28 @@ class _Selection(Histograms):
                 )
             self._cells[(partition, item_keys)] = (counts, e_sums, g_low, labels)
         return super()._cell_array(keys, item_keys)
+
+
+def _moments(data: GapData, rows: np.ndarray) -> np.ndarray:
+    """:meth:`Histograms.pair_moments` over some respondents (integer positions)."""
+    p = data.p[rows].astype(np.float64)  # 0 where unanswered
+    answered = np.ones(p.shape) if data.answered is None else data.answered[rows].astype(float)
+    count = answered.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(count > 0, p.sum(axis=1) / count, 0.0)
+    e = data.e[rows].astype(np.float64)
+    return np.stack(
+        [
+            answered.sum(axis=0),
+            p.sum(axis=0),
+            (p * p).sum(axis=0),
+            y @ answered,
+            (y * y) @ answered,
+            y @ p,
+            e.sum(axis=0),
+        ],
+        axis=1,
+    )
 
 
 def _reduce(array: np.ndarray, cached_keys: tuple[str, ...], keys: tuple[str, ...]) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from gapmodel.gapdata import RESPONDENT_KEYS, GapData
-from gapmodel.gaps import TableOptions, finish_table, flag_small_groups, gap_table
+from gapmodel.gaps import TableOptions, finish_table, flag_small_groups, gap_table, histograms
 from gapmodel.stats import STAT_COLUMNS, histogram_stats
 
 QUADRANTS = {
@@ -162,11 +162,10 @@ def importance_performance(data: GapData, options: TableOptions | None = None) -
     Pearson correlation over respondents who answered the item (``scipy.stats.pearsonr``);
     the overall P includes the item itself, a common and documented simplification.
     """
-    # E and P are 0 where a pair is not answered, so plain integer sums are the masked sums.
-    mask = np.ones(data.e.shape, bool) if data.answered is None else data.answered
-    count = mask.sum(axis=0)
-    performance = data.p.sum(axis=0, dtype=np.int64) / np.maximum(count, 1)
-    gap = performance - data.e.sum(axis=0, dtype=np.int64) / np.maximum(count, 1)
+    n, sum_p, sum_pp, sum_y, sum_yy, sum_py, sum_e = histograms(data).pair_moments().T
+    count = n.astype(np.int64)
+    performance = sum_p / np.maximum(n, 1)
+    gap = performance - sum_e / np.maximum(n, 1)
     stated = data.importance is not None and data.importance_given.any()
     if stated:
         given = data.importance_given
@@ -174,9 +173,7 @@ def importance_performance(data: GapData, options: TableOptions | None = None) -
         importance = data.importance.sum(axis=0, dtype=np.int64) / np.maximum(answers, 1)
         importance[answers == 0] = np.nan
     else:
-        answered_per_row = mask.sum(axis=1)
-        overall = data.p.sum(axis=1, dtype=np.int64) / np.maximum(answered_per_row, 1)
-        importance = _correlations(data.p, overall, mask)
+        importance = _pearson(n, sum_p, sum_pp, sum_y, sum_yy, sum_py)
     options = options or TableOptions.from_settings()
     frame = data.pairs.with_columns(
         n=pl.Series(count.astype(np.int64)),
@@ -211,29 +208,9 @@ def importance_performance(data: GapData, options: TableOptions | None = None) -
     return frame.with_columns(quadrant=quadrant)
 
 
-_ROWS = 1 << 14  # respondents per slice: keeps the float temporaries small
-
-
-def _correlations(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Pearson r of each column of ``x`` with ``y`` over the rows where ``mask`` holds.
-
-    Sums of x, x^2, y, y^2 and xy per column, accumulated over slices of rows (scores are small
-    integers, so the sums of x and x^2 are exact); NaN where fewer than 3 rows or either side
-    is constant.
-    """
-    k = x.shape[1]
-    n, sx, sxx, sy, syy, sxy = (np.zeros(k) for _ in range(6))
-    for start in range(0, x.shape[0], _ROWS):
-        part = slice(start, start + _ROWS)
-        weight = mask[part].astype(np.float64)
-        xs = x[part] * weight
-        ys = y[part]
-        n += weight.sum(axis=0)
-        sx += xs.sum(axis=0)
-        sxx += (xs * xs).sum(axis=0)
-        sy += ys @ weight
-        syy += (ys * ys) @ weight
-        sxy += ys @ xs
+def _pearson(n, sx, sxx, sy, syy, sxy) -> np.ndarray:
+    """Pearson r from sums over the rows; NaN where fewer than 3 rows or either side is
+    constant (scores are small integers, so the sums of x and x^2 are exact)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         vx, vy = n * sxx - sx * sx, n * syy - sy * sy
         r = (n * sxy - sx * sy) / np.sqrt(vx * vy)

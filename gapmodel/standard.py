@@ -48,7 +48,7 @@ def standard_tables(
     groupings += [[attribute, "dimension"], ["dimension"], ["wave", "dimension"]]
     histograms(data).warm(groupings)
     tables = {name: gap_table(data, by, options) for name, by in GAP_TABLES.items()}
-    waves = sorted(data.respondents["wave"].cast(pl.String).unique().to_list())
+    waves = sorted(data.respondents["wave"].unique().cast(pl.String).to_list())
     if len(waves) >= 2:
         tables["trend_item_stage"] = trend(data, waves[-2], waves[-1], ("stage", "item"), options)
         tables["trend_dimension"] = trend(data, waves[-2], waves[-1], ("dimension",), options)

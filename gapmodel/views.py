@@ -281,7 +281,7 @@ def _change(
     if not filters.compare:
         return None
     data = select(survey, filters, [filters.compare, filters.wave])
-    present = set(data.respondents["wave"].cast(pl.String).unique().to_list())
+    present = set(data.respondents["wave"].unique().cast(pl.String).to_list())
     if not {filters.compare, filters.wave} <= present:  # nobody in one of the waves
         return None
     table = trend(data, filters.compare, filters.wave, by, options)

@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from gapmodel.gapdata import GapData
+from gapmodel.gapdata import GapData, _Take
 from gapmodel.gaps import TableOptions, attach_histograms, gap_table, histograms
+from gapmodel.priorities import importance_performance
 from gapmodel.store import Store
 from gapmodel.synthetic import synthetic_responses
 
@@ -152,3 +153,9 @@ def test_sliced_histograms_equal_those_of_the_selection_itself(partitioned, pick
             check_dtypes=False,
         )
     assert "pairs" in histograms(sliced)._sliced  # read off the survey's arrays
+    ipa = [importance_performance(d, options).drop("quadrant") for d in (sliced, fresh)]
+    assert_frame_equal(*ipa, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
+    # Without a stage filter everything came from the survey's arrays: no matrix was taken.
+    assert (stages is None) == isinstance(sliced.__dict__["_p"], _Take)
+    if rows.any():
+        assert ipa[0]["importance"].null_count() < ipa[0].height
