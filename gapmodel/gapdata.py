@@ -8,7 +8,7 @@ store returns a complete wave) the matrices are views of its columns and cost no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import polars as pl
@@ -88,8 +88,10 @@ class GapData:
         self.adequate, self.adequate_given = optional.get("adequate", (None, None))
         self.importance, self.importance_given = optional.get("importance", (None, None))
         self._cells: dict[tuple[str, ...], tuple] = {}
-        # A subset's parent cell sums and its rows: sliced when first asked for.
-        self._parent_cells: tuple[dict, np.ndarray | slice] | None = None
+        self._per_respondent: dict[str, tuple[np.ndarray, ...]] = {}
+        # A subset with its parent's pairs: the parent and the rows taken, so that cell sums
+        # and per-respondent values are sliced from the parent's when first asked for.
+        self._parent: tuple[GapData, np.ndarray | slice] | None = None
         # (dimensions, points of each respondent per dimension), see priorities.attach_allocations
         self.points: tuple[list[str], np.ndarray] | None = None
 
@@ -310,8 +312,21 @@ class GapData:
         if self.points is not None:
             subset.points = (self.points[0], self.points[1][:, rows])
         if stages is None:  # same pairs: the per-respondent cell sums carry over, sliced
-            subset._parent_cells = (self._cells, rows)
+            subset._parent = (self, rows)
         return subset
+
+    def per_respondent(
+        self, name: str, compute: Callable[[GapData], tuple[np.ndarray, ...]]
+    ) -> tuple[np.ndarray, ...]:
+        """Arrays with one entry per respondent, ``compute(self)``, computed once and kept
+        under ``name``; a subset with its parent's pairs slices the parent's if it has them."""
+        if name not in self._per_respondent:
+            parent, rows = self._parent or (None, None)
+            if parent is not None and name in parent._per_respondent:
+                self._per_respondent[name] = tuple(a[rows] for a in parent._per_respondent[name])
+            else:
+                self._per_respondent[name] = compute(self)
+        return self._per_respondent[name]
 
     def where(self, **attributes: str | Sequence[str]) -> np.ndarray:
         """Boolean mask of respondents whose attributes take the given value(s)."""
@@ -359,11 +374,11 @@ class GapData:
             cell ``c``). When every pair is complete, ``count`` has shape ``(cells, 1)`` (the
             cell sizes) and ``sum_e`` is None.
         """
-        if self._parent_cells is not None:
-            parent, rows = self._parent_cells
+        if self._parent is not None:
+            parent, rows = self._parent
             for keys in keys_list:
-                if keys not in self._cells and keys in parent:
-                    count, sum_g, sum_e, labels = parent[keys]
+                if keys not in self._cells and keys in parent._cells:
+                    count, sum_g, sum_e, labels = parent._cells[keys]
                     self._cells[keys] = (
                         count if count.shape[1] == 1 else count[:, rows],
                         sum_g[:, rows],

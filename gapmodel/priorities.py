@@ -58,33 +58,14 @@ def weighted_gap(
         raise ValueError(
             f"Weighted gaps are grouped by {', '.join(RESPONDENT_KEYS)}. Got {list(by)}."
         )
-    count, sum_g, sum_e, labels = data.respondent_cells_many([("dimension",)])[0]
-    count = np.broadcast_to(count, sum_g.shape)
-    if sum_e is None:  # complete data: recover E sums from the matrices
-        codes, _ = data.pair_cells(["dimension"])
-        member = np.zeros((codes.size, labels.height))
-        member[np.arange(codes.size), codes] = 1
-        sum_e = (data.e.astype(np.float32) @ member).T
-    answered = count > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap_d, e_d = sum_g / count, sum_e / count
-    weights = answered.astype(np.float64)
-    weighting = "unweighted"
-    dimensions = labels["dimension"].cast(pl.String)
-    points = None
     if allocations is not None and allocations.height:
-        points = _allocation_matrix(data, allocations, dimensions)
-    elif data.points is not None and data.points[1].any():
-        order = [data.points[0].index(d) for d in dimensions]
-        points = data.points[1][order]
-    if points is not None:
         weighting = "allocations"
-        weights = np.where(answered, points, 0.0)
-    total = weights.sum(axis=0)
-    keep = total > 0
-    with np.errstate(invalid="ignore"):
-        value = (np.where(answered, gap_d, 0) * weights).sum(axis=0)[keep] / total[keep]
-        mean_e = (np.where(answered, e_d, 0) * weights).sum(axis=0)[keep] / total[keep]
+        keep, value, mean_e = _respondent_gaps(data, allocations)
+    else:  # the attached points, if the respondents have any
+        weighted = data.points is not None and bool(data.points[1].any())
+        weighting = "allocations" if weighted else "unweighted"
+        keep, value, mean_e = respondent_weighted_gaps(data, weighted)
+    value, mean_e = value[keep], mean_e[keep]
     people = pl.DataFrame({"value": value, "e": mean_e})
     if by:
         attributes = data.respondents.filter(pl.Series(keep)).select(list(by))
@@ -99,6 +80,52 @@ def weighted_gap(
     table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
     table = table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:])
     return finish_table(table, list(by), options).with_columns(weighting=pl.lit(weighting))
+
+
+def respondent_weighted_gaps(
+    data: GapData, weighted: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each respondent's SERVQUAL gap and mean E, weighted by their attached points or not.
+
+    Computed once per data and kept (a subset takes its parent's, see
+    ``GapData.per_respondent``).
+
+    Returns
+    -------
+    (keep, gap, mean_e)
+        Per respondent: whether they count (they have a positive total weight), and their
+        weighted mean gap and E over the dimensions they answered.
+    """
+    if weighted:
+        return data.per_respondent("weighted gaps", lambda d: _respondent_gaps(d, d.points))
+    return data.per_respondent("unweighted gaps", lambda d: _respondent_gaps(d, None))
+
+
+def _respondent_gaps(data: GapData, points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`respondent_weighted_gaps` with ``points``: an allocations frame, the attached
+    ``(dimensions, matrix)`` or None (unweighted)."""
+    count, sum_g, sum_e, labels = data.respondent_cells_many([("dimension",)])[0]
+    count = np.broadcast_to(count, sum_g.shape)
+    if sum_e is None:  # complete data: recover E sums from the matrices
+        codes, _ = data.pair_cells(["dimension"])
+        member = np.zeros((codes.size, labels.height))
+        member[np.arange(codes.size), codes] = 1
+        sum_e = (data.e.astype(np.float32) @ member).T
+    answered = count > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap_d, e_d = sum_g / count, sum_e / count
+    weights = answered.astype(np.float64)
+    dimensions = labels["dimension"].cast(pl.String)
+    if isinstance(points, pl.DataFrame):
+        weights = np.where(answered, _allocation_matrix(data, points, dimensions), 0.0)
+    elif points is not None:
+        weights = np.where(answered, points[1][[points[0].index(d) for d in dimensions]], 0.0)
+    total = weights.sum(axis=0)
+    keep = total > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (np.where(answered, gap_d, 0) * weights).sum(axis=0) / total
+        mean_e = (np.where(answered, e_d, 0) * weights).sum(axis=0) / total
+    return keep, value, mean_e
 
 
 def attach_allocations(data: GapData, allocations: pl.DataFrame) -> None:

@@ -21,6 +21,7 @@ from gapmodel.priorities import (
     attach_allocations,
     fix_first,
     importance_performance,
+    respondent_weighted_gaps,
     weighted_gap,
 )
 from gapmodel.quality import reliability, zone_of_tolerance
@@ -168,6 +169,9 @@ def load_survey(store: Store) -> Survey:
     data.respondent_cells_many(CELL_GROUPINGS)
     histograms(data).partition(CELL_GROUPINGS)
     attach_allocations(data, allocations)
+    respondent_weighted_gaps(data, weighted=False)
+    if data.points is not None:
+        respondent_weighted_gaps(data, weighted=True)
     values = {
         a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
     }

@@ -8,7 +8,12 @@ from polars.testing import assert_frame_equal
 
 from gapmodel.gapdata import GapData, _Take
 from gapmodel.gaps import TableOptions, attach_histograms, gap_table, histograms
-from gapmodel.priorities import importance_performance
+from gapmodel.priorities import (
+    attach_allocations,
+    importance_performance,
+    respondent_weighted_gaps,
+    weighted_gap,
+)
 from gapmodel.store import Store
 from gapmodel.synthetic import synthetic_responses
 
@@ -159,3 +164,28 @@ def test_sliced_histograms_equal_those_of_the_selection_itself(partitioned, pick
     assert (stages is None) == isinstance(sliced.__dict__["_p"], _Take)
     if rows.any():
         assert ipa[0]["importance"].null_count() < ipa[0].height
+
+
+def test_per_respondent_weighted_gaps_follow_the_subset_points():
+    """Points only in one wave: a selection of the other wave is unweighted, as it would be on
+    its own, although the survey's weighted gaps were kept for everyone."""
+    frame = synthetic_responses(400, waves=2, seed=3, missing=0.05)
+    people = frame.select("wave", "respondent").unique()
+    dimensions = frame["dimension"].unique().sort().to_list()
+    allocations = (
+        people.filter(pl.col("wave") == "W2")
+        .join(pl.DataFrame({"dimension": dimensions}), how="cross")
+        .with_columns(points=pl.lit(100 / len(dimensions)) + pl.col("respondent") % 3)
+    )
+    data = GapData.from_responses(frame)
+    attach_allocations(data, allocations)
+    for weighted in (True, False):
+        respondent_weighted_gaps(data, weighted)
+    options = TableOptions(min_n=1, suppress_n=1)
+    for wave in ("W1", "W2"):
+        rows = histograms(data).rows({"wave": [wave]})
+        sliced = weighted_gap(data.subset(rows), None, (), options)
+        alone = GapData.from_responses(frame.filter(pl.col("wave") == wave))
+        attach_allocations(alone, allocations.filter(pl.col("wave") == wave))
+        assert_frame_equal(sliced, weighted_gap(alone, None, (), options), rel_tol=1e-12)
+        assert sliced["weighting"][0] == ("allocations" if wave == "W2" else "unweighted")

@@ -225,12 +225,20 @@ def test_a_segment_only_in_the_latest_wave_and_tiny(demo_copy):
     assert views.priorities(survey, views.Filters(segment="Pilot")).fix_first.is_empty()
 
 
-def test_attached_points_weight_like_the_allocations_table(survey):
-    """The overview's weighted gap (points carried with the selection) equals weighted_gap
-    given the wave's allocations table directly."""
+@pytest.mark.parametrize(
+    "filters",
+    [
+        views.Filters(channel="Phone"),
+        views.Filters(segment="Enterprise", region="North"),
+        views.Filters(stages=("encounter",)),
+    ],
+)
+def test_attached_points_weight_like_the_allocations_table(survey, filters):
+    """The overview's weighted gap (per-respondent gaps of the survey, sliced) equals
+    weighted_gap given the wave's allocations table directly."""
     from gapmodel.priorities import weighted_gap
 
-    filters = survey.resolve(views.Filters(channel="Phone"))
+    filters = survey.resolve(filters)
     data = views.select(survey, filters)
     table = survey.allocations.filter(pl.col("wave") == filters.wave)
     direct = weighted_gap(data, table, (), filters.options()).row(0, named=True)
