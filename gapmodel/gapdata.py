@@ -89,9 +89,9 @@ class GapData:
         self.importance, self.importance_given = optional.get("importance", (None, None))
         self._cells: dict[tuple[str, ...], tuple] = {}
         self._per_respondent: dict[str, tuple[np.ndarray, ...]] = {}
-        # A subset with its parent's pairs: the parent and the rows taken, so that cell sums
-        # and per-respondent values are sliced from the parent's when first asked for.
-        self._parent: tuple[GapData, np.ndarray | slice] | None = None
+        # A subset's parent, the rows taken and the stages kept (None: all), so that cell sums
+        # and per-respondent values come from the parent's when first asked for.
+        self._parent: tuple[GapData, np.ndarray | slice, tuple[str, ...] | None] | None = None
         # (dimensions, points of each respondent per dimension), see priorities.attach_allocations
         self.points: tuple[list[str], np.ndarray] | None = None
 
@@ -311,8 +311,7 @@ class GapData:
         subset = GapData(pairs, people, cut("e"), cut("p"), cut("answered"), optional)
         if self.points is not None:
             subset.points = (self.points[0], self.points[1][:, rows])
-        if stages is None:  # same pairs: the per-respondent cell sums carry over, sliced
-            subset._parent = (self, rows)
+        subset._parent = (self, rows, None if stages is None else tuple(stages))
         return subset
 
     def per_respondent(
@@ -321,8 +320,8 @@ class GapData:
         """Arrays with one entry per respondent, ``compute(self)``, computed once and kept
         under ``name``; a subset with its parent's pairs slices the parent's if it has them."""
         if name not in self._per_respondent:
-            parent, rows = self._parent or (None, None)
-            if parent is not None and name in parent._per_respondent:
+            parent, rows, stages = self._parent or (None, None, None)
+            if parent is not None and stages is None and name in parent._per_respondent:
                 self._per_respondent[name] = tuple(a[rows] for a in parent._per_respondent[name])
             else:
                 self._per_respondent[name] = compute(self)
@@ -352,6 +351,36 @@ class GapData:
             return np.zeros(self.n_respondents, np.int64), pl.DataFrame()
         return group_codes(self.respondents.select(keys))
 
+    def _inherit_cells(self, keys: tuple[str, ...]) -> tuple | None:
+        """A subset's cell sums from its parent's, if the parent has them: its rows, and with
+        fewer stages, the kept stages' cells; cells over several stages are the sums of the
+        parent's cells by stage (sums and counts add up over stages). None otherwise."""
+        parent, rows, stages = self._parent
+        source = keys if stages is None or "stage" in keys else ("stage", *keys)
+        if source not in parent._cells:
+            return None
+        count, sum_g, sum_e, labels = parent._cells[source]
+        if stages is not None:
+            kept = labels["stage"].cast(pl.String).is_in(list(stages)).to_numpy()
+            count, sum_g = count[kept], sum_g[kept]
+            sum_e = None if sum_e is None else sum_e[kept]
+            labels = labels.filter(pl.Series(kept))
+            if source != keys:  # add up the stages of each cell
+                if keys:
+                    codes, labels = group_codes(labels.select(keys))
+                else:
+                    codes, labels = np.zeros(labels.height, np.int64), pl.DataFrame()
+
+                def add_up(a):
+                    cells = range(int(codes.max(initial=-1)) + 1)
+                    return np.stack([a[codes == c].sum(axis=0, dtype=np.int32) for c in cells])
+
+                count, sum_g = add_up(count), add_up(sum_g)
+                sum_e = None if sum_e is None else add_up(sum_e)
+        if count.shape[1] != 1:  # per respondent, not the cell sizes of complete data
+            count = count[:, rows]
+        return count, sum_g[:, rows], None if sum_e is None else sum_e[:, rows], labels
+
     def pair_cells(self, keys: Sequence[str]) -> tuple[np.ndarray, pl.DataFrame]:
         """Code each stage x item pair by the values of item-level ``keys``."""
         if not keys:
@@ -375,16 +404,11 @@ class GapData:
             cell sizes) and ``sum_e`` is None.
         """
         if self._parent is not None:
-            parent, rows = self._parent
             for keys in keys_list:
-                if keys not in self._cells and keys in parent._cells:
-                    count, sum_g, sum_e, labels = parent._cells[keys]
-                    self._cells[keys] = (
-                        count if count.shape[1] == 1 else count[:, rows],
-                        sum_g[:, rows],
-                        None if sum_e is None else sum_e[:, rows],
-                        labels,
-                    )
+                if keys not in self._cells:
+                    inherited = self._inherit_cells(keys)
+                    if inherited is not None:
+                        self._cells[keys] = inherited
         missing = list(dict.fromkeys(k for k in keys_list if k not in self._cells))
         if missing:
             coded = [self.pair_cells(keys) for keys in missing]

@@ -103,7 +103,7 @@ def test_a_subset_reuses_cell_sums_correctly(demo_db, by):
         assert labels is compact._cells[keys][3]
 
 
-CELLS = [(), ("stage", "dimension"), ("dimension",), ("stage", "element")]
+CELLS = [(), ("stage", "dimension"), ("dimension",), ("stage", "element"), ("element",)]
 SELECTIONS = [
     ({"wave": ["W2"]}, None),
     ({"wave": ["W1", "W2"], "segment": ["Consumer"]}, None),
@@ -115,8 +115,9 @@ SELECTIONS = [
 
 
 @pytest.fixture(scope="module")
-def partitioned() -> GapData:
-    """Two waves with missing perceptions and some respondents without a segment."""
+def partitioned() -> tuple[GapData, pl.DataFrame]:
+    """Two waves with missing perceptions and some respondents without a segment: the data
+    with its cell sums and partition arrays, and the responses it was made from."""
     frame = synthetic_responses(900, waves=2, seed=11, missing=0.08)
     frame = frame.with_columns(
         segment=pl.when(pl.col("respondent") % 17 == 0).then(None).otherwise(pl.col("segment"))
@@ -124,46 +125,56 @@ def partitioned() -> GapData:
     data = GapData.from_responses(frame)
     data.respondent_cells_many(CELLS)
     histograms(data).partition(CELLS)
-    return data
+    return data, frame
 
 
 @pytest.mark.parametrize(("picks", "stages"), SELECTIONS)
 def test_sliced_histograms_equal_those_of_the_selection_itself(partitioned, picks, stages):
-    """A selection's tables read off the survey's arrays by all respondent keys equal the
-    tables built from the selected respondents alone, for every kind of grouping."""
-    whole = histograms(partitioned)
+    """A selection's tables, read off the survey's arrays by all respondent keys and its cell
+    sums (added up over the kept stages), equal the tables of the selected responses alone."""
+    data, frame = partitioned
+    whole = histograms(data)
     assert whole._pairs and whole._cells  # the partition arrays exist
     rows = whole.rows(picks)
     pairs = None
     if stages:
-        pairs = partitioned.pairs["stage"].cast(pl.String).is_in(stages).to_numpy()
-    sliced = partitioned.subset(rows, stages)
+        pairs = data.pairs["stage"].cast(pl.String).is_in(stages).to_numpy()
+    sliced = data.subset(rows, stages)
     attach_histograms(sliced, whole.select(sliced, picks, rows, pairs))
-    fresh = partitioned.subset(rows, stages)
-    assert int(rows.sum()) == sliced.n_respondents
+    part = frame.filter(*(pl.col(k).is_in(v) for k, v in picks.items()))
+    if stages:
+        part = part.filter(pl.col("stage").cast(pl.String).is_in(stages))
+    assert int(rows.sum()) == sliced.n_respondents == part["respondent"].n_unique()
     options = TableOptions(min_n=1, suppress_n=1)
-    for by in [
+    groupings = [
         [],
         ["stage", "dimension"],
         ["stage", "item"],
         ["dimension"],
         ["stage", "element"],
+        ["element"],
         ["segment", "dimension"],
         ["wave", "stage", "item"],
         ["channel", "region"],
-    ]:
+    ]
+    if part.is_empty():
+        assert all(gap_table(sliced, by, options).is_empty() for by in groupings)
+        return
+    alone = GapData.from_responses(part)
+    for by in groupings:
         assert_frame_equal(
             _canonical(gap_table(sliced, by, options), by),
-            _canonical(gap_table(fresh, by, options), by),
+            _canonical(gap_table(alone, by, options), by),
             check_dtypes=False,
         )
     assert "pairs" in histograms(sliced)._sliced  # read off the survey's arrays
-    ipa = [importance_performance(d, options).drop("quadrant") for d in (sliced, fresh)]
-    assert_frame_equal(*ipa, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
+    ipa = [importance_performance(d, options).drop("quadrant") for d in (sliced, alone)]
+    assert_frame_equal(*ipa, check_exact=False, rel_tol=1e-9, abs_tol=1e-12, check_dtypes=False)
+    assert ipa[0]["importance"].null_count() < ipa[0].height
+    weighted = [weighted_gap(d, None, (), options) for d in (sliced, alone)]
+    assert_frame_equal(*weighted, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
     # Without a stage filter everything came from the survey's arrays: no matrix was taken.
     assert (stages is None) == isinstance(sliced.__dict__["_p"], _Take)
-    if rows.any():
-        assert ipa[0]["importance"].null_count() < ipa[0].height
 
 
 def test_per_respondent_weighted_gaps_follow_the_subset_points():
