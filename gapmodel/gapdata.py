@@ -356,7 +356,11 @@ class GapData:
         fewer stages, the kept stages' cells; cells over several stages are the sums of the
         parent's cells by stage (sums and counts add up over stages). None otherwise."""
         parent, rows, stages = self._parent
-        source = keys if stages is None or "stage" in keys else ("stage", *keys)
+        if stages is None or "stage" in keys:
+            source = keys
+        else:  # the finest grouping by stage that the cells are made of
+            finer = [g for g in parent._cells if "stage" in g and set(keys) <= set(g)]
+            source = min(finer, key=lambda g: parent._cells[g][1].shape[0], default=None)
         if source not in parent._cells:
             return None
         count, sum_g, sum_e, labels = parent._cells[source]

@@ -86,7 +86,8 @@ class Histograms:
             width = max(int(data.e.max()), int(data.p.max())) - low + 1
             if groups * data.pairs.height * width * width <= _PARTITION_BINS:
                 self._pair_array(keys)
-            if groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS:
+            fits = groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS
+            if fits and keys not in self._moments:
                 self._moments[keys] = self._group_moments(keys)
         data.respondent_cells_many([tuple(g) for g in item_groupings])
         for items in item_groupings:
@@ -98,6 +99,20 @@ class Histograms:
     def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
         """Whether the cell arrays of ``item_keys`` come ready (sliced from a parent)."""
         return False
+
+    def adopt(self, whole: Histograms, pairs: np.ndarray) -> None:
+        """Take what ``whole`` (the same respondents with more pairs) has built and still holds
+        for this data's ``pairs`` (a boolean mask over whole's pairs): the respondent codes,
+        the pair arrays, and the cell arrays of cells within one stage."""
+        self._keys = whole._keys
+        for keys, (array, low, width) in list(whole._pairs.items()):
+            self._pairs[keys] = (array[..., pairs, :], low, width)
+        stages = self.data.pairs["stage"].cast(pl.String).unique().to_list()
+        for (keys, items), (counts, e_sums, g_low, labels) in list(whole._cells.items()):
+            if "stage" in items:
+                kept = labels["stage"].cast(pl.String).is_in(stages).to_numpy()
+                cells = counts[..., kept, :, :], e_sums[..., kept], g_low, labels.filter(kept)
+                self._cells[(keys, items)] = cells
 
     def rows(self, picks: dict[str, Sequence[str]]) -> np.ndarray:
         """Boolean mask of the respondents whose attributes take the picked values.
@@ -115,19 +130,13 @@ class Histograms:
             mask &= kept[codes]
         return mask
 
-    def select(
-        self,
-        data: GapData,
-        picks: dict[str, Sequence[str]],
-        rows: np.ndarray,
-        pairs: np.ndarray | None = None,
-    ) -> Histograms:
-        """Histograms of ``data``: the ``rows`` (:meth:`rows` of ``picks``) of this one's data,
-        and its ``pairs`` (a boolean mask; None for all).
+    def select(self, data: GapData, picks: dict[str, Sequence[str]], rows: np.ndarray):
+        """Histograms of ``data``, the ``rows`` of this one's data (:meth:`rows` of ``picks``)
+        with the same pairs.
 
         Arrays built by :meth:`partition` are sliced; anything else is built from ``data``.
         """
-        return _Selection(self, data, picks, rows, pairs)
+        return _Selection(self, data, picks, rows)
 
     def _picked(self, key: str, values: Sequence[str] | None) -> np.ndarray:
         """Codes of ``key``'s picked values (every code for None)."""
@@ -146,17 +155,31 @@ class Histograms:
         return self._moments[()]
 
     def _group_moments(self, keys: tuple[str, ...]) -> np.ndarray:
-        """:meth:`pair_moments` per respondent group, shape ``(*group sizes, pairs, 7)``."""
+        """:meth:`pair_moments` per respondent group, shape ``(*group sizes, pairs, 7)``: the
+        sums of P, P^2 and E from the pair array, the terms in Y from the matrices."""
         data = self.data
         code, sizes = self._respondent_codes(keys)
-        out = np.zeros((int(np.prod(sizes)), data.pairs.height, len(MOMENTS)))
+        counts, low, width = self._pair_array(keys)  # (groups, pairs, E x P)
+        e_value, p_value = np.divmod(np.arange(width * width), width)
+        e_value, p_value = e_value + low, p_value + low
+        y_terms = np.zeros((*counts.shape[:2], 3))
         order = np.argsort(code, kind="stable")
         bounds = np.flatnonzero(np.diff(code[order], prepend=-1, append=-1))
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
             for part in range(start, stop, _ROWS):
                 rows = order[part : min(part + _ROWS, stop)]
-                out[code[rows[0]]] += _moments(data, rows)
-        return out.reshape(*sizes, data.pairs.height, len(MOMENTS))
+                y_terms[code[rows[0]]] += _y_terms(data, rows)
+        moments = np.stack(
+            [
+                counts.sum(axis=-1),
+                counts @ p_value,
+                counts @ (p_value * p_value),
+                *np.moveaxis(y_terms, -1, 0),
+                counts @ e_value,
+            ],
+            axis=-1,
+        ).astype(np.float64)
+        return moments.reshape(*sizes, data.pairs.height, len(MOMENTS))
 
     def frames(
         self, respondent_keys: list[str], item_keys: list[str]
@@ -295,12 +318,11 @@ class _Selection(Histograms):
     newly built arrays share one coding.
     """
 
-    def __init__(self, parent: Histograms, data: GapData, picks, rows, pairs):
+    def __init__(self, parent: Histograms, data: GapData, picks, rows):
         super().__init__(data)
         self._parent = parent
         self._codes = {k: parent._picked(k, picks.get(k)) for k in RESPONDENT_KEYS}
         self._rows = rows
-        self._pair_mask = pairs
         self._sliced: set = set()
 
     def _key(self, key: str) -> tuple[np.ndarray, pl.DataFrame]:
@@ -327,64 +349,41 @@ class _Selection(Histograms):
         if whole is not None and "pairs" not in self._sliced:
             self._sliced.add("pairs")
             array, low, width = whole
-            array = self._slice(array)
-            if self._pair_mask is not None:
-                array = array[..., self._pair_mask, :]
-            self._pairs[partition] = (array, low, width)
+            self._pairs[partition] = (self._slice(array), low, width)
         return super()._pair_array(keys)
 
     def pair_moments(self) -> np.ndarray:
         whole = self._parent._moments.get(tuple(RESPONDENT_KEYS))
-        # Y is the mean over all stages: with stages left out, the moments are built anew.
-        if () not in self._moments and whole is not None and self._pair_mask is None:
+        if () not in self._moments and whole is not None:
             sliced = self._slice(whole)
             self._moments[()] = sliced.reshape(-1, *sliced.shape[-2:]).sum(axis=0)
         return super().pair_moments()
 
     def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
-        # Cells over several stages change with the stages kept: those are built anew.
-        within_stage = self._pair_mask is None or "stage" in item_keys
-        return within_stage and (tuple(RESPONDENT_KEYS), item_keys) in self._parent._cells
+        return (tuple(RESPONDENT_KEYS), item_keys) in self._parent._cells
 
     def _cell_array(self, keys: tuple[str, ...], item_keys: tuple[str, ...]):
         partition = tuple(RESPONDENT_KEYS)
         if self._sliceable(item_keys) and item_keys not in self._sliced:
-            whole = self._parent._cells[(partition, item_keys)]
             self._sliced.add(item_keys)
-            counts, e_sums, g_low, labels = whole
-            counts, e_sums = self._slice(counts), self._slice(e_sums)
-            if self._pair_mask is not None:
-                stages = self.data.pairs["stage"].cast(pl.String).unique().to_list()
-                cells = labels["stage"].cast(pl.String).is_in(stages).to_numpy()
-                counts, e_sums, labels = (
-                    counts[..., cells, :, :],
-                    e_sums[..., cells],
-                    labels.filter(pl.Series(cells)),
-                )
-            self._cells[(partition, item_keys)] = (counts, e_sums, g_low, labels)
+            counts, e_sums, g_low, labels = self._parent._cells[(partition, item_keys)]
+            sliced = (self._slice(counts), self._slice(e_sums), g_low, labels)
+            self._cells[(partition, item_keys)] = sliced
         return super()._cell_array(keys, item_keys)
 
 
-def _moments(data: GapData, rows: np.ndarray) -> np.ndarray:
-    """:meth:`Histograms.pair_moments` over some respondents (integer positions)."""
+def _y_terms(data: GapData, rows: np.ndarray) -> np.ndarray:
+    """Per pair, over some respondents (integer positions) who answered it: the sums of Y,
+    Y^2 and P*Y, Y being a respondent's mean perception over their answered pairs."""
     p = data.p[rows].astype(np.float64)  # 0 where unanswered
-    answered = np.ones(p.shape) if data.answered is None else data.answered[rows].astype(float)
+    if data.answered is None:
+        y = p.sum(axis=1) / p.shape[1]
+        return np.stack([np.full(p.shape[1], y.sum()), np.full(p.shape[1], y @ y), y @ p], 1)
+    answered = data.answered[rows].astype(np.float64)
     count = answered.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where(count > 0, p.sum(axis=1) / count, 0.0)
-    e = data.e[rows].astype(np.float64)
-    return np.stack(
-        [
-            answered.sum(axis=0),
-            p.sum(axis=0),
-            (p * p).sum(axis=0),
-            y @ answered,
-            (y * y) @ answered,
-            y @ p,
-            e.sum(axis=0),
-        ],
-        axis=1,
-    )
+    return np.stack([y @ answered, (y * y) @ answered, y @ p], axis=1)
 
 
 def _reduce(array: np.ndarray, cached_keys: tuple[str, ...], keys: tuple[str, ...]) -> np.ndarray:

@@ -30,6 +30,7 @@ from gapmodel.store import ATTRIBUTES, Store
 TOP_PAIN_POINTS = 5
 # Item groupings whose per-respondent sums the survey keeps for every page to slice.
 CELL_GROUPINGS = [(), ("stage", "dimension"), ("dimension",), ("stage", "element")]
+_STAGE_SETS_KEPT = 3  # stage filters whose prepared data is kept (each costs a survey's arrays)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Survey:
         The values of each respondent attribute, sorted.
     answering : dict
         Stages -> which respondents answered a pair there (filled as counts are asked).
+    staged : dict
+        Stages -> every respondent at those stages, prepared (see :meth:`at_stages`).
     """
 
     data: GapData
@@ -106,10 +109,27 @@ class Survey:
     answering: dict[tuple[str, ...], np.ndarray] = field(
         default_factory=dict, repr=False, compare=False
     )
+    staged: dict[tuple[str, ...], GapData] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
         return not self.waves
+
+    def at_stages(self, stages: Sequence[str]) -> GapData:
+        """Every respondent at some stages (all for none), prepared as ``data`` is for
+        selections; built on first use and kept (the latest few stage sets)."""
+        kept = tuple(s for s in STAGES if s in stages)
+        if not kept or set(kept) >= set(self.data.pairs["stage"].cast(pl.String)):
+            return self.data
+        if kept not in self.staged:
+            staged = self.data.subset(None, kept)
+            pairs = self.data.pairs["stage"].cast(pl.String).is_in(kept).to_numpy()
+            histograms(staged).adopt(histograms(self.data), pairs)
+            _prepare(staged)
+            while len(self.staged) >= _STAGE_SETS_KEPT:
+                self.staged.pop(next(iter(self.staged)), None)
+            self.staged[kept] = staged
+        return self.staged[kept]
 
     def resolve(self, filters: Filters) -> Filters:
         """``filters`` with the wave and comparison made explicit and checked against the data.
@@ -165,17 +185,22 @@ def load_survey(store: Store) -> Survey:
         respondents = snap.respondents(waves)
         allocations = snap.allocations(waves)
     data = GapData.from_scores(scores, respondents, items.select("item", "dimension", "element"))
-    # Computed once; every selection slices them.
-    data.respondent_cells_many(CELL_GROUPINGS)
-    histograms(data).partition(CELL_GROUPINGS)
     attach_allocations(data, allocations)
-    respondent_weighted_gaps(data, weighted=False)
-    if data.points is not None:
-        respondent_weighted_gaps(data, weighted=True)
+    _prepare(data)
     values = {
         a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
     }
     return Survey(data, waves, allocations, items, values)
+
+
+def _prepare(data: GapData) -> None:
+    """Compute once what every selection of ``data`` slices: the cell sums, the arrays by
+    respondent group and each respondent's weighted gap."""
+    data.respondent_cells_many(CELL_GROUPINGS)
+    histograms(data).partition(CELL_GROUPINGS)
+    respondent_weighted_gaps(data, weighted=False)
+    if data.points is not None:
+        respondent_weighted_gaps(data, weighted=True)
 
 
 # -- selections ---------------------------------------------------------------------------------
@@ -187,18 +212,16 @@ def _picks(filters: Filters, waves: Sequence[str]) -> dict[str, list[str]]:
 def select(survey: Survey, filters: Filters, waves: Sequence[str] | None = None) -> GapData:
     """The respondents and stages of ``filters``, in ``waves`` (default: the chosen wave).
 
-    The selection's histograms are slices of the survey's (no pass over the respondents).
+    The selection's histograms are slices of the survey's at those stages (no pass over the
+    respondents).
     """
     filters = survey.resolve(filters)
     picks = _picks(filters, [filters.wave] if waves is None else waves)
-    whole = histograms(survey.data)
-    stages = filters.stages or None
+    base = survey.at_stages(filters.stages)
+    whole = histograms(base)
     rows = whole.rows(picks)
-    data = survey.data.subset(rows, stages)
-    pairs = None
-    if stages:
-        pairs = survey.data.pairs["stage"].cast(pl.String).is_in(list(stages)).to_numpy()
-    attach_histograms(data, whole.select(data, picks, rows, pairs))
+    data = base.subset(rows)
+    attach_histograms(data, whole.select(data, picks, rows))
     return data
 
 

@@ -133,14 +133,16 @@ def test_sliced_histograms_equal_those_of_the_selection_itself(partitioned, pick
     """A selection's tables, read off the survey's arrays by all respondent keys and its cell
     sums (added up over the kept stages), equal the tables of the selected responses alone."""
     data, frame = partitioned
-    whole = histograms(data)
-    assert whole._pairs and whole._cells  # the partition arrays exist
+    base = data
+    if stages:  # every respondent at those stages, prepared like the survey
+        base = data.subset(None, stages)
+        base.respondent_cells_many(CELLS)  # from the survey's, added up over the kept stages
+        histograms(base).partition(CELLS)
+    whole = histograms(base)
+    assert whole._pairs and whole._cells and whole._moments  # the partition arrays exist
     rows = whole.rows(picks)
-    pairs = None
-    if stages:
-        pairs = data.pairs["stage"].cast(pl.String).is_in(stages).to_numpy()
-    sliced = data.subset(rows, stages)
-    attach_histograms(sliced, whole.select(sliced, picks, rows, pairs))
+    sliced = base.subset(rows)
+    attach_histograms(sliced, whole.select(sliced, picks, rows))
     part = frame.filter(*(pl.col(k).is_in(v) for k, v in picks.items()))
     if stages:
         part = part.filter(pl.col("stage").cast(pl.String).is_in(stages))
@@ -173,8 +175,8 @@ def test_sliced_histograms_equal_those_of_the_selection_itself(partitioned, pick
     assert ipa[0]["importance"].null_count() < ipa[0].height
     weighted = [weighted_gap(d, None, (), options) for d in (sliced, alone)]
     assert_frame_equal(*weighted, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
-    # Without a stage filter everything came from the survey's arrays: no matrix was taken.
-    assert (stages is None) == isinstance(sliced.__dict__["_p"], _Take)
+    # Everything came from the arrays by respondent group: no matrix of the selection was taken.
+    assert isinstance(sliced.__dict__["_p"], _Take)
 
 
 def test_per_respondent_weighted_gaps_follow_the_subset_points():

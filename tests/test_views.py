@@ -264,3 +264,17 @@ def test_the_respondent_count_is_the_overall_n(survey, filters):
     count = views.respondent_count(survey, filters)
     assert count == views.respondent_count(survey, filters)  # again, from the kept answers
     assert count == views.overview(survey, filters).overall["n"][0] > 0
+
+
+def test_stage_sets_are_prepared_once_and_a_few_are_kept(survey):
+    """A stage filter's data is built on first use and reused; all stages or none is the
+    survey itself; only the latest few stage sets are kept."""
+    survey.staged.clear()  # other tests of the module may have filtered by stage
+    encounter = survey.at_stages(("encounter",))
+    assert survey.at_stages(["encounter"]) is encounter
+    assert encounter.pairs["stage"].cast(pl.String).unique().to_list() == ["encounter"]
+    assert survey.at_stages(()) is survey.data
+    assert survey.at_stages(("post_purchase", "encounter", "pre_purchase")) is survey.data
+    for stages in [("pre_purchase",), ("post_purchase",), ("pre_purchase", "post_purchase")]:
+        survey.at_stages(stages)
+    assert len(survey.staged) == 3 and ("encounter",) not in survey.staged
