@@ -81,14 +81,14 @@ class Histograms:
         array and the cell arrays of ``item_groupings``, each if it fits in memory."""
         keys, data = tuple(RESPONDENT_KEYS), self.data
         groups = int(np.prod([self._key(k)[1].height for k in keys]))
-        if data.e.size:
+        if keys not in self._pairs and data.n_respondents and data.pairs.height:
             low = min(int(data.e.min()), int(data.p.min()))
             width = max(int(data.e.max()), int(data.p.max())) - low + 1
             if groups * data.pairs.height * width * width <= _PARTITION_BINS:
                 self._pair_array(keys)
-            fits = groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS
-            if fits and keys not in self._moments:
-                self._moments[keys] = self._group_moments(keys)
+        fits = groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS
+        if keys in self._pairs and keys not in self._moments and fits:  # moments use the pairs
+            self._moments[keys] = self._group_moments(keys)
         data.respondent_cells_many([tuple(g) for g in item_groupings])
         for items in item_groupings:
             count, sum_g, _, _ = data.respondent_cells_many([tuple(items)])[0]
