@@ -7,6 +7,7 @@ function takes both and returns the tables the page lays out, already labelled f
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -110,6 +111,7 @@ class Survey:
         default_factory=dict, repr=False, compare=False
     )
     staged: dict[tuple[str, ...], GapData] = field(default_factory=dict, repr=False, compare=False)
+    _staging: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -121,15 +123,16 @@ class Survey:
         kept = tuple(s for s in STAGES if s in stages)
         if not kept or set(kept) >= set(self.data.pairs["stage"].cast(pl.String)):
             return self.data
-        if kept not in self.staged:
-            staged = self.data.subset(None, kept)
-            pairs = self.data.pairs["stage"].cast(pl.String).is_in(kept).to_numpy()
-            histograms(staged).adopt(histograms(self.data), pairs)
-            _prepare(staged)
-            while len(self.staged) >= _STAGE_SETS_KEPT:
-                self.staged.pop(next(iter(self.staged)), None)
-            self.staged[kept] = staged
-        return self.staged[kept]
+        with self._staging:  # one build per stage set, even when several sessions ask
+            if kept not in self.staged:
+                staged = self.data.subset(None, kept)
+                pairs = self.data.pairs["stage"].cast(pl.String).is_in(kept).to_numpy()
+                histograms(staged).adopt(histograms(self.data), pairs)
+                _prepare(staged)
+                while len(self.staged) >= _STAGE_SETS_KEPT:
+                    self.staged.pop(next(iter(self.staged)))
+                self.staged[kept] = staged
+            return self.staged[kept]
 
     def resolve(self, filters: Filters) -> Filters:
         """``filters`` with the wave and comparison made explicit and checked against the data.

@@ -278,3 +278,19 @@ def test_stage_sets_are_prepared_once_and_a_few_are_kept(survey):
     for stages in [("pre_purchase",), ("post_purchase",), ("pre_purchase", "post_purchase")]:
         survey.at_stages(stages)
     assert len(survey.staged) == 3 and ("encounter",) not in survey.staged
+
+
+def test_sessions_asking_for_a_stage_set_at_once_share_one_build(survey):
+    """Several sessions filtering by the same new stages at the same moment: one prepared
+    stage set, and each gets the numbers it would get alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    survey.staged.clear()
+    chosen = [
+        views.Filters(stages=("encounter",), segment=s) for s in survey.attribute_values["segment"]
+    ] * 2
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda f: views.overview(survey, f).journey, chosen))
+    assert list(survey.staged) == [("encounter",)]
+    for filters, table in zip(chosen, together, strict=True):
+        assert table.equals(views.overview(survey, filters).journey)
