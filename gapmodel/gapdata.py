@@ -327,30 +327,6 @@ class GapData:
                 self._per_respondent[name] = compute(self)
         return self._per_respondent[name]
 
-    def where(self, **attributes: str | Sequence[str]) -> np.ndarray:
-        """Boolean mask of respondents whose attributes take the given value(s)."""
-        mask = np.ones(self.n_respondents, bool)
-        for name, value in attributes.items():
-            if name not in RESPONDENT_KEYS:
-                raise ValueError(f"Filter on one of {', '.join(RESPONDENT_KEYS)}. Got {name!r}.")
-            values = [value] if isinstance(value, str) else list(value)
-            column = self.respondents[name].cast(pl.String)
-            mask &= column.is_in(values).fill_null(False).to_numpy()  # missing: no match
-        return mask
-
-    def respondent_groups(self, keys: Sequence[str]) -> tuple[np.ndarray, pl.DataFrame]:
-        """Code each respondent by the values of respondent-level ``keys``.
-
-        Returns
-        -------
-        (codes, labels)
-            ``codes[i]`` is the group of respondent ``i``; row ``c`` of ``labels`` holds the
-            key values of group ``c``.
-        """
-        if not keys:
-            return np.zeros(self.n_respondents, np.int64), pl.DataFrame()
-        return group_codes(self.respondents.select(keys))
-
     def _inherit_cells(self, keys: tuple[str, ...]) -> tuple | None:
         """A subset's cell sums from its parent's, if the parent has them: its rows, and with
         fewer stages, the kept stages' cells; cells over several stages are the sums of the

@@ -90,7 +90,7 @@ def test_a_subset_reuses_cell_sums_correctly(demo_db, by):
         _, compact = _both(store, store.wave_labels())
         responses = store.responses(where={"channel": "Web"})
     compact.respondent_cells_many([(), ("stage", "dimension"), ("dimension",)])
-    reused = compact.subset(compact.where(channel="Web"))
+    reused = compact.subset(histograms(compact).rows({"channel": ["Web"]}))
     fresh = GapData.from_responses(responses)
     options = TableOptions(min_n=30, suppress_n=5)
     assert_frame_equal(
