@@ -24,7 +24,7 @@ _SCATTER = 1 << 21  # score rows per slice when scattering into the matrices
 
 
 class _Taken:
-    """A matrix attribute of a subset, taken from the parent's matrix on first use (a view
+    """A matrix attribute of a subset, taken from the original matrix on first use (a view
     may never need it: tables read the subset's histograms)."""
 
     def __set_name__(self, owner, name: str) -> None:
@@ -51,6 +51,18 @@ class _Take:
     def __call__(self) -> np.ndarray:
         taken = self.matrix[self.rows]
         return taken if self.columns is None else taken[:, self.columns]
+
+    def then(self, rows, columns) -> _Take:
+        """The rows and columns of what this would take, taken in one step from the matrix."""
+        if isinstance(self.rows, slice):
+            combined_rows = rows
+        else:
+            combined_rows = self.rows[rows]
+        if columns is None or self.columns is None:
+            combined_columns = self.columns if columns is None else columns
+        else:
+            combined_columns = self.columns[columns]
+        return _Take(self.matrix, combined_rows, combined_columns)
 
 
 class GapData:
@@ -288,8 +300,9 @@ class GapData:
     def subset(self, respondents: np.ndarray | None = None, stages: Sequence[str] | None = None):
         """The same data restricted to some respondents (a boolean mask) and stages.
 
-        Cell sums already computed (:meth:`respondent_cells_many`) are kept, sliced to the
-        respondents, when the stages stay the same.
+        Nothing is copied until it is used: the matrices are taken on first use, and cell sums
+        and per-respondent values the parent has computed are sliced from its own (cell sums
+        over several stages are added up from the parent's by stage).
         """
         # Integer positions: taking them along an axis is faster than a boolean mask.
         rows = slice(None) if respondents is None else np.flatnonzero(respondents)
@@ -298,13 +311,19 @@ class GapData:
             columns = np.flatnonzero(self.pairs["stage"].cast(pl.String).is_in(list(stages)))
 
         def cut(name: str):
-            matrix = getattr(self, name)
-            return None if matrix is None else _Take(matrix, rows, columns)
+            matrix = self.__dict__[f"_{name}"]  # a pending take is composed, not run
+            if matrix is None:
+                return None
+            return (
+                matrix.then(rows, columns)
+                if isinstance(matrix, _Take)
+                else _Take(matrix, rows, columns)
+            )
 
         optional = {
             m: (cut(m), cut(f"{m}_given"))
             for m in ("adequate", "importance")
-            if getattr(self, m) is not None
+            if self.__dict__[f"_{m}"] is not None
         }
         pairs = self.pairs if columns is None else self.pairs[columns]
         people = self.respondents if respondents is None else self.respondents[rows]
@@ -353,7 +372,8 @@ class GapData:
 
                 def add_up(a):
                     cells = range(int(codes.max(initial=-1)) + 1)
-                    return np.stack([a[codes == c].sum(axis=0, dtype=np.int32) for c in cells])
+                    sums = [a[codes == c].sum(axis=0, dtype=np.int32) for c in cells]
+                    return np.stack(sums) if sums else np.zeros((0, a.shape[1]), np.int32)
 
                 count, sum_g = add_up(count), add_up(sum_g)
                 sum_e = None if sum_e is None else add_up(sum_e)

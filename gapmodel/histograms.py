@@ -28,7 +28,8 @@ import polars as pl
 from gapmodel.gapdata import ITEM_KEYS, RESPONDENT_KEYS, GapData, group_codes
 
 _ROWS = 1 << 16  # respondents per bincount pass: bounds the temporary arrays
-_PARTITION_BINS = 1 << 22  # largest array kept by all respondent keys (32 MB of counts)
+# Largest array kept by all respondent keys: 32 MB of counts (twice that while built).
+_PARTITION_BINS = 1 << 22
 MOMENTS = ("n", "sum_p", "sum_pp", "sum_y", "sum_yy", "sum_py", "sum_e")
 HIST_SCHEMA = {"_group": pl.Int64, "value": pl.Float64, "count": pl.Int64}
 MEAN_SCHEMA = {"_group": pl.Int64, "mean_e": pl.Float64}
@@ -82,9 +83,8 @@ class Histograms:
         keys, data = tuple(RESPONDENT_KEYS), self.data
         groups = int(np.prod([self._key(k)[1].height for k in keys]))
         if keys not in self._pairs and data.n_respondents and data.pairs.height:
-            low = min(int(data.e.min()), int(data.p.min()))
-            width = max(int(data.e.max()), int(data.p.max())) - low + 1
-            if groups * data.pairs.height * width * width <= _PARTITION_BINS:
+            _, width = _score_range(data)
+            if groups * data.pairs.height * (width * width + 1) <= _PARTITION_BINS:
                 self._pair_array(keys)
         fits = groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS
         if keys in self._pairs and keys not in self._moments and fits:  # moments use the pairs
@@ -131,8 +131,8 @@ class Histograms:
         return mask
 
     def select(self, data: GapData, picks: dict[str, Sequence[str]], rows: np.ndarray):
-        """Histograms of ``data``, the ``rows`` of this one's data (:meth:`rows` of ``picks``)
-        with the same pairs.
+        """Histograms of ``data``: the ``rows`` (:meth:`rows` of ``picks``) of this one's data,
+        every pair kept.
 
         Arrays built by :meth:`partition` are sliced; anything else is built from ``data``.
         """
@@ -233,8 +233,7 @@ class Histograms:
             if set(keys) <= set(cached_keys):
                 return _reduce(array, cached_keys, keys), low, width
         data = self.data
-        low = int(min(data.e.min(initial=0), data.p.min(initial=0)))
-        width = int(max(data.e.max(initial=0), data.p.max(initial=0))) - low + 1
+        low, width = _score_range(data)
         square = width * width
         code, sizes = self._respondent_codes(keys)
         n_pairs = data.pairs.height
@@ -370,6 +369,12 @@ class _Selection(Histograms):
             sliced = (self._slice(counts), self._slice(e_sums), g_low, labels)
             self._cells[(partition, item_keys)] = sliced
         return super()._cell_array(keys, item_keys)
+
+
+def _score_range(data: GapData) -> tuple[int, int]:
+    """The lowest score (0 at most: unanswered pairs hold 0) and the number of scores."""
+    low = int(min(data.e.min(initial=0), data.p.min(initial=0)))
+    return low, int(max(data.e.max(initial=0), data.p.max(initial=0))) - low + 1
 
 
 def _y_terms(data: GapData, rows: np.ndarray) -> np.ndarray:

@@ -15,6 +15,8 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
+from gapmodel.gapdata import group_codes
+
 CONFIDENCE = 0.95
 PADJUST_METHODS = ("holm", "bh")
 
@@ -112,6 +114,7 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
             for side in (value < 0, value == 0, value > 0)
         )
         w, p_wilcoxon = _wilcoxon(n, equal, *_signed_ranks(codes, value, count, size))
+        shares = [side / n for side in (below, equal, above)]
     sd[n < 2] = np.nan
     columns = {
         "n": n.astype(np.int64),
@@ -126,9 +129,9 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         "w": w,
         "p_wilcoxon": p_wilcoxon,
         "dz": dz,
-        "share_dissatisfied": below / n,
-        "share_satisfied": equal / n,
-        "share_delighted": above / n,
+        "share_dissatisfied": shares[0],
+        "share_satisfied": shares[1],
+        "share_delighted": shares[2],
     }
     result = pl.concat(
         [groups, pl.DataFrame({k: pl.Series(k, v) for k, v in columns.items()})],
@@ -146,11 +149,7 @@ def _group_codes(hist: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.Da
     if len(keys) == 1 and column.dtype.is_integer() and column.null_count() == 0:
         values, codes = np.unique(column.to_numpy(), return_inverse=True)
         return codes.astype(np.int64), pl.DataFrame([pl.Series(keys[0], values, column.dtype)])
-    groups = hist.select(keys).unique().sort(keys, nulls_last=True)
-    codes = hist.select(keys).join(
-        groups.with_row_index("_code"), on=keys, how="left", nulls_equal=True, maintain_order="left"
-    )
-    return codes["_code"].to_numpy().astype(np.int64), groups
+    return group_codes(hist.select(keys))
 
 
 def _signed_ranks(

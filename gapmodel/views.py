@@ -119,20 +119,30 @@ class Survey:
 
     def at_stages(self, stages: Sequence[str]) -> GapData:
         """Every respondent at some stages (all for none), prepared as ``data`` is for
-        selections; built on first use and kept (the latest few stage sets)."""
-        kept = tuple(s for s in STAGES if s in stages)
-        if not kept or set(kept) >= set(self.data.pairs["stage"].cast(pl.String)):
+        selections; built on first use and kept (the three built last)."""
+        present = set(self.data.pairs["stage"].cast(pl.String))
+        if not stages or set(stages) >= present:
             return self.data
-        with self._staging:  # one build per stage set, even when several sessions ask
-            if kept not in self.staged:
-                staged = self.data.subset(None, kept)
-                pairs = self.data.pairs["stage"].cast(pl.String).is_in(kept).to_numpy()
-                histograms(staged).adopt(histograms(self.data), pairs)
-                _prepare(staged)
-                while len(self.staged) >= _STAGE_SETS_KEPT:
-                    self.staged.pop(next(iter(self.staged)))
-                self.staged[kept] = staged
-            return self.staged[kept]
+        kept = tuple(s for s in STAGES if s in stages and s in present)
+        if not kept:  # only stages the questionnaires do not have: nobody, nothing to prepare
+            return self.data.subset(None, ())
+        staged = self.staged.get(kept)
+        if staged is None:
+            with self._staging:  # one build per stage set, even when several sessions ask
+                staged = self.staged.get(kept)
+                if staged is None:
+                    staged = self._stage_set(kept)
+        return staged
+
+    def _stage_set(self, kept: tuple[str, ...]) -> GapData:
+        staged = self.data.subset(None, kept)
+        pairs = self.data.pairs["stage"].cast(pl.String).is_in(kept).to_numpy()
+        histograms(staged).adopt(histograms(self.data), pairs)
+        _prepare(staged)
+        while len(self.staged) >= _STAGE_SETS_KEPT:
+            self.staged.pop(next(iter(self.staged)))
+        self.staged[kept] = staged
+        return staged
 
     def resolve(self, filters: Filters) -> Filters:
         """``filters`` with the wave and comparison made explicit and checked against the data.
@@ -199,7 +209,6 @@ def load_survey(store: Store) -> Survey:
 def _prepare(data: GapData) -> None:
     """Compute once what every selection of ``data`` slices: the cell sums, the arrays by
     respondent group and each respondent's weighted gap."""
-    data.respondent_cells_many(CELL_GROUPINGS)
     histograms(data).partition(CELL_GROUPINGS)
     respondent_weighted_gaps(data, weighted=False)
     if data.points is not None:

@@ -192,3 +192,26 @@ def test_markup_in_a_wave_label_is_shown_as_text(demo_db, tmp_path, monkeypatch)
     at.switch_page("ui/pages/trends.py").run()
     assert not at.exception
     assert all("](https" not in s.value for s in at.subheader)
+
+
+def test_stages_the_questionnaire_lacks():
+    """A stage filter naming only stages the waves do not have leaves nobody (no error); with
+    a stage they have, it is the same prepared stage set as that stage alone."""
+    import polars as pl
+
+    from gapmodel.gapdata import GapData
+    from gapmodel.synthetic import synthetic_responses
+
+    frame = synthetic_responses(200, waves=2, missing=0.1)
+    frame = frame.filter(pl.col("stage").cast(pl.String) != "post_purchase")
+    data = GapData.from_responses(frame)
+    views._prepare(data)
+    items = frame.select("item", "dimension", "element").unique("item")
+    items = items.with_columns(wording=pl.col("item"), label=pl.col("item"))
+    survey = views.Survey(data, ["W1", "W2"], pl.DataFrame(), items)
+    absent = views.Filters(stages=("post_purchase",))
+    assert views.respondent_count(survey, absent) == 0
+    assert views.trends(survey, absent).by_wave.is_empty()
+    both = survey.at_stages(("pre_purchase", "post_purchase"))
+    assert survey.at_stages(("pre_purchase",)) is both and len(survey.staged) == 1
+    assert survey.at_stages(("pre_purchase", "encounter", "post_purchase")) is data

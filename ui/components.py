@@ -97,7 +97,13 @@ def page_style() -> None:
     st.html(_STYLE)
 
 
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _table_key(table: pl.DataFrame) -> bytes:
+    """A cache key that reads every row (Streamlit's own hash of a frame prints only the first
+    and last rows of its row hashes, so two tables differing in the middle would share a key)."""
+    return str(table.schema).encode() + table.hash_rows(seed=0).to_numpy().tobytes()
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False, hash_funcs={pl.DataFrame: _table_key})
 def chart(builder: str, *args: object, **options: object) -> dict:
     """The finished Vega-Lite specification of ``gapmodel.charts.<builder>(*args, **options)``,
     cached by the content of its arguments: building a chart with Altair takes tens of
