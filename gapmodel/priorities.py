@@ -72,11 +72,11 @@ def weighted_gap(
         people = pl.concat([attributes, people], how="horizontal")
     hist = people.group_by(*by, "value").agg(count=pl.len())
     stats = histogram_stats(hist, list(by))
-    means = people.group_by(list(by) or pl.lit(0)).agg(mean_e=pl.col("e").mean())
     if by:
+        means = people.group_by(by).agg(mean_e=pl.col("e").mean())
         table = stats.join(means, on=list(by), nulls_equal=True).sort(list(by), nulls_last=True)
-    else:
-        table = pl.concat([stats, means.select("mean_e")], how="horizontal")
+    else:  # one group, or none when nobody counts
+        table = stats.with_columns(mean_e=pl.lit(people["e"].mean(), pl.Float64))
     table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
     table = table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:])
     return finish_table(table, list(by), options).with_columns(weighting=pl.lit(weighting))

@@ -357,3 +357,11 @@ def test_bench_runs_and_prints_a_ratio(capsys):
     line = out.strip().splitlines()[-1].split()
     assert line[0] == "3,000" and line[4].endswith("x")
     assert float(line[4].rstrip("x")) > 0
+
+
+def test_weighted_gap_of_nobody_is_an_empty_table():
+    from gapmodel.priorities import weighted_gap
+
+    data = GapData.from_responses(synthetic_responses(50, waves=1))
+    nobody = weighted_gap(data.subset(np.zeros(data.n_respondents, bool)))
+    assert nobody.is_empty() and {"gap", "mean_e", "weighting"} <= set(nobody.columns)
