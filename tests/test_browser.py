@@ -134,13 +134,17 @@ def test_a_filter_lands_in_the_url_and_a_reload_restores_it(page, dashboard):
 
 def test_an_upload_through_the_file_input_commits_a_wave(page, dashboard):
     page.goto(f"{dashboard}/data")
+    # The page is drawn and its first run over (the script state reads "not running" before
+    # the first run starts too): a file given to an uploader that a rerun replaces is lost.
+    page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
     wait_until_idle(page)
     data = wave_csv(generate_wave(120, 7, seed=123))
     page.locator("input[type=file]").first.set_input_files(
         files=[{"name": "browser-wave.csv", "mimeType": "text/csv", "buffer": data}]
     )
+    page.get_by_text("browser-wave.csv").first.wait_for()  # the uploader holds the file
     wait_until_idle(page)
-    page.get_by_text("The file is valid.").wait_for()
+    page.get_by_text("The file is valid.").wait_for(timeout=60_000)
     label = page.get_by_label("Wave label")
     label.fill("2026-Q4")
     label.press("Enter")
