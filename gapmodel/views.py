@@ -11,7 +11,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import polars as pl
 
 from gapmodel.compare import segment_differences, segment_gaps, trend
@@ -96,8 +95,6 @@ class Survey:
         ``item, wording, dimension, element, label`` of the latest instrument.
     attribute_values : dict
         The values of each respondent attribute, sorted.
-    answering : dict
-        Stages -> which respondents answered a pair there (filled as counts are asked).
     staged : dict
         Stages -> every respondent at those stages, prepared (see :meth:`at_stages`).
     """
@@ -107,9 +104,6 @@ class Survey:
     allocations: pl.DataFrame
     items: pl.DataFrame
     attribute_values: dict[str, list[str]] = field(default_factory=dict)
-    answering: dict[tuple[str, ...], np.ndarray] = field(
-        default_factory=dict, repr=False, compare=False
-    )
     staged: dict[tuple[str, ...], GapData] = field(default_factory=dict, repr=False, compare=False)
     _staging: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -221,14 +215,20 @@ def _picks(filters: Filters, waves: Sequence[str]) -> dict[str, list[str]]:
     return {"wave": list(waves), **{a: [v] for a, v in filters.where.items()}}
 
 
-def select(survey: Survey, filters: Filters, waves: Sequence[str] | None = None) -> GapData:
-    """The respondents and stages of ``filters``, in ``waves`` (default: the chosen wave).
+def select(
+    survey: Survey,
+    filters: Filters,
+    waves: Sequence[str] | None = None,
+    among: dict[str, list[str]] | None = None,
+) -> GapData:
+    """The respondents and stages of ``filters``, in ``waves`` (default: the chosen wave),
+    and with the attribute values of ``among`` (e.g. every segment: no missing one).
 
     The selection's histograms are slices of the survey's at those stages (no pass over the
     respondents).
     """
     filters = survey.resolve(filters)
-    picks = _picks(filters, [filters.wave] if waves is None else waves)
+    picks = _picks(filters, [filters.wave] if waves is None else waves) | (among or {})
     base = survey.at_stages(filters.stages)
     whole = histograms(base)
     rows = whole.rows(picks)
@@ -243,19 +243,14 @@ def respondent_count(survey: Survey, filters: Filters) -> int:
     if survey.is_empty:
         return 0
     filters = survey.resolve(filters)
-    data = survey.data
-    rows = histograms(data).rows(_picks(filters, [filters.wave]))
-    columns = np.ones(data.pairs.height, bool)
-    if filters.stages:
-        columns = data.pairs["stage"].cast(pl.String).is_in(filters.stages).to_numpy()
-    if not columns.any():
+    base = survey.at_stages(filters.stages)
+    if base.pairs.is_empty():  # only stages the questionnaires do not have
         return 0
-    if data.answered is None:
-        return int(rows.sum())
-    stages = tuple(sorted(filters.stages))
-    if stages not in survey.answering:  # who answered a pair at these stages, kept per stages
-        survey.answering[stages] = data.answered[:, columns].any(axis=1)
-    return int((rows & survey.answering[stages]).sum())
+    rows = histograms(base).rows(_picks(filters, [filters.wave]))
+    answered = base.respondent_cells_many([()])[0][0][0]  # pairs answered, per respondent
+    if answered.size == 1:  # complete data: everyone answered the same pairs
+        return int(rows.sum()) if answered[0] > 0 else 0
+    return int((rows & (answered > 0)).sum())
 
 
 def _labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:
@@ -308,18 +303,28 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
         filters=filters,
         overall=gap_table(data, [], options),
         weighted=weighted_gap(data, None, (), options),
-        change=_change(survey, filters, (), options),
+        change=_change(survey, filters, (), options, _both_waves(survey, filters)),
         journey=_labelled(gap_table(data, ["stage", "dimension"], options), survey),
         pain_points=_labelled(fix_first(data, options).head(top), survey),
     )
 
 
+def _both_waves(survey: Survey, filters: Filters) -> GapData | None:
+    """The selection in the comparison wave and the chosen one (None without a comparison)."""
+    return select(survey, filters, [filters.compare, filters.wave]) if filters.compare else None
+
+
 def _change(
-    survey: Survey, filters: Filters, by: Sequence[str], options: TableOptions
+    survey: Survey,
+    filters: Filters,
+    by: Sequence[str],
+    options: TableOptions,
+    data: GapData | None,
 ) -> pl.DataFrame | None:
-    if not filters.compare:
+    """The trend table from the comparison wave to the chosen one, over ``data`` (a selection
+    holding both waves); None without a comparison or when a wave has nobody."""
+    if not filters.compare or data is None:
         return None
-    data = select(survey, filters, [filters.compare, filters.wave])
     present = set(data.respondents["wave"].unique().cast(pl.String).to_list())
     if not {filters.compare, filters.wave} <= present:  # nobody in one of the waves
         return None
@@ -451,8 +456,8 @@ def segments(survey: Survey, filters: Filters, attribute: str = "segment") -> Se
         raise ValueError(f"Compare by one of {', '.join(ATTRIBUTES)}. Got {attribute!r}.")
     filters = survey.resolve(filters)
     options = filters.options()
-    data = select(survey, replace(filters, **{attribute: None}))
-    data = data.subset(data.respondents[attribute].is_not_null().to_numpy())
+    every = {attribute: survey.attribute_values.get(attribute, [])}
+    data = select(survey, replace(filters, **{attribute: None}), among=every)
     return Segments(
         filters,
         attribute,
@@ -499,8 +504,8 @@ def trends(survey: Survey, filters: Filters) -> Trends:
         filters,
         in_order(gap_table(data, ["wave"], options), ["wave"]),
         in_order(gap_table(data, ["wave", "dimension"], options), ["wave", "dimension"]),
-        _change(survey, filters, ("dimension",), options),
-        _change(survey, filters, ("stage", "item"), options),
+        _change(survey, filters, ("dimension",), options, data),
+        _change(survey, filters, ("stage", "item"), options, data),
     )
 
 
