@@ -291,8 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     before = set(sub.choices)
     model_cli.register(sub)
-    for name in set(sub.choices) - before - {"bench", "bench-ingest"}:
-        sub.choices[name].add_argument("--db", default=None, help=DB_HELP)
+    for name in set(sub.choices) - before:
+        if sub.choices[name].get_default("needs_store"):
+            sub.choices[name].add_argument("--db", default=None, help=DB_HELP)
     return parser
 
 

@@ -131,12 +131,13 @@ def _report_filters(args: argparse.Namespace, survey) -> object:
             )
         where[name] = value
     compare = "" if args.compare == "none" else args.compare
+    options = _options(args)  # the arguments given, else the settings
     return Filters(
         wave=args.wave,
         compare=compare,
         stages=tuple(args.stage or ()),
-        alpha=args.alpha if args.alpha is not None else _options(args).alpha,
-        padjust=args.padjust or _options(args).padjust,
+        alpha=options.alpha,
+        padjust=options.padjust,
         **where,
     )
 
@@ -245,12 +246,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="the file to write (.html, .pdf or .xlsx)")
     p.set_defaults(handler=cmd_report, needs_store=True)
 
-    p = sub.add_parser("bench", help="benchmark the model against a pandas + scipy loop")
-    p.add_argument(
+    sizes = argparse.ArgumentParser(add_help=False)
+    sizes.add_argument(
         "--sizes",
         type=lambda t: [int(x) for x in t.split(",")],
         default=[100_000, 1_000_000],
         help="respondents (default 100000,1000000)",
+    )
+    p = sub.add_parser(
+        "bench", parents=[sizes], help="benchmark the model against a pandas + scipy loop"
     )
     p.add_argument(
         "--baseline-limit",
@@ -260,11 +264,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(handler=cmd_bench, needs_store=False)
 
-    p = sub.add_parser("bench-ingest", help="benchmark ingesting a wide CSV against pandas")
-    p.add_argument(
-        "--sizes",
-        type=lambda t: [int(x) for x in t.split(",")],
-        default=[100_000, 1_000_000],
-        help="respondents (default 100000,1000000)",
+    p = sub.add_parser(
+        "bench-ingest", parents=[sizes], help="benchmark ingesting a wide CSV against pandas"
     )
     p.set_defaults(handler=cmd_bench_ingest, needs_store=False)

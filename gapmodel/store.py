@@ -121,7 +121,6 @@ TABLES: tuple[str, ...] = (
     "allocations",
 )
 ALL_TABLES: tuple[str, ...] = (*TABLES, "audit", "schema_version", "changes")
-AUDIT_ACTIONS: tuple[str, ...] = ("ingest", "replace", "delete")
 MAX_USER = 200
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
@@ -438,15 +437,6 @@ class Store:
     def wave_labels(self) -> list[str]:
         """Wave labels, oldest first."""
         return self.waves()["label"].to_list()
-
-    def wave_with_hash(self, sha256: str) -> str | None:
-        """The label of the wave ingested from a file with this hash, if any."""
-        rows = (
-            self.cursor()
-            .sql("SELECT label FROM waves WHERE sha256 = ?", params=[sha256])
-            .fetchall()
-        )
-        return rows[0][0] if rows else None
 
     def items(self, wave: str | None = None) -> pl.DataFrame:
         """Instrument items (``item, wording, dimension, element, stages``).
@@ -824,11 +814,11 @@ class Store:
                             f"A wave labelled {label!r} already exists.",
                             label,
                         )
-                replaced = same_label[0][0] if same_label else same_file
+                # Past the checks above, anything stored under this file or label is replaced.
+                replaced = label if same_label else same_file
                 old_waves = sorted({x for x in (same_file, label if same_label else None) if x})
-                if replace:
-                    for old in old_waves:
-                        self._delete(cur, old)
+                for old in old_waves:
+                    self._delete(cur, old)
                 instrument_id = self._instrument_id(cur, wave.instrument)
                 wave_id = cur.sql("SELECT coalesce(max(wave_id), 0) + 1 FROM waves").fetchall()[0][
                     0
@@ -862,9 +852,9 @@ class Store:
                     f"{wave.source_name}: {wave.respondents.height} respondents, "
                     f"{wave.responses.height} responses"
                 )
-                if replace and old_waves:
+                if old_waves:
                     detail += "; replaced " + ", ".join(repr(x) for x in old_waves)
-                action = "replace" if replace and old_waves else "ingest"
+                action = "replace" if old_waves else "ingest"
                 self._audit(cur, action, label, user, detail)
                 cur.sql("UPDATE changes SET version = version + 1")
         return {
