@@ -11,6 +11,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from gapmodel import settings
 from gapmodel.instrument import DIMENSIONS, STAGE_LABELS, STAGES
 
 SHORTFALL, NEUTRAL, EXCEEDS = "#c0392b", "#9e9e9e", "#2e6da4"
@@ -31,7 +32,7 @@ def _frame(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return table.select(present).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
 
 
-def _status(alpha_text: str = "") -> pl.Expr:
+def _status() -> pl.Expr:
     """Significance status of a row: shortfall, no significant gap, or exceeds."""
     return (
         pl.when(~pl.col("significant"))
@@ -121,7 +122,7 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
     frame = frame.with_columns(
         dimension_label=pl.col("dimension").str.to_titlecase(),
         cell_text=pl.when(pl.col("flag") == "suppressed")
-        .then(pl.lit("n < 5"))
+        .then(pl.lit(f"n < {settings.get('suppress_n')}"))
         .otherwise(
             pl.col("gap").map_elements(lambda g: f"{g:+.2f}", return_dtype=pl.String)
             + pl.when(pl.col("significant")).then(pl.lit(" *")).otherwise(pl.lit(""))
@@ -409,8 +410,9 @@ def wave_gap(table: pl.DataFrame, waves: list[str]) -> alt.Chart:
     return (band + line + zero).properties(width="container", height=280)
 
 
-def wave_trend(table: pl.DataFrame, waves: list[str], width: int = 420) -> alt.HConcatChart:
-    """:func:`wave_scores` and :func:`wave_gap` side by side, each ``width`` pixels wide."""
+def wave_trend(table: pl.DataFrame, waves: list[str]) -> alt.HConcatChart:
+    """:func:`wave_scores` and :func:`wave_gap` side by side, each 420 pixels wide."""
+    width = 420
     left = wave_scores(table, waves).properties(title="Expectation and perception", width=width)
     right = wave_gap(table, waves).properties(title="Gap", width=width)
     return alt.hconcat(left, right).resolve_scale(color="independent")

@@ -28,6 +28,7 @@ from gapmodel import views
 from gapmodel.gaps import TableOptions
 from gapmodel.instrument import STAGE_LABELS
 from gapmodel.safe_export import neutralise, neutralise_frame
+from gapmodel.stats import PADJUST_NAMES
 
 Progress = Callable[[float, str], None]
 
@@ -240,7 +241,7 @@ def method_rows(
         options = filters.options() if filters is not None else TableOptions.from_settings()
     if waves is None:
         waves = [w for w in (filters.wave, filters.compare) if w] if filters else []
-    adjustment = {"holm": "Holm", "bh": "Benjamini-Hochberg"}[options.padjust]
+    adjustment = PADJUST_NAMES[options.padjust]
     return [
         ("Gap", "G = P - E: perception minus expectation. Below 0 the service falls short of "
          "what customers expected (dissatisfied), 0 meets it (satisfied), above 0 exceeds it "

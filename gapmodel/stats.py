@@ -19,6 +19,7 @@ from gapmodel.gapdata import group_codes
 
 CONFIDENCE = 0.95
 PADJUST_METHODS = ("holm", "bh")
+PADJUST_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 
 STAT_COLUMNS: tuple[str, ...] = (
     "n",

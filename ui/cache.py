@@ -35,9 +35,7 @@ def begin_run() -> None:
 
 
 def data_version() -> int:
-    """The store's data version as of this run."""
-    if _VERSION not in st.session_state:
-        begin_run()
+    """The store's data version as of this run (:func:`begin_run`)."""
     return st.session_state[_VERSION]
 
 

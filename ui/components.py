@@ -9,9 +9,10 @@ import polars as pl
 import streamlit as st
 
 from gapmodel import chart_export, charts, exports
+from gapmodel.briefing import MEDIA_TYPES
 from ui.text import plain
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = MEDIA_TYPES["xlsx"]
 # Altair checks every chart against the Vega-Lite schema as it is built, on every rerun; the
 # tests validate every chart builder, so the dashboard skips the check.
 alt.utils.schemapi.disable_debug_mode()
@@ -80,7 +81,7 @@ COLUMNS: dict[str, object] = {
         "Flag", help="small_n: fewer respondents than the minimum; suppressed: too few to show"
     ),
 }
-HIDDEN = ("stage", "item", "padjust", "_group")
+HIDDEN = ("stage", "item", "padjust")
 KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element", "segment", "channel")
 KEYS_FIRST += ("region",)
 # Page layout: less empty space above the title, so that a page's point fits on a laptop screen.

@@ -11,14 +11,15 @@ import streamlit as st
 
 from gapmodel import settings
 from gapmodel.instrument import STAGE_LABELS, STAGES
+from gapmodel.stats import PADJUST_NAMES
+from gapmodel.store import ATTRIBUTES
 from gapmodel.views import Filters, Survey
 from ui.text import plain
 
 ALL = "All"
 LATEST, PREVIOUS, NO_COMPARISON = "Latest wave", "Previous wave", "No comparison"
 ALPHAS = (0.01, 0.05, 0.10)
-ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
-ATTRIBUTE_TITLES = {"segment": "Segment", "channel": "Channel", "region": "Region"}
+ATTRIBUTE_TITLES = {a: a.capitalize() for a in ATTRIBUTES}
 
 
 def _default_alpha() -> float:
@@ -85,9 +86,9 @@ def sidebar_filters(survey: Survey) -> Filters:
         )
         padjust = st.radio(
             "Adjustment for many comparisons",
-            list(ADJUSTMENTS),
-            index=list(ADJUSTMENTS).index(settings.get("padjust")),
-            format_func=ADJUSTMENTS.get,
+            list(PADJUST_NAMES),
+            index=list(PADJUST_NAMES).index(settings.get("padjust")),
+            format_func=PADJUST_NAMES.get,
             key="padjust",
             bind="query-params",
             help="Applied within each table: Holm controls the family-wise error rate, "
@@ -115,6 +116,6 @@ def describe(filters: Filters, demo: bool = False) -> str:
     if filters.stages:
         parts.append(", ".join(STAGE_LABELS[s] for s in filters.stages))
     parts += [f"{ATTRIBUTE_TITLES[a]} {plain(v)}" for a, v in filters.where.items()]
-    name = ADJUSTMENTS[filters.padjust]
+    name = PADJUST_NAMES[filters.padjust]
     parts.append(f"significant: {name}-adjusted p < {filters.alpha:g}")
     return " · ".join(parts)

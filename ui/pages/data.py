@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import streamlit as st
@@ -31,13 +30,14 @@ def _template() -> bytes:
     return write_frame(template_frame(default_instrument()), "csv")
 
 
-def _validate(data: bytes, name: str, scale: str, instrument: Instrument):
-    """Validate once per file, scale and questionnaire; keep the result for the commit button."""
-    key = (hashlib.sha256(data).hexdigest(), name, scale, instrument.sha256)
+def _validate(file, scale: str, instrument: Instrument):
+    """Validate once per upload, scale and questionnaire (the file is not read again on every
+    rerun); keep the result for the commit button."""
+    key = (file.file_id, scale, instrument.sha256)
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != key:
-        with st.spinner(f"Reading and validating {plain(name)}…"):
-            wave, report = prepare_wave(data, name, instrument, scale)
+        with st.spinner(f"Reading and validating {plain(file.name)}…"):
+            wave, report = prepare_wave(file.getvalue(), file.name, instrument, scale)
         st.session_state[_VALIDATED] = (key, wave, report)
     return st.session_state[_VALIDATED][1:]
 
@@ -97,8 +97,7 @@ with upload:
             st.caption(f"Using {plain(custom.name)}: {len(instrument.codes)} items.")
 
     if file is not None:
-        data = file.getvalue()
-        wave, report = _validate(data, file.name, scale, instrument)
+        wave, report = _validate(file, scale, instrument)
         figures = st.columns(4)
         figures[0].metric("Rows", f"{report.n_rows:,}")
         figures[1].metric("Respondents", f"{report.n_respondents:,}")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from gapmodel.stats import PADJUST_NAMES
 from gapmodel.views import DETAIL_GROUPINGS
 from ui import cache, components
-from ui.filters import ADJUSTMENTS
 from ui.page import start_page
 
 TITLE = "Dimensions & items"
@@ -22,7 +22,7 @@ with header:
     components.page_header(TITLE, caption, view, None, f"details-{filters.wave}")
 table = view.gaps.sort("gap", nulls_last=True)
 st.caption(
-    f"{table.height} groups, worst gap first. Adjusted p: {ADJUSTMENTS[filters.padjust]} within this "
+    f"{table.height} groups, worst gap first. Adjusted p: {PADJUST_NAMES[filters.padjust]} within this "
     "table. Flags: small_n below the minimum n; suppressed groups show no statistics."
 )
 components.show_table(table, height=420, key="details_gaps")
