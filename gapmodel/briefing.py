@@ -30,7 +30,7 @@ from gapmodel.findings import Finding
 from gapmodel.gaps import TableOptions, gap_table
 from gapmodel.store import ATTRIBUTES
 
-Progress = Callable[[float, str], None]
+Progress = exports.Progress
 REPORT_FORMATS = ("html", "pdf", "xlsx")
 MEDIA_TYPES = {
     "html": "text/html",

@@ -269,14 +269,7 @@ def shares_sentence(row: Mapping, subject: str = "respondents") -> str | None:
     """
     if not _usable(row, "share_dissatisfied", "share_satisfied", "share_delighted"):
         return None
-    p = row.get("p_wilcoxon")
-    test = (
-        "Wilcoxon signed-rank p not available"
-        if p is None or math.isnan(p)
-        else (
-            "Wilcoxon signed-rank p < 0.001" if p < 0.001 else f"Wilcoxon signed-rank p = {p:.3f}"
-        )
-    )
+    test = p_text(row.get("p_wilcoxon"), "Wilcoxon signed-rank")
     return (
         f"Of {row['n']:,} {subject}, {percent(row['share_dissatisfied'])} were dissatisfied "
         f"(P < E), {percent(row['share_satisfied'])} satisfied (P = E) and "

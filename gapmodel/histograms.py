@@ -89,12 +89,12 @@ class Histograms:
         fits = groups * data.pairs.height * len(MOMENTS) <= _PARTITION_BINS
         if keys in self._pairs and keys not in self._moments and fits:  # moments use the pairs
             self._moments[keys] = self._group_moments(keys)
-        data.respondent_cells_many([tuple(g) for g in item_groupings])
-        for items in item_groupings:
-            count, sum_g, _, _ = data.respondent_cells_many([tuple(items)])[0]
+        groupings = [tuple(g) for g in item_groupings]
+        cells = data.respondent_cells_many(groupings)
+        for items, (count, sum_g, _, _) in zip(groupings, cells, strict=True):
             span = int(sum_g.max(initial=0)) - int(sum_g.min(initial=0)) + 1
             if groups * sum_g.shape[0] * (int(count.max(initial=0)) + 1) * span <= _PARTITION_BINS:
-                self._cell_array(keys, tuple(items))
+                self._cell_array(keys, items)
 
     def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
         """Whether the cell arrays of ``item_keys`` come ready (sliced from a parent)."""
