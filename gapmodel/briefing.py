@@ -433,10 +433,7 @@ def report_charts(b: Briefing) -> dict[str, tuple[str, alt.TopLevelMixin]]:
             "worse than everyone else.",
             charts.segment_dots(b.segments.by_dimension, b.attribute),
         )
-    ipa = b.priorities.ipa.filter(pl.col("importance").is_not_null())
-    if "flag" in ipa.columns:  # the chart leaves out small and suppressed groups
-        ipa = ipa.filter(pl.col("flag") == "ok")
-    if ipa.height >= 2:
+    if charts.ipa_points(b.priorities.ipa).height >= 2:
         out["Priorities"] = (
             "Importance against performance per item at each stage; lines at the grand means; "
             f"#n: rank on the fix-first list; items with fewer than {b.options.min_n} "

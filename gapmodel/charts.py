@@ -477,6 +477,11 @@ QUADRANT_COLORS = {
 }
 
 
+def ipa_points(table: pl.DataFrame) -> pl.DataFrame:
+    """The rows :func:`ipa_chart` plots: an importance, and enough respondents (flag ``ok``)."""
+    return table.filter(pl.col("importance").is_not_null(), pl.col("flag") == "ok")
+
+
 def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
     """Importance against performance per item at each stage, quadrants split at the grand
     means and labelled in their corners.
@@ -488,11 +493,8 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
         tagged ``#rank`` so the chart reads together with the fix-first list. Rows flagged
         ``small_n`` or ``suppressed`` are left out (their position is too uncertain).
     """
-    shown = table.filter(pl.col("importance").is_not_null())
-    if "flag" in shown.columns:
-        shown = shown.filter(pl.col("flag") == "ok")
     frame = _frame(
-        shown,
+        ipa_points(table),
         [label, "stage_label", "dimension", "performance", "importance", "importance_source"]
         + ["gap", "n", "quadrant", "rank"],
     ).with_columns(name=pl.col("stage_label") + ": " + pl.col(label))

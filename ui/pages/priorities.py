@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from gapmodel import charts
 from gapmodel.findings import pain_point_sentence
 from ui import cache, components
 from ui.page import start_page
@@ -26,7 +27,7 @@ with chart:
             "respondent's overall perception."
         )
     )
-    if view.ipa.filter(flag="ok").drop_nulls("importance").is_empty():
+    if charts.ipa_points(view.ipa).is_empty():
         st.info(
             "No item at a stage has enough respondents for importance-performance (the "
             "minimum n). Widen the filters in the sidebar."
