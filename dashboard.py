@@ -6,7 +6,7 @@ the user's role, then the chosen page.
 
 import streamlit as st
 
-from gapmodel.errors import GapmodelError
+from gapmodel.core.errors import GapmodelError
 from ui import cache, components
 from ui.auth import current_user, login_configured
 from ui.filters import sidebar_filters

@@ -20,9 +20,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gapmodel import briefing, views  # noqa: E402
-from gapmodel.demo import build_demo  # noqa: E402
-from gapmodel.store import Store  # noqa: E402
+from gapmodel import views
+from gapmodel.render import report as briefing  # noqa: E402
+from gapmodel.storage.store import Store  # noqa: E402
+from gapmodel.tools.demo import build_demo  # noqa: E402
 
 
 def main() -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gapmodel.demo import build_demo
-from gapmodel.store import Store
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import build_demo
 
 DEMO_RESPONDENTS = 300
 DEMO_WAVES = 3

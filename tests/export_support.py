@@ -7,11 +7,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.safe_export import FORMULA_PREFIXES
-from gapmodel.store import Store
+from gapmodel.core.formulas import FORMULA_PREFIXES
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv
 
 HOSTILE = ['=HYPERLINK("http://evil.example","open")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
 HOSTILE_WAVES = ("=W1", "@W2")

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gapmodel.demo import generate_wave, wave_csv, wave_labels
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import Store
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv, wave_labels
 from ui.store import open_store
 
 APP = str(PROJECT_ROOT / "dashboard.py")

@@ -15,13 +15,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gapmodel.backup import MANIFEST, backup, read_backup, restore
 from gapmodel.cli import main
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.errors import BackupError
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.store import ALL_TABLES, SCHEMA_VERSION, Store
+from gapmodel.core.errors import BackupError
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.backup import MANIFEST, backup, read_backup, restore
+from gapmodel.storage.schema import ALL_TABLES, SCHEMA_VERSION
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv
 
 
 @pytest.fixture

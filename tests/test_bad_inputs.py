@@ -9,9 +9,9 @@ import pytest
 from bad_inputs.make_corpus import ACCEPTED, HERE, REFUSED, build
 
 from gapmodel.cli import main
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.store import Store
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.store import Store
 
 
 def test_corpus_is_large_and_reproducible():

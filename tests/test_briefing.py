@@ -15,11 +15,15 @@ import pypdfium2 as pdfium
 import pytest
 from export_support import HOSTILE, assert_no_formula_text, build_hostile_db, formula_cells
 
-from gapmodel import briefing, cli, findings, views
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.store import Store
+from gapmodel import cli, views
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.render import report as briefing
+from gapmodel.render.method import method_rows
+from gapmodel.render.workbook import sheet_names
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv
+from gapmodel.views import findings
 
 ITEM = ("post_purchase", "kept_informed")
 A4_POINTS = (595.28, 841.89)
@@ -186,7 +190,7 @@ def test_report_formats_are_complete_and_self_contained(demo):
     assert page.count("<svg") == len(briefing.report_charts(b)) >= 5
     for f in b.findings:
         assert html.escape(f.text) in page
-    for topic, _ in briefing.exports.method_rows(b.filters, b.waves, b.options):
+    for topic, _ in method_rows(b.filters, b.waves, b.options):
         assert f"<td>{html.escape(topic)}</td>" in page
     text, sizes = pdf_text(briefing.render(b, "pdf"))
     assert len(sizes) >= 4
@@ -195,7 +199,7 @@ def test_report_formats_are_complete_and_self_contained(demo):
         assert " ".join(f.text.split()) in text, f.text
     book = openpyxl.load_workbook(io.BytesIO(briefing.render(b, "xlsx")))
     assert book.sheetnames[0] == "Findings" and book.sheetnames[-1] == "Method"
-    assert set(briefing.exports.sheet_names(list(b.tables()))) <= set(book.sheetnames)
+    assert set(sheet_names(list(b.tables()))) <= set(book.sheetnames)
     rows = list(book["Findings"].iter_rows(values_only=True))
     assert list(rows[0]) == b.findings_table().columns
     assert [r[1] for r in rows[1:]] == [f.text for f in b.findings]

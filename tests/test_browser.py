@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle
 
-from gapmodel.demo import build_demo, generate_wave, wave_csv
+from gapmodel.tools.demo import build_demo, generate_wave, wave_csv
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1440, "height": 900}

@@ -6,7 +6,7 @@ import warnings
 
 import polars as pl
 
-from gapmodel import charts
+from gapmodel.render import charts
 
 
 def _bars(gaps: list[float]) -> pl.DataFrame:

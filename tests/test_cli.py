@@ -10,7 +10,7 @@ import pytest
 from bad_inputs.make_corpus import HERE, base_wide, csv_text
 
 from gapmodel.cli import main
-from gapmodel.settings import PROJECT_ROOT
+from gapmodel.core.settings import PROJECT_ROOT
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 import polars as pl
 import pytest
 
-from gapmodel.backup import backup
-from gapmodel.demo import SEGMENTS, generate_wave, wave_csv
-from gapmodel.errors import UnknownWaveError
-from gapmodel.gapdata import GapData
-from gapmodel.gaps import TableOptions, gap_table
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import Store
+from gapmodel.core.errors import UnknownWaveError
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.model.gapdata import GapData
+from gapmodel.model.gaps import TableOptions, gap_table
+from gapmodel.storage.backup import backup
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import SEGMENTS, generate_wave, wave_csv
 
 READERS = 8
 WRITES = int(os.environ.get("GAPMODEL_STRESS_WRITES", "24"))

@@ -39,11 +39,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import Store
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv
 
 BIG = 20_000
 KILLS = int(os.environ.get("GAPMODEL_CRASH_KILLS", "1"))
@@ -54,7 +54,7 @@ CHILD = textwrap.dedent(
     """
     import os, pickle, sys, time
     from contextlib import contextmanager
-    from gapmodel.store import Store
+    from gapmodel.storage.store import Store
 
     db, operation, wave_file, block = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
     wave = pickle.loads(open(wave_file, "rb").read())

@@ -9,8 +9,8 @@ import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle
 from streamlit.testing.v1 import AppTest
 
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import Store
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.storage.store import Store
 from ui.store import open_store
 
 APP = str(PROJECT_ROOT / "dashboard.py")

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from gapmodel import views
-from gapmodel.store import Store
+from gapmodel.storage.store import Store
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,13 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gapmodel import charts, views
-from gapmodel.gapdata import GapData
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import load_instrument
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import Store
+from gapmodel import views
+from gapmodel.core.instrument import load_instrument
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.model.gapdata import GapData
+from gapmodel.render import charts
+from gapmodel.storage.store import Store
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 CUSTOM = (
@@ -199,13 +200,14 @@ def test_stages_the_questionnaire_lacks():
     a stage they have, it is the same prepared stage set as that stage alone."""
     import polars as pl
 
-    from gapmodel.gapdata import GapData
-    from gapmodel.synthetic import synthetic_responses
+    from gapmodel.model.gapdata import GapData
+    from gapmodel.tools.synthetic import synthetic_responses
+    from gapmodel.views.survey import prepare_selections
 
     frame = synthetic_responses(200, waves=2, missing=0.1)
     frame = frame.filter(pl.col("stage").cast(pl.String) != "post_purchase")
     data = GapData.from_responses(frame)
-    views._prepare(data)
+    prepare_selections(data)
     items = frame.select("item", "dimension", "element").unique("item")
     items = items.with_columns(wording=pl.col("item"), label=pl.col("item"))
     survey = views.Survey(data, ["W1", "W2"], pl.DataFrame(), items)

@@ -23,9 +23,15 @@ import pytest
 from export_support import HOSTILE, assert_no_formula_text, build_hostile_db, formula_cells
 from PIL import Image
 
-from gapmodel import chart_export, charts, exports, views
-from gapmodel.store import Store
-from gapmodel.wave_export import wave_frame
+from gapmodel import views
+from gapmodel.core.columns import P_VALUE, SIGNED
+from gapmodel.ingest.wave_export import wave_frame
+from gapmodel.render import chart_images as chart_export
+from gapmodel.render import charts
+from gapmodel.render.tables import table_csv
+from gapmodel.render.view_export import view_tables, view_workbook
+from gapmodel.render.workbook import sheet_names, workbook
+from gapmodel.storage.store import Store
 
 PAGES = {
     "overview": lambda s, f: views.overview(s, f),
@@ -70,9 +76,9 @@ def sheet_rows(sheet) -> list[tuple]:
 @pytest.mark.parametrize("page", list(PAGES))
 def test_csv_of_every_page_table_equals_the_model_table(survey, page):
     view = PAGES[page](survey, views.Filters())
-    for title, table in exports.view_tables(view).items():
+    for title, table in view_tables(view).items():
         want = plain(table)
-        got = pl.read_csv(io.BytesIO(exports.table_csv(table)), infer_schema_length=None)
+        got = pl.read_csv(io.BytesIO(table_csv(table)), infer_schema_length=None)
         assert got.columns == want.columns, title
         assert got.height == want.height, title
         for name in want.columns:
@@ -85,12 +91,12 @@ def test_suppressed_groups_stay_empty_in_csv_and_workbook(survey):
     items = views.journey(survey, views.Filters()).items
     suppressed = items.filter(pl.col("flag") == "suppressed")
     assert suppressed.height > 0
-    got = pl.read_csv(io.BytesIO(exports.table_csv(items)), infer_schema_length=None)
+    got = pl.read_csv(io.BytesIO(table_csv(items)), infer_schema_length=None)
     hidden = got.filter(pl.col("flag") == "suppressed")
     assert hidden.height == suppressed.height
     for name in ("gap", "ci_low", "ci_high", "p_val", "p_adj", "mean_e", "share_dissatisfied"):
         assert hidden[name].null_count() == hidden.height, name
-    book = openpyxl.load_workbook(io.BytesIO(exports.workbook({"Items": items})))
+    book = openpyxl.load_workbook(io.BytesIO(workbook({"Items": items})))
     rows = sheet_rows(book["Items"])
     header = rows[0]
     flag, gap = header.index("flag"), header.index("gap")
@@ -102,9 +108,9 @@ def test_suppressed_groups_stay_empty_in_csv_and_workbook(survey):
 @pytest.mark.parametrize("page", list(PAGES))
 def test_workbook_of_every_page_equals_the_model_tables(survey, page):
     view = PAGES[page](survey, views.Filters())
-    tables = exports.view_tables(view)
-    book = openpyxl.load_workbook(io.BytesIO(exports.view_workbook(view)))
-    assert book.sheetnames == [*exports.sheet_names(list(tables)), "Method"]
+    tables = view_tables(view)
+    book = openpyxl.load_workbook(io.BytesIO(view_workbook(view)))
+    assert book.sheetnames == [*sheet_names(list(tables)), "Method"]
     assert formula_cells(book) == []
     for name, (title, table) in zip(book.sheetnames, tables.items(), strict=False):
         sheet = book[name]
@@ -120,13 +126,13 @@ def test_workbook_of_every_page_equals_the_model_tables(survey, page):
 
 def test_workbook_number_formats_and_negative_gaps_stay_numbers(survey):
     journey = views.overview(survey, views.Filters()).journey
-    book = openpyxl.load_workbook(io.BytesIO(exports.workbook({"Journey map": journey})))
+    book = openpyxl.load_workbook(io.BytesIO(workbook({"Journey map": journey})))
     sheet = book["Journey map"]
     header = [c.value for c in sheet[1]]
     cell = {name: sheet.cell(row=2, column=header.index(name) + 1) for name in header}
-    assert cell["p_adj"].number_format == exports.P_VALUE
+    assert cell["p_adj"].number_format == P_VALUE
     assert cell["share_dissatisfied"].number_format == "0.0%"
-    assert cell["gap"].number_format == exports.SIGNED
+    assert cell["gap"].number_format == SIGNED
     assert cell["n"].number_format == "#,##0"
     gaps = [r[header.index("gap")] for r in sheet_rows(sheet)[1:]]
     assert any(isinstance(g, float) and g < 0 for g in gaps)  # negative gaps, as numbers
@@ -142,7 +148,7 @@ def test_workbook_number_formats_and_negative_gaps_stay_numbers(survey):
 )
 def test_method_sheet_states_the_method_and_the_view(survey, filters):
     view = views.overview(survey, filters)
-    book = openpyxl.load_workbook(io.BytesIO(exports.view_workbook(view)))
+    book = openpyxl.load_workbook(io.BytesIO(view_workbook(view)))
     rows = {r[0]: r[1] for r in sheet_rows(book["Method"])[1:] if r[0]}
     assert "G = P - E" in rows["Gap"]
     assert "respondent" in rows["Unit of analysis"].lower()
@@ -162,7 +168,7 @@ def test_method_sheet_states_the_method_and_the_view(survey, filters):
 
 
 def test_sheet_names_are_valid_and_distinct():
-    names = exports.sheet_names(["Method", "a" * 40, "a" * 40, "x[1]:y*?", "History"])
+    names = sheet_names(["Method", "a" * 40, "a" * 40, "x[1]:y*?", "History"])
     assert len(set(n.lower() for n in names)) == len(names)
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
     assert "method" not in [n.lower() for n in names]  # the Method sheet keeps its name
@@ -170,7 +176,7 @@ def test_sheet_names_are_valid_and_distinct():
 
 def test_view_tables_refuses_other_objects():
     with pytest.raises(ValueError, match="page view of gapmodel.views"):
-        exports.view_tables(pl.DataFrame({"a": [1]}))
+        view_tables(pl.DataFrame({"a": [1]}))
 
 
 # -- formula injection -----------------------------------------------------------------------------
@@ -186,14 +192,14 @@ def test_hostile_text_is_exported_as_text(hostile_db):
     assert survey.waves == ["=W1", "@W2"]
     tables: dict[str, pl.DataFrame] = {}
     for page, build in PAGES.items():
-        for title, table in exports.view_tables(build(survey, views.Filters())).items():
+        for title, table in view_tables(build(survey, views.Filters())).items():
             tables[f"{page} {title}"] = table
     seg = views.segments(survey, views.Filters(), "segment").overall
     tables["segments by segment"] = seg
     tables.update({f"raw {k}": v for k, v in raw.items()})  # ids, attributes, extra attribute
     seen: set[str] = set()
     for title, table in tables.items():
-        for row in csv.reader(io.StringIO(exports.table_csv(table).decode())):
+        for row in csv.reader(io.StringIO(table_csv(table).decode())):
             for value in row:
                 assert_no_formula_text(value, f"{title}: {value!r}")
                 seen.add(value)
@@ -201,7 +207,7 @@ def test_hostile_text_is_exported_as_text(hostile_db):
     assert expected <= seen
     assert any(v.startswith("'=HYPERLINK") and v[-1].isdigit() for v in seen)  # an id
     book = openpyxl.load_workbook(
-        io.BytesIO(exports.workbook(tables, survey.resolve(views.Filters()), survey.waves))
+        io.BytesIO(workbook(tables, survey.resolve(views.Filters()), survey.waves))
     )
     assert formula_cells(book) == []
     texts = set()

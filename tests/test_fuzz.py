@@ -31,10 +31,12 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gapmodel.demo import generate_wave
-from gapmodel.ingest import extra_attributes, prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.store import ATTRIBUTES, Store
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.vocabulary import ATTRIBUTES
+from gapmodel.ingest.attributes import extra_attributes
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave
 
 TOTAL = int(os.environ.get("GAPMODEL_FUZZ_EXAMPLES", "200"))
 INSTRUMENT = default_instrument()

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from gapmodel.gapdata import GapData
-from gapmodel.gaps import TABLE_COLUMNS, TableOptions, gap_table
-from gapmodel.stats import adjust_pvalues, histogram_stats
-from gapmodel.synthetic import synthetic_responses
+from gapmodel.model.gapdata import GapData
+from gapmodel.model.gaps import TABLE_COLUMNS, TableOptions, gap_table
+from gapmodel.model.stats import adjust_pvalues, histogram_stats
+from gapmodel.tools.synthetic import synthetic_responses
 
 LOOSE = TableOptions(min_n=1, suppress_n=1)
 GROUPINGS = [

@@ -6,16 +6,17 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from gapmodel.gapdata import GapData, _Take
-from gapmodel.gaps import TableOptions, attach_histograms, gap_table, histograms
-from gapmodel.priorities import (
+from gapmodel.model.gapdata import GapData
+from gapmodel.model.gaps import TableOptions, attach_histograms, gap_table, histograms
+from gapmodel.model.layout import Take as _Take
+from gapmodel.model.priorities import (
     attach_allocations,
     importance_performance,
     respondent_weighted_gaps,
     weighted_gap,
 )
-from gapmodel.store import Store
-from gapmodel.synthetic import synthetic_responses
+from gapmodel.storage.store import Store
+from gapmodel.tools.synthetic import synthetic_responses
 
 GROUPINGS = [
     ["stage", "item"],

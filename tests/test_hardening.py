@@ -18,11 +18,13 @@ import polars as pl
 import pytest
 
 from gapmodel.cli import main
-from gapmodel.demo import generate_wave
-from gapmodel.ingest import extra_attributes, prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import ALL_TABLES, Store
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest.attributes import extra_attributes
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.schema import ALL_TABLES
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave
 
 INSTRUMENT = default_instrument()
 

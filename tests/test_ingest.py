@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 from bad_inputs.make_corpus import base_long, base_wide, csv_text, xlsx_bytes
 
-from gapmodel.ingest import parse_scale, parse_score_column, prepare_wave
-from gapmodel.instrument import default_instrument
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.naming import parse_score_column
+from gapmodel.ingest.prepare import parse_scale, prepare_wave
 
 INSTRUMENT = default_instrument()
 
@@ -203,7 +204,7 @@ def test_report_lists_every_problem_with_row_column_value_rule():
 
 def test_ingest_benchmark_runs_and_prints_a_ratio(capsys):
     """The ingest benchmark runs end to end on a small wave and prints both times and a ratio."""
-    from gapmodel.ingest_bench import HEADER, run
+    from gapmodel.tools.ingest_bench import HEADER, run
 
     assert run([300]) == 0
     lines = capsys.readouterr().out.strip().splitlines()

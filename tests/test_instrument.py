@@ -2,8 +2,9 @@
 
 import pytest
 
-from gapmodel.errors import InstrumentError
-from gapmodel.instrument import DIMENSIONS, ELEMENTS, STAGES, default_instrument, load_instrument
+from gapmodel.core.errors import InstrumentError
+from gapmodel.core.instrument import default_instrument, load_instrument
+from gapmodel.core.vocabulary import DIMENSIONS, ELEMENTS, STAGES
 
 HEADER = "code,wording,dimension,element,stages\n"
 

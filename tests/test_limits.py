@@ -11,14 +11,17 @@ import zipfile
 import polars as pl
 import pytest
 
-from gapmodel import readers, settings
 from gapmodel.cli import main
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.ingest import MAX_EXTRA_COLUMNS, MAX_TEXT, prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.readers import MAX_COLUMNS, ReadError, read_table
-from gapmodel.report import shorten
-from gapmodel.settings import PROJECT_ROOT
+from gapmodel.core import settings
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest import readers
+from gapmodel.ingest.attributes import MAX_EXTRA_COLUMNS
+from gapmodel.ingest.cells import MAX_TEXT
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, read_table
+from gapmodel.ingest.validation_report import shorten
+from gapmodel.tools.demo import generate_wave, wave_csv
 
 INSTRUMENT = default_instrument()
 CONFIG = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())

@@ -18,14 +18,16 @@ import duckdb
 import polars as pl
 import pytest
 
-from gapmodel import store as store_module
 from gapmodel.cli import main
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.errors import StoreError
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.settings import PROJECT_ROOT
-from gapmodel.store import SCHEMA_VERSION, TABLES, Store
+from gapmodel.core.errors import StoreError
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage import schema
+from gapmodel.storage.connection import connect
+from gapmodel.storage.schema import SCHEMA_VERSION, TABLES
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv
 
 V1_COLUMNS_DROPPED = {"waves": ["ingested_by"]}
 
@@ -36,15 +38,15 @@ def make_v1(path: Path, source: Path | None = None) -> None:
     if source is not None:
         with Store.open(source, read_only=True) as store:
             tables = store.export_tables()
-    con = store_module._connect(path, read_only=False)
+    con = connect(path, read_only=False)
     cur = con.cursor()
     cur.begin()
-    store_module._create_schema(cur, 1)
+    schema.create_schema(cur, 1)
     if tables:
         tables["schema_version"] = pl.DataFrame({"version": [1]}, schema={"version": pl.Int32})
-        for table in store_module._base_tables(cur):
+        for table in schema.base_tables(cur):
             frame = tables[table].drop(V1_COLUMNS_DROPPED.get(table, []))
-            store_module._load_table(cur, table, frame)
+            schema.load_table(cur, table, frame)
     cur.commit()
     con.close()
 
@@ -85,7 +87,7 @@ def v1_db(demo_db, tmp_path) -> Path:
 
 def test_the_current_version_is_2_with_an_audit_table():
     assert SCHEMA_VERSION == 2
-    assert sorted(store_module._MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
+    assert sorted(schema._MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
 
 
 def test_a_v1_file_really_is_version_1(v1_db):
@@ -126,9 +128,9 @@ def test_migration_keeps_every_row_and_starts_an_empty_audit_trail(demo_db, v1_d
 
 def test_a_failing_migration_step_leaves_the_file_at_version_1(v1_db, monkeypatch):
     before = catalogue(v1_db)
-    steps = store_module._MIGRATIONS[2]
+    steps = schema._MIGRATIONS[2]
     monkeypatch.setitem(
-        store_module._MIGRATIONS, 2, (*steps, "ALTER TABLE no_such_table ADD COLUMN x INTEGER")
+        schema._MIGRATIONS, 2, (*steps, "ALTER TABLE no_such_table ADD COLUMN x INTEGER")
     )
     with pytest.raises(duckdb.CatalogException):
         Store.open(v1_db)

@@ -12,14 +12,15 @@ import pytest
 from scipy import stats
 
 from gapmodel.cli import main
-from gapmodel.compare import segment_differences, segment_gaps, trend
-from gapmodel.gapdata import GapData
-from gapmodel.gaps import TABLE_COLUMNS, TableOptions, gap_table
-from gapmodel.priorities import QUADRANTS, fix_first, importance_performance, weighted_gap
-from gapmodel.quality import reliability, zone_of_tolerance
-from gapmodel.standard import GAP_TABLES, standard_tables
-from gapmodel.store import Store
-from gapmodel.synthetic import synthetic_responses
+from gapmodel.core.vocabulary import QUADRANTS
+from gapmodel.model.compare import segment_differences, segment_gaps, trend
+from gapmodel.model.gapdata import GapData
+from gapmodel.model.gaps import TABLE_COLUMNS, TableOptions, gap_table
+from gapmodel.model.priorities import fix_first, importance_performance, weighted_gap
+from gapmodel.model.quality import reliability, zone_of_tolerance
+from gapmodel.model.standard import GAP_TABLES, standard_tables
+from gapmodel.storage.store import Store
+from gapmodel.tools.synthetic import synthetic_responses
 
 RTOL = 1e-9
 LOOSE = TableOptions(min_n=1, suppress_n=1)
@@ -152,7 +153,7 @@ def test_reliability_hand_example():
     """By hand: items [1,2,3] and [1,2,3] have variances 1 and 1, totals [2,4,6] variance 4:
     alpha = 2 * (1 - 2/4) = 1. Items [1,2,3] and [2,1,3]: totals [3,3,6] variance 3:
     alpha = 2 * (1 - 2/3) = 2/3."""
-    from gapmodel.stats import cronbach_alpha
+    from gapmodel.model.stats import cronbach_alpha
 
     assert cronbach_alpha(np.array([[1, 1], [2, 2], [3, 3]])) == pytest.approx(1.0)
     assert cronbach_alpha(np.array([[1, 2], [2, 1], [3, 3]])) == pytest.approx(2 / 3)
@@ -348,7 +349,7 @@ def test_cli_model_refusals(demo_db, capsys, argv, message):
 
 def test_bench_runs_and_prints_a_ratio(capsys):
     """The benchmark script runs end to end on a small size and prints both times and a ratio."""
-    from gapmodel.bench import run
+    from gapmodel.tools.bench import run
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -360,7 +361,7 @@ def test_bench_runs_and_prints_a_ratio(capsys):
 
 
 def test_weighted_gap_of_nobody_is_an_empty_table():
-    from gapmodel.priorities import weighted_gap
+    from gapmodel.model.priorities import weighted_gap
 
     data = GapData.from_responses(synthetic_responses(50, waves=1))
     nobody = weighted_gap(data.subset(np.zeros(data.n_respondents, bool)))

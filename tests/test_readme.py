@@ -1,6 +1,6 @@
 """The README documents every setting and the commands CI runs."""
 
-from gapmodel.settings import PROJECT_ROOT, SETTINGS
+from gapmodel.core.settings import PROJECT_ROOT, SETTINGS
 
 README = (PROJECT_ROOT / "README.md").read_text()
 

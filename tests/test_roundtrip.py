@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from gapmodel.cli import main
-from gapmodel.store import Store
+from gapmodel.storage.store import Store
 
 WAVE = "2026-Q2"
 

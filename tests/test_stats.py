@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from gapmodel.stats import (
+from gapmodel.model.stats import (
     STAT_COLUMNS,
     adjust_pvalues,
     cronbach_alpha,

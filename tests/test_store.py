@@ -12,11 +12,16 @@ import duckdb
 import polars as pl
 import pytest
 
-from gapmodel.demo import generate_wave, wave_csv
-from gapmodel.errors import DatabaseLockedError, DuplicateWaveError, StoreError, UnknownWaveError
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import default_instrument
-from gapmodel.store import Store
+from gapmodel.core.errors import (
+    DatabaseLockedError,
+    DuplicateWaveError,
+    StoreError,
+    UnknownWaveError,
+)
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import generate_wave, wave_csv
 
 
 def prepared(n: int = 50, index: int = 0, seed: int = 1):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from gapmodel.settings import PROJECT_ROOT
+from gapmodel.core.settings import PROJECT_ROOT
 from ui.text import plain
 
 UI_FILES = sorted((PROJECT_ROOT / "ui").rglob("*.py")) + [PROJECT_ROOT / "dashboard.py"]

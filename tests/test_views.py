@@ -10,12 +10,14 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from gapmodel import charts, findings, views
-from gapmodel.compare import segment_gaps, trend
-from gapmodel.gapdata import GapData
-from gapmodel.gaps import TableOptions
-from gapmodel.store import Store
-from gapmodel.synthetic import synthetic_responses
+from gapmodel import views
+from gapmodel.model.compare import segment_gaps, trend
+from gapmodel.model.gapdata import GapData
+from gapmodel.model.gaps import TableOptions
+from gapmodel.render import charts
+from gapmodel.storage.store import Store
+from gapmodel.tools.synthetic import synthetic_responses
+from gapmodel.views import findings
 
 RTOL = 1e-9
 LOOSE = TableOptions(min_n=1, suppress_n=1)
@@ -204,9 +206,9 @@ def test_charts_are_valid_specifications_of_the_tables(survey):
 def test_a_segment_only_in_the_latest_wave_and_tiny(demo_copy):
     """A new 3-respondent segment: no comparison (nobody before), every cell suppressed, and
     the journey map still draws the cells (grey), with no numbers."""
-    from gapmodel.demo import generate_wave, wave_csv
-    from gapmodel.ingest import prepare_wave
-    from gapmodel.instrument import default_instrument
+    from gapmodel.core.instrument import default_instrument
+    from gapmodel.ingest.prepare import prepare_wave
+    from gapmodel.tools.demo import generate_wave, wave_csv
 
     frame = generate_wave(3, 3, seed=5).with_columns(pl.lit("Pilot").alias("segment"))
     wave, report = prepare_wave(wave_csv(frame), "pilot.csv", default_instrument(), (1, 7))
@@ -236,7 +238,7 @@ def test_a_segment_only_in_the_latest_wave_and_tiny(demo_copy):
 def test_attached_points_weight_like_the_allocations_table(survey, filters):
     """The overview's weighted gap (per-respondent gaps of the survey, sliced) equals
     weighted_gap given the wave's allocations table directly."""
-    from gapmodel.priorities import weighted_gap
+    from gapmodel.model.priorities import weighted_gap
 
     filters = survey.resolve(filters)
     data = views.select(survey, filters)

@@ -8,80 +8,32 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from gapmodel import chart_export, charts, exports
-from gapmodel.briefing import MEDIA_TYPES
+from gapmodel.core.columns import COLUMNS as REGISTERED
+from gapmodel.core.columns import Column
+from gapmodel.render import charts
+from gapmodel.render.chart_images import chart_png, chart_svg
+from gapmodel.render.media import MEDIA_TYPES
+from gapmodel.render.tables import table_csv
+from gapmodel.render.view_export import view_workbook
 from ui.text import plain
 
-XLSX = MEDIA_TYPES["xlsx"]
 # Altair checks every chart against the Vega-Lite schema as it is built, on every rerun; the
 # tests validate every chart builder, so the dashboard skips the check.
 alt.utils.schemapi.disable_debug_mode()
 
-NUMBER = st.column_config.NumberColumn
+
+def _column_config(column: Column) -> object:
+    """How the dashboard shows a registered column (:mod:`gapmodel.core.columns`)."""
+    if column.kind == "text":
+        return st.column_config.TextColumn(column.title, help=column.help, width=column.width)
+    if column.kind == "check":
+        return st.column_config.CheckboxColumn(column.title, help=column.help)
+    return st.column_config.NumberColumn(column.title, format=column.display, help=column.help)
+
+
 # How the result columns of the model's tables are shown (name -> column config).
-COLUMNS: dict[str, object] = {
-    "stage_label": st.column_config.TextColumn("Stage"),
-    "label": st.column_config.TextColumn("Item"),
-    "wording": st.column_config.TextColumn("Wording", width="large"),
-    "dimension": st.column_config.TextColumn("Dimension"),
-    "element": st.column_config.TextColumn("Element"),
-    "n": NUMBER("n", format="localized", help="Respondents"),
-    "mean_e": NUMBER("E", format="%.2f", help="Mean expectation"),
-    "mean_p": NUMBER("P", format="%.2f", help="Mean perception"),
-    "gap": NUMBER("Gap", format="%+.2f", help="Mean of respondent gaps P - E"),
-    "sd": NUMBER("SD", format="%.2f"),
-    "se": NUMBER("SE", format="%.3f"),
-    "ci_low": NUMBER("CI low", format="%+.2f", help="95% confidence interval"),
-    "ci_high": NUMBER("CI high", format="%+.2f", help="95% confidence interval"),
-    "t": NUMBER("t", format="%.2f"),
-    "dof": NUMBER("df", format="%d"),
-    "p_val": NUMBER("p", format="%.2g", help="Paired t-test, two-sided"),
-    "w": NUMBER("W", format="%.0f", help="Wilcoxon signed-rank statistic"),
-    "p_wilcoxon": NUMBER("p (Wilcoxon)", format="%.2g", help="Pratt zeros, normal approx."),
-    "dz": NUMBER("dz", format="%+.2f", help="Cohen's dz = gap / SD"),
-    "share_dissatisfied": NUMBER("Dissatisfied", format="percent", help="Share with P < E"),
-    "share_satisfied": NUMBER("Satisfied", format="percent", help="Share with P = E"),
-    "share_delighted": NUMBER("Delighted", format="percent", help="Share with P > E"),
-    "p_adj": NUMBER("Adj. p", format="%.2g", help="Adjusted within this table"),
-    "significant": st.column_config.CheckboxColumn("Significant"),
-    "rank": NUMBER("Rank", format="%d"),
-    "importance": NUMBER("Importance", format="%.2f"),
-    "importance_weight": NUMBER("Weight", format="%.2f"),
-    "score": NUMBER(
-        "Score", format="%.2f", help="Shortfall x importance weight x share dissatisfied"
-    ),
-    "gap_rest": NUMBER("Gap of the rest", format="%+.2f"),
-    "diff": NUMBER("Difference", format="%+.2f", help="Gap minus the gap of everyone else"),
-    "worse": st.column_config.CheckboxColumn("Worse than the rest"),
-    "n_from": NUMBER("n before", format="localized"),
-    "n_to": NUMBER("n after", format="localized"),
-    "gap_from": NUMBER("Gap before", format="%+.2f"),
-    "gap_to": NUMBER("Gap after", format="%+.2f"),
-    "change": NUMBER("Change", format="%+.2f"),
-    "change_e": NUMBER("Change in E", format="%+.2f"),
-    "change_p": NUMBER("Change in P", format="%+.2f"),
-    "driver": st.column_config.TextColumn("Moved more"),
-    "items": NUMBER("Items", format="%d"),
-    "n_e": NUMBER("n", format="localized", help="Respondents who answered every item"),
-    "alpha_e": NUMBER("Alpha E", format="%.2f"),
-    "alpha_p": NUMBER("Alpha P", format="%.2f"),
-    "mean_a": NUMBER("Adequate", format="%.2f"),
-    "msa": NUMBER("MSA", format="%+.2f", help="P - adequate"),
-    "mss": NUMBER("MSS", format="%+.2f", help="P - desired (E)"),
-    "share_below": NUMBER("Below zone", format="percent"),
-    "share_inside": NUMBER("Inside zone", format="percent"),
-    "share_above": NUMBER("Above zone", format="percent"),
-    "segments": NUMBER("Groups", format="%d"),
-    "f": NUMBER("F", format="%.2f"),
-    "df2": NUMBER("df", format="%.1f"),
-    "segment": st.column_config.TextColumn("Segment"),
-    "channel": st.column_config.TextColumn("Channel"),
-    "region": st.column_config.TextColumn("Region"),
-    "flag": st.column_config.TextColumn(
-        "Flag", help="small_n: fewer respondents than the minimum; suppressed: too few to show"
-    ),
-}
-HIDDEN = ("stage", "item", "padjust")
+COLUMNS: dict[str, object] = {c.name: _column_config(c) for c in REGISTERED if c.shown}
+HIDDEN = tuple(c.name for c in REGISTERED if not c.shown)
 KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element", "segment", "channel")
 KEYS_FIRST += ("region",)
 # Page layout: less empty space above the title, so that a page's point fits on a laptop screen.
@@ -159,7 +111,7 @@ def download(
 
 def csv_download(label: str, table: Callable[[], pl.DataFrame], file_name: str, key: str) -> None:
     """A table as a CSV download, written only when clicked."""
-    download(label, lambda: exports.table_csv(table()), file_name, "text/csv", key)
+    download(label, lambda: table_csv(table()), file_name, MEDIA_TYPES["csv"], key)
 
 
 def page_header(
@@ -191,18 +143,16 @@ def page_header(
     with actions.popover("Export", icon=":material/download:"):
         files = []
         if view is not None:
-            files.append(("Tables (Excel)", lambda: exports.view_workbook(view), "xlsx", XLSX))
+            files.append(("Tables (Excel)", lambda: view_workbook(view), "xlsx"))
         if chart is not None:
-            files.append(("Chart (PNG)", lambda: chart_export.chart_png(chart), "png", "image/png"))
-            files.append(
-                ("Chart (SVG)", lambda: chart_export.chart_svg(chart), "svg", "image/svg+xml")
-            )
-        for label, make, suffix, mime in files:
+            files.append(("Chart (PNG)", lambda: chart_png(chart), "png"))
+            files.append(("Chart (SVG)", lambda: chart_svg(chart), "svg"))
+        for label, make, suffix in files:
             download(
                 label,
                 make,
                 f"{stem}.{suffix}",
-                mime,
+                MEDIA_TYPES[suffix],
                 f"{stem}_{suffix}",
                 icon=None,
                 width="stretch",

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gapmodel import settings
-from gapmodel.instrument import STAGE_LABELS, STAGES
-from gapmodel.stats import PADJUST_NAMES
-from gapmodel.store import ATTRIBUTES
+from gapmodel.core import settings
+from gapmodel.core.vocabulary import (
+    ATTRIBUTE_TITLES,
+    PADJUST_NAMES,
+    STAGE_LABELS,
+    STAGES,
+)
 from gapmodel.views import Filters, Survey
 from ui.text import plain
 
 ALL = "All"
 LATEST, PREVIOUS, NO_COMPARISON = "Latest wave", "Previous wave", "No comparison"
 ALPHAS = (0.01, 0.05, 0.10)
-ATTRIBUTE_TITLES = {a: a.capitalize() for a in ATTRIBUTES}
 
 
 def _default_alpha() -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gapmodel import settings
+from gapmodel.core import settings
 from gapmodel.views import Filters
 from ui import cache, components
 from ui.filters import describe

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gapmodel import briefing
+from gapmodel.render.media import MEDIA_TYPES
+from gapmodel.render.report import report_bytes
 from gapmodel.views import Filters
 from ui import cache, components
 from ui.text import plain
@@ -29,7 +30,7 @@ def report_dialog(filters: Filters) -> None:
     if st.button("Prepare the report", type="primary", key="report_prepare"):
         bar = st.progress(0.0, text="Starting…")
         try:
-            data = briefing.report_bytes(
+            data = report_bytes(
                 cache.survey(),
                 filters,
                 fmt,
@@ -47,7 +48,7 @@ def report_dialog(filters: Filters) -> None:
             f"Download the report ({FORMATS[fmt]})",
             ready[2],
             f"gapmodel-report-{filters.wave}.{fmt}",
-            briefing.MEDIA_TYPES[fmt],
+            MEDIA_TYPES[fmt],
             "report_download",
             type="primary",
         )

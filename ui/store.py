@@ -6,9 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from gapmodel import settings
-from gapmodel.demo import ensure_demo_database
-from gapmodel.store import Store
+from gapmodel.core import settings
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import ensure_demo_database
 
 
 @st.cache_resource(show_spinner="Opening the survey database…")

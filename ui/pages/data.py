@@ -6,10 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from gapmodel.errors import DuplicateWaveError, GapmodelError, InstrumentError
-from gapmodel.ingest import prepare_wave
-from gapmodel.instrument import Instrument, default_instrument, load_instrument
-from gapmodel.wave_export import template_frame, write_frame
+from gapmodel.core.errors import DuplicateWaveError, GapmodelError, InstrumentError
+from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.ingest.wave_export import template_frame, write_frame
 from ui import components
 from ui.auth import current_user, require_analyst
 from ui.store import store

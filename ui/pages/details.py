@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gapmodel.stats import PADJUST_NAMES
+from gapmodel.core.vocabulary import PADJUST_NAMES
 from gapmodel.views import DETAIL_GROUPINGS
 from ui import cache, components
 from ui.page import start_page

@@ -3,8 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel.findings import gap_sentence, stage_name
-from gapmodel.instrument import STAGES
+from gapmodel.core.vocabulary import STAGES
+from gapmodel.views.findings import gap_sentence, stage_name
 from ui import cache, components
 from ui.page import start_page
 from ui.text import plain

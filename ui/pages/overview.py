@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gapmodel.findings import change_sentence, pain_point_sentence, points
+from gapmodel.views.findings import change_sentence, pain_point_sentence, points
 from ui import cache, components
 from ui.navigation import go_to
 from ui.page import start_page

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from gapmodel import charts
-from gapmodel.findings import pain_point_sentence
+from gapmodel.render import charts
+from gapmodel.views.findings import pain_point_sentence
 from ui import cache, components
 from ui.page import start_page
 

@@ -3,9 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel.findings import across_sentence, segment_sentence
+from gapmodel.core.vocabulary import ATTRIBUTE_TITLES
+from gapmodel.views.findings import across_sentence, segment_sentence
 from ui import cache, components
-from ui.filters import ATTRIBUTE_TITLES
 from ui.page import start_page
 
 TITLE = "Segments"

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel.findings import change_sentence
+from gapmodel.views.findings import change_sentence
 from ui import cache, components
 from ui.page import start_page
 from ui.text import plain

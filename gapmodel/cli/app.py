@@ -1,0 +1,322 @@
+"""``python -m gapmodel``: ingest, validate, list, delete, export and demo waves; back up,
+restore and migrate the database; show the audit trail; plus the model commands (gaps, alpha,
+ipa, trend, segments, bench) from :mod:`gapmodel.model_cli`.
+
+Every refusal exits non-zero with one line that says what is wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from gapmodel.cli import model_commands
+from gapmodel.core import settings
+from gapmodel.core.errors import DuplicateWaveError, GapmodelError
+from gapmodel.core.instrument import default_instrument, load_instrument
+from gapmodel.ingest.prepare import parse_scale, prepare_wave
+from gapmodel.ingest.wave_export import FORMATS, LAYOUTS, wave_frame, write_frame
+from gapmodel.storage import backup
+from gapmodel.storage.store import Store
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+DB_HELP = "database file (default: GAPMODEL_DB or the embedded data/gapmodel.duckdb)"
+
+
+class Refusal(GapmodelError):
+    """A command-line request that cannot be carried out; the message is shown as is."""
+
+
+def _read_upload(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise Refusal(f"There is no file {path}. Check the path.")
+    limit_mb = settings.get("max_upload_mb")
+    if file.stat().st_size > limit_mb * 1024 * 1024:
+        raise Refusal(
+            f"{path} is {file.stat().st_size / 1e6:,.0f} MB; the limit is {limit_mb} MB "
+            "(GAPMODEL_MAX_UPLOAD_MB)."
+        )
+    return file.read_bytes()
+
+
+def _instrument(path: str | None):
+    if path is None:
+        return default_instrument()
+    if not Path(path).is_file():
+        raise Refusal(f"There is no instrument file {path}. Check the path.")
+    return load_instrument(path)
+
+
+def _scale(text: str) -> tuple[int, int]:
+    try:
+        return parse_scale(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"Give a positive whole number. Got {text!r}.")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"The date must look like 2026-09-30. Got {text!r}."
+        ) from None
+
+
+def _user(args: argparse.Namespace) -> str | None:
+    """The name recorded in the audit trail: --user, else the operating-system login."""
+    if args.user:
+        return args.user
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment
+        return None
+
+
+def _prepare(args: argparse.Namespace):
+    data = _read_upload(args.file)
+    wave, report = prepare_wave(
+        data, Path(args.file).name, _instrument(args.instrument), args.scale
+    )
+    if args.report:
+        Path(args.report).write_bytes(report.to_csv_bytes())
+    return wave, report
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Dry run: print the validation report, write nothing."""
+    _, report = _prepare(args)
+    print(report.to_text())
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Validate a file and write it as one wave, in one transaction."""
+    wave, report = _prepare(args)
+    if wave is None:
+        print(report.to_text(), file=sys.stderr)
+        raise Refusal(f"Nothing was written: {report.summary()} Fix the file and ingest it again.")
+    for problem in report.warnings:
+        print(f"warning: {problem.message}", file=sys.stderr)
+    with Store.open(args.db) as store:
+        try:
+            result = store.ingest_wave(
+                wave, args.wave, args.fielded, replace=args.replace, user=_user(args)
+            )
+        except DuplicateWaveError as exc:
+            raise Refusal(
+                f"{exc} Add --replace to overwrite it, or choose another label."
+            ) from None
+    replaced = f" (replaced wave {result['replaced']!r})" if result["replaced"] else ""
+    print(
+        f"Ingested wave {result['label']!r}: {result['n_respondents']:,} respondents, "
+        f"{result['n_responses']:,} responses{replaced}."
+    )
+    return EXIT_OK
+
+
+def cmd_waves(args: argparse.Namespace) -> int:
+    """List the stored waves."""
+    with Store.open(args.db, read_only=True) as store:
+        waves = store.waves()
+    if waves.is_empty():
+        print("No waves yet. Add one with `python -m gapmodel ingest FILE --wave LABEL`.")
+        return EXIT_OK
+    columns = ["label", "fielded", "scale_min", "scale_max", "n_respondents", "n_responses"]
+    for row in waves.select(*columns, "source_name").iter_rows(named=True):
+        print(
+            f"{row['label']}\tfielded {row['fielded'] or '-'}\tscale {row['scale_min']}-"
+            f"{row['scale_max']}\t{row['n_respondents']:,} respondents\t"
+            f"{row['n_responses']:,} responses\tfrom {row['source_name']}"
+        )
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    """Delete one wave and everything stored with it."""
+    with Store.open(args.db) as store:
+        store.delete_wave(args.wave, user=_user(args))
+    print(f"Deleted wave {args.wave!r}.")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """List who ingested, replaced and deleted which wave, newest last."""
+    with Store.open(args.db, read_only=True) as store:
+        log = store.audit()
+    if log.is_empty():
+        print("No changes recorded yet.")
+        return EXIT_OK
+    for row in log.tail(args.last).iter_rows(named=True):
+        print(
+            f"{row['changed_at']:%Y-%m-%d %H:%M:%S}\t{row['action']}\t{row['wave']}\t"
+            f"{row['username'] or '-'}\t{row['detail'] or ''}"
+        )
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to the current schema version (one transaction)."""
+    if not Path(args.db).exists():
+        raise Refusal(f"There is no database at {args.db}. Check --db / GAPMODEL_DB.")
+    with Store.open(args.db) as store:
+        version, old = store.schema_version, store.migrated_from
+    if old is None:
+        print(f"The database {args.db} is at schema version {version}; nothing to do.")
+    else:
+        print(f"Migrated the database {args.db} from schema version {old} to {version}.")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write every table as Parquet plus a manifest into a new folder."""
+    with Store.open(args.db, read_only=True) as store:
+        manifest = backup.backup(store, args.dir)
+    tables = manifest["tables"]
+    print(
+        f"Backed up {args.db} to {args.dir}: {tables['waves']['rows']} wave(s), "
+        f"{tables['responses']['rows']:,} responses in {len(tables)} tables."
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup folder into a database file."""
+    result = backup.restore(args.dir, args.db, force=args.force)
+    print(
+        f"Restored {len(result['waves'])} wave(s) ({result['rows']['responses']:,} responses) "
+        f"from {args.dir} into {result['db']}."
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a stored wave as an upload file."""
+    fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise Refusal(f"Give --format {' / '.join(FORMATS)} or an --out name ending in one.")
+    with Store.open(args.db, read_only=True) as store:
+        frame = wave_frame(store, args.wave, args.layout)
+    Path(args.out).write_bytes(write_frame(frame, fmt))
+    print(f"Wrote wave {args.wave!r} ({args.layout}, {frame.height:,} rows) to {args.out}.")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Add seeded demo waves (replacing demo waves of the same labels)."""
+    from gapmodel.tools.demo import build_demo
+
+    labels = build_demo(args.db, n_respondents=args.respondents, n_waves=args.waves)
+    print(f"Demo waves {', '.join(labels)} written to {args.db}.")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=None, help=DB_HELP)
+    parser = argparse.ArgumentParser(
+        prog="python -m gapmodel", description="Expectation-gap (SERVQUAL) survey analytics."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def upload_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("file", help="CSV, XLSX or Parquet file, wide or long layout")
+        p.add_argument("--scale", type=_scale, default=(1, 7), help="declared scale (default 1-7)")
+        p.add_argument("--instrument", help="instrument CSV (default: data/instrument.csv)")
+        p.add_argument("--report", help="also write the validation report to this CSV file")
+
+    p = sub.add_parser("validate", parents=[common], help="check a file; write nothing")
+    upload_options(p)
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("ingest", parents=[common], help="validate a file and store it as a wave")
+    upload_options(p)
+    p.add_argument("--wave", required=True, help="label of the new wave, e.g. 2026-Q4")
+    p.add_argument("--fielded", type=_date, help="date the wave was fielded (YYYY-MM-DD)")
+    p.add_argument("--replace", action="store_true", help="replace a wave of that label or file")
+    p.add_argument("--user", help="name for the audit trail (default: your login name)")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("waves", parents=[common], help="list the stored waves")
+    p.set_defaults(handler=cmd_waves)
+
+    p = sub.add_parser("delete", parents=[common], help="delete a wave")
+    p.add_argument("wave", help="label of the wave to delete")
+    p.add_argument("--user", help="name for the audit trail (default: your login name)")
+    p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("audit", parents=[common], help="who ingested, replaced, deleted waves")
+    p.add_argument(
+        "--last", type=_positive, default=50, help="show the last N changes (default 50)"
+    )
+    p.set_defaults(handler=cmd_audit)
+
+    p = sub.add_parser("migrate", parents=[common], help="upgrade the database's schema")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("backup", parents=[common], help="back up every table to a new folder")
+    p.add_argument("dir", help="new or empty folder for the Parquet files and manifest")
+    p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[common], help="restore a backup into a database")
+    p.add_argument("dir", help="folder written by the backup command")
+    p.add_argument("--force", action="store_true", help="replace a database that holds data")
+    p.set_defaults(handler=cmd_restore)
+
+    p = sub.add_parser("export", parents=[common], help="write a stored wave as an upload file")
+    p.add_argument("wave", help="label of the wave")
+    p.add_argument("--out", required=True, help="output file (.csv, .xlsx or .parquet)")
+    p.add_argument("--layout", choices=LAYOUTS, default="wide")
+    p.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("demo", parents=[common], help="add seeded demo waves")
+    p.add_argument("--respondents", type=int, default=4000, help="per wave (default 4000)")
+    p.add_argument("--waves", type=int, default=3, help="number of waves (default 3)")
+    p.set_defaults(handler=cmd_demo)
+
+    before = set(sub.choices)
+    model_commands.register(sub)
+    for name in set(sub.choices) - before:
+        if sub.choices[name].get_default("needs_store"):
+            sub.choices[name].add_argument("--db", default=None, help=DB_HELP)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.db = getattr(args, "db", None) or settings.get("db")
+        if not hasattr(args, "needs_store"):
+            return args.handler(args)
+        if not args.needs_store:  # model commands that make their own data
+            return args.handler(args, None)
+        with Store.open(args.db, read_only=True) as store:
+            return args.handler(args, store)
+    except GapmodelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_REFUSED

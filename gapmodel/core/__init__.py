@@ -1,0 +1,1 @@
+"""The vocabulary every layer shares: errors, settings, the questionnaire and column names."""

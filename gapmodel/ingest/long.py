@@ -1,0 +1,185 @@
+"""The long layout: one row per respondent x stage x item, with expectation and perception."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from gapmodel.core.instrument import Instrument
+from gapmodel.core.vocabulary import MEASURES, STAGE_DTYPE, STAGES
+from gapmodel.ingest.attributes import (
+    ColumnRoles,
+    allocations,
+    classify_columns,
+    respondent_frame,
+)
+from gapmodel.ingest.cells import formula_like
+from gapmodel.ingest.naming import MEASURE_ALIASES, STAGE_ALIASES, canonical
+from gapmodel.ingest.respondents import check_respondent_cells, measure_columns, require_id
+from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
+
+
+def build(
+    report: ValidationReport, raw: pl.DataFrame, instrument: Instrument, scale: tuple[int, int]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """Respondents, responses and allocations of a long file, or None when it has errors.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        Gets every problem found.
+    raw : pl.DataFrame
+        The file's text cells with their ``row`` numbers; it has ``stage`` and ``item`` columns.
+    instrument : Instrument
+        The questionnaire: which stage x item pairs may be answered.
+    scale : (int, int)
+        The declared scale.
+    """
+    names = {canonical(c): c for c in raw.columns if c != "row"}
+    measure_cols = _measure_columns(report, names)
+    stage_col, item_col = names["stage"], names["item"]
+    roles = classify_columns(
+        report, raw.columns, {"row", stage_col, item_col, *measure_cols.values()}, instrument
+    )
+    require_id(report, roles)
+    if report.errors:
+        return None
+    stage_text = pl.col(stage_col).str.strip_chars().str.to_lowercase().str.replace_all("-", "_")
+    keyed = raw.with_columns(
+        stage_text.replace(STAGE_ALIASES).alias("_stage"),
+        pl.col(item_col).str.strip_chars().str.to_lowercase().alias("_item"),
+    )
+    _pair_problems(report, keyed, instrument, stage_col, item_col)
+    keys = keyed.select("row", pl.col(roles.respondent_id).str.strip_chars(), "_stage", "_item")
+    parsed = check_respondent_cells(
+        report,
+        raw,
+        keys,
+        roles,
+        list(measure_cols.values()),
+        scale,
+        "respondent, stage and item",
+        "duplicate_row",
+        {"_stage": stage_col, "_item": item_col},
+    )
+    _inconsistent_attributes(report, raw, roles)
+    formula_like(report, raw, [roles.respondent_id, *roles.attributes.values()])
+    if report.errors:
+        return None
+    first_rows = raw.with_columns(pl.col(roles.respondent_id).str.strip_chars()).unique(
+        roles.respondent_id, keep="first", maintain_order=True
+    )
+    respondents = respondent_frame(first_rows, roles)
+    key = respondents.select("respondent", "respondent_id")
+    responses = (
+        parsed.rename({roles.respondent_id: "respondent_id"})
+        .join(key, on="respondent_id", how="left")
+        .select(
+            "respondent",
+            pl.col("_stage").cast(STAGE_DTYPE).alias("stage"),
+            pl.col("_item").cast(pl.Enum(instrument.codes)).alias("item"),
+            *measure_columns(measure_cols),
+        )
+        .filter(pl.any_horizontal([pl.col(m).is_not_null() for m in MEASURES]))
+    )
+    return respondents, responses, allocations(report, first_rows, roles, respondents)
+
+
+def _measure_columns(report: ValidationReport, names: dict[str, str]) -> dict[str, str]:
+    """Measure -> the file's column (by canonical name); E and P are required."""
+    measure_cols: dict[str, str] = {}
+    for name, column in names.items():
+        measure = MEASURE_ALIASES.get(name)
+        if measure and len(name) > 1 and measure not in measure_cols:
+            measure_cols[measure] = column
+    for needed in ("expectation", "perception"):
+        if needed not in measure_cols:
+            report.add(
+                Problem(
+                    rule="missing_column",
+                    message=f"There is no {needed} column. A long file needs respondent_id, "
+                    "stage, item, expectation and perception.",
+                    column=needed,
+                )
+            )
+    return measure_cols
+
+
+def _pair_problems(
+    report: ValidationReport,
+    keyed: pl.DataFrame,
+    instrument: Instrument,
+    stage_col: str,
+    item_col: str,
+) -> None:
+    """Rows with a stage or item the instrument lacks, or an item it does not ask there."""
+    pairs = instrument.pairs().select(
+        pl.col("stage").alias("_stage"), pl.col("item").alias("_item")
+    )
+    bad_stage = keyed.filter(~pl.col("_stage").is_in(STAGES))  # blanks: missing_value
+    report.add_many(
+        [
+            Problem(
+                rule="unknown_stage",
+                message=f"Unknown stage {shorten(v)!r}; use one of {', '.join(STAGES)}.",
+                row=r,
+                column=stage_col,
+                value=shorten(v),
+            )
+            for r, v in bad_stage.select("row", stage_col).head(200).iter_rows()
+        ],
+        bad_stage.height,
+    )
+    bad_item = keyed.filter(~pl.col("_item").is_in(instrument.codes))  # blanks: missing_value
+    report.add_many(
+        [
+            Problem(
+                rule="unknown_item",
+                message=f"Unknown item {shorten(v)!r}: it is not in the instrument ({instrument.name}).",
+                row=r,
+                column=item_col,
+                value=shorten(v),
+            )
+            for r, v in bad_item.select("row", item_col).head(200).iter_rows()
+        ],
+        bad_item.height,
+    )
+    not_asked = keyed.filter(
+        pl.col("_stage").is_in(STAGES) & pl.col("_item").is_in(instrument.codes)
+    ).join(pairs, on=["_stage", "_item"], how="anti")
+    report.add_many(
+        [
+            Problem(
+                rule="item_not_asked_at_stage",
+                message=f"The instrument does not ask {i!r} at stage {s!r}.",
+                row=r,
+                column=item_col,
+                value=shorten(i),
+            )
+            for r, s, i in not_asked.select("row", "_stage", "_item").head(200).iter_rows()
+        ],
+        not_asked.height,
+    )
+
+
+def _inconsistent_attributes(
+    report: ValidationReport, raw: pl.DataFrame, roles: ColumnRoles
+) -> None:
+    """A respondent whose rows disagree on an attribute, points or extra column."""
+    for column in [*roles.attributes.values(), *roles.points.values(), *roles.extra]:
+        conflict = raw.group_by(roles.respondent_id).agg(
+            pl.col(column).n_unique().alias("k"), pl.col("row").min()
+        )
+        conflict = conflict.filter(pl.col("k") > 1).sort("row")
+        report.add_many(
+            [
+                Problem(
+                    rule="inconsistent_attribute",
+                    message="This respondent has different values of this attribute on different rows.",
+                    row=r,
+                    column=column,
+                    value=shorten(rid),
+                )
+                for rid, _, r in conflict.head(200).iter_rows()
+            ],
+            conflict.height,
+        )

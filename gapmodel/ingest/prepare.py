@@ -1,0 +1,259 @@
+"""From an upload's bytes to a validated wave: file checks, layout detection, the wave to store.
+
+Wide layout (:mod:`gapmodel.ingest.wide`): one row per respondent, one column per stage x item x
+measure. Long layout (:mod:`gapmodel.ingest.long`): ``respondent_id, stage, item, expectation,
+perception[, adequate, importance]``, one row per respondent x stage x item.
+
+Both may carry respondent attributes (``segment``, ``channel``, ``region``, anything else is
+kept as extra) and importance points per dimension (``points.<dimension>``, summing to 100).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import polars as pl
+
+from gapmodel.core import settings
+from gapmodel.core.instrument import Instrument
+from gapmodel.core.vocabulary import ATTRIBUTES
+from gapmodel.ingest import long, wide
+from gapmodel.ingest.cells import MAX_TEXT
+from gapmodel.ingest.naming import canonical
+from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, read_table
+from gapmodel.ingest.validation_report import PREVIEW_ROWS, Problem, ValidationReport, shorten
+from gapmodel.storage.prepared_wave import PreparedWave
+
+_DUPLICATED = re.compile(r"_duplicated_\d+$")
+
+
+def parse_scale(text: str | tuple[int, int]) -> tuple[int, int]:
+    """Parse a declared scale such as ``"1-7"``.
+
+    Raises
+    ------
+    ValueError
+        Unless the scale is ``min-max`` with min 0 or 1 and max an integer from 3 to 11.
+
+    Examples
+    --------
+    >>> parse_scale("1-7")
+    (1, 7)
+    """
+    if isinstance(text, tuple):
+        low, high = text
+    else:
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-|to|\.\.)\s*(\d+)\s*", str(text))
+        if not match:
+            raise ValueError(f"The scale must look like 1-7 (minimum-maximum). Got {text!r}.")
+        low, high = int(match[1]), int(match[2])
+    if low not in (0, 1) or not 3 <= high <= 11:
+        raise ValueError(
+            f"The scale must start at 0 or 1 and end at an integer from 3 to 11. Got {low}-{high}."
+        )
+    return low, high
+
+
+def prepare_wave(
+    data: bytes,
+    filename: str,
+    instrument: Instrument,
+    scale: str | tuple[int, int] = (1, 7),
+) -> tuple[PreparedWave | None, ValidationReport]:
+    """Read, validate and normalise one survey wave; write nothing.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file.
+    filename : str
+        Its name, for messages.
+    instrument : Instrument
+        The questionnaire the wave was fielded with.
+    scale : str or (int, int)
+        Declared scale, e.g. ``"1-7"``.
+
+    Returns
+    -------
+    (PreparedWave or None, ValidationReport)
+        The prepared wave is None when the report has errors.
+
+    Notes
+    -----
+    A pair with E or P missing is kept (the other score is data) but only complete pairs
+    count in the analysis. Missing-value tokens: empty, NA, N/A, NaN, null, none, -, ., #N/A.
+    """
+    scale = parse_scale(scale)
+    report = ValidationReport(source_name=filename)
+    limit_mb = settings.get("max_upload_mb")
+    if len(data) > limit_mb * 1024 * 1024:
+        report.add(
+            Problem(
+                rule="file_too_large",
+                message=f"The file is {len(data) / 1e6:,.0f} MB; the limit is {limit_mb} MB "
+                "(GAPMODEL_MAX_UPLOAD_MB). Split the wave or export Parquet.",
+            )
+        )
+        return None, report
+    try:
+        table = read_table(data, filename)
+    except ReadError as exc:
+        report.add(exc.problem)
+        return None, report
+    for note in table.notes:
+        report.add(note)
+    report.preview = table.frame.head(PREVIEW_ROWS)
+    raw = _rows(report, table.frame)
+    if raw is None or report.errors:
+        return None, report
+    report.layout = "long" if {"stage", "item"} <= {canonical(c) for c in raw.columns} else "wide"
+    layout = long if report.layout == "long" else wide
+    built = layout.build(report, raw, instrument, scale)
+    if built is None or report.errors:
+        return None, report
+    respondents, responses, allocations = built
+    if not _count_pairs(report, respondents, responses):
+        return None, report
+    wave = PreparedWave(
+        respondents=respondents.select("respondent", "respondent_id", *ATTRIBUTES, "extra"),
+        responses=responses,
+        allocations=allocations,
+        scale=scale,
+        instrument=instrument,
+        source_name=filename,
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_format=f"{report.layout} {table.kind}",
+    )
+    return wave, report
+
+
+def _rows(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame | None:
+    """The data rows numbered as in the file (the header is row 1), blank rows dropped; None when
+    the header has names validation cannot work with or is too long."""
+    if not _header_problems(report, raw.columns):
+        return None
+    raw = drop_blank_rows(
+        raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    )
+    report.n_rows = raw.height
+    max_rows = settings.get("max_rows")
+    if raw.height == 0:
+        report.add(
+            Problem(
+                rule="no_data_rows",
+                message="The file has a header but no data rows. Export the responses too.",
+            )
+        )
+    elif raw.height > max_rows:
+        report.add(
+            Problem(
+                rule="too_many_rows",
+                message=f"The file has {raw.height:,} rows; the limit is {max_rows:,} "
+                "(GAPMODEL_MAX_ROWS). Split the wave.",
+            )
+        )
+    return raw
+
+
+def _header_problems(report: ValidationReport, columns: list[str]) -> bool:
+    """Report reserved, overlong, repeated and too many column names; False when validation
+    cannot go on (reserved or overlong names)."""
+    reserved = [c for c in columns if _reserved_name(c)]
+    for column in reserved:
+        report.add(
+            Problem(
+                rule="reserved_column",
+                message=f"The column name {shorten(column)!r} is reserved ('row' holds row "
+                "numbers in this report; '*' and names between ^ and $ are patterns). Rename "
+                "or remove that column.",
+                column=shorten(column),
+            )
+        )
+    if reserved:
+        return False
+    long_names = [c for c in columns if len(c) > MAX_TEXT]
+    for column in long_names[:20]:  # extra columns are stored by name on every respondent
+        report.add(
+            Problem(
+                rule="too_long",
+                message=f"A column name has {len(column):,} characters; at most {MAX_TEXT} are "
+                "allowed. Shorten it.",
+                column=shorten(column),
+            )
+        )
+    if long_names:
+        return False
+    for column in (c for c in columns if _DUPLICATED.search(c)):
+        report.add(
+            Problem(
+                rule="duplicate_column",
+                message=f"The column name {_DUPLICATED.sub('', column)!r} appears more than once.",
+                column=_DUPLICATED.sub("", column),
+            )
+        )
+    if len(columns) > MAX_COLUMNS:
+        report.add(
+            Problem(
+                rule="too_many_columns",
+                message=f"The file has {len(columns):,} columns; at most {MAX_COLUMNS:,} are accepted.",
+            )
+        )
+    return True
+
+
+def _count_pairs(
+    report: ValidationReport, respondents: pl.DataFrame, responses: pl.DataFrame
+) -> bool:
+    """Count respondents and complete pairs into the report; False when no pair is complete."""
+    complete = responses.select(
+        (pl.col("expectation").is_not_null() & pl.col("perception").is_not_null()).sum()
+    ).item()
+    report.n_respondents = respondents.height
+    report.n_pairs = complete
+    incomplete = responses.height - complete
+    if incomplete:
+        report.add(
+            Problem(
+                rule="incomplete_pairs",
+                message=f"{incomplete:,} answers have E or P missing; they are stored but only "
+                "complete pairs are analysed.",
+                severity="warning",
+            )
+        )
+    if complete == 0:
+        report.add(
+            Problem(
+                rule="no_complete_pairs",
+                message="No respondent answered both E and P for any item.",
+            )
+        )
+        return False
+    return True
+
+
+def drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose every cell is empty or blank are not data (spreadsheets often end with some).
+
+    A blank row has a blank first column, so only those few rows get the full check.
+    """
+
+    def blank(columns: list[str]) -> pl.Expr:
+        return pl.all_horizontal(
+            pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in columns
+        )
+
+    cells = [c for c in raw.columns if c != "row"]
+    if not cells:
+        return raw
+    candidates = raw.filter(blank(cells[:1]))
+    if candidates.is_empty():
+        return raw
+    blank_rows = candidates.filter(blank(cells))["row"]
+    return raw.filter(~pl.col("row").is_in(blank_rows.implode())) if blank_rows.len() else raw
+
+
+def _reserved_name(name: str) -> bool:
+    """Column names validation cannot work with: its own ``row`` column, and names that polars
+    reads as a pattern instead of a name (``*``, ``^...$``)."""
+    return name in ("row", "*") or (name.startswith("^") and name.endswith("$"))

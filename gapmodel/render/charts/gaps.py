@@ -1,0 +1,277 @@
+"""Charts of gaps: the journey map, items ranked by gap, human vs technical, the snake plot and
+segments against the rest."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from gapmodel.core import settings
+from gapmodel.core.vocabulary import DIMENSIONS
+from gapmodel.render.charts.style import (
+    AXIS_ROOM,
+    FONT_SIZE,
+    ROW_HEIGHT,
+    STAGE_ORDER,
+    chart_frame,
+    gap_tooltip,
+    status,
+    status_color,
+)
+
+
+def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
+    """Stage x dimension heatmap of gaps, diverging colours centred on zero.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        Gap table by ``stage, dimension`` with ``stage_label`` (``gapmodel.views.overview``).
+    selectable : bool
+        Add a click selection named ``cell`` over ``stage, dimension``.
+
+    Returns
+    -------
+    alt.Chart
+        Cells show the gap; an asterisk marks a significant gap; suppressed cells are grey and
+        show no number.
+    """
+    frame = chart_frame(
+        table,
+        ["stage", "stage_label", "dimension", "gap", "ci_low", "ci_high", "mean_e", "mean_p"]
+        + ["p_adj", "n", "flag", "significant"],
+    )
+    extent = max(float(frame["gap"].abs().max() or 0.0), 0.5)
+    frame = frame.with_columns(
+        dimension_label=pl.col("dimension").str.to_titlecase(),
+        cell_text=pl.when(pl.col("flag") == "suppressed")
+        .then(pl.lit(f"n < {settings.get('suppress_n')}"))
+        .otherwise(
+            pl.col("gap").map_elements(lambda g: f"{g:+.2f}", return_dtype=pl.String)
+            + pl.when(pl.col("significant")).then(pl.lit(" *")).otherwise(pl.lit(""))
+        ),
+        strong=pl.col("gap").abs().fill_null(0) > 0.55 * extent,
+        # Vega-Lite drops marks whose colour value is null: suppressed cells get a stand-in
+        # value and are painted grey by the condition below.
+        gap_colour=pl.col("gap").fill_null(0.0),
+    )
+    dimensions = [d.title() for d in DIMENSIONS] + sorted(
+        set(frame["dimension_label"]) - {d.title() for d in DIMENSIONS}
+    )
+    x = alt.X(
+        "stage_label:N",
+        sort=STAGE_ORDER,
+        title=None,
+        axis=alt.Axis(
+            orient="top",
+            labelAngle=0,
+            labelFontWeight="bold",
+            labelOverlap=False,
+            labelExpr="split(datum.label, ' ')",  # "Service encounter" on two lines
+            # Vega draws the second line below the first: lift the labels by one line so it
+            # does not run into the cells.
+            labelPadding=FONT_SIZE + 4,
+        ),
+    )
+    y = alt.Y("dimension_label:N", sort=dimensions, title=None)
+    tooltip = gap_tooltip(
+        [
+            alt.Tooltip("stage_label:N", title="Stage"),
+            alt.Tooltip("dimension_label:N", title="Dimension"),
+        ]
+    )
+    base = alt.Chart(frame).encode(x=x, y=y)
+    # Conditions are given as channel objects: Altair resolves a condition dict against the
+    # whole schema on every call, which made this chart slow to build.
+    color = alt.Color(
+        "gap_colour:Q",
+        title="Gap (P - E)",
+        scale=alt.Scale(scheme="redblue", domain=[-extent, extent], domainMid=0),
+        legend=alt.Legend(orient="right", format="+.1f", gradientLength=180),
+        condition={"test": "datum.flag == 'suppressed'", "value": "#e0e0e0"},
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(color=color, tooltip=tooltip)
+    if selectable:
+        pick = alt.selection_point(name="cell", fields=["stage", "dimension"], on="click")
+        cells = cells.add_params(pick).encode(
+            opacity=alt.OpacityValue(0.55, condition={"param": pick.name, "value": 1.0})
+        )
+    text = base.mark_text(fontSize=FONT_SIZE + 2, fontWeight="bold").encode(
+        text="cell_text:N",
+        color=alt.ColorValue("#222222", condition={"test": "datum.strong", "value": "white"}),
+        tooltip=tooltip,
+    )
+    return (cells + text).properties(width="container", height=5 * 48)
+
+
+# -- items ranked by gap ----------------------------------------------------------------------------
+def ranked_gaps(
+    table: pl.DataFrame, label: str = "label", selectable: bool = True, legend: bool = True
+) -> alt.Chart:
+    """Horizontal bars of the gap per row, worst first, with 95% CI error bars.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        A gap table with a text column ``label`` naming each bar; suppressed rows are left out.
+    label : str
+        The column that names the bars.
+    selectable : bool
+        Add a click selection named ``bar`` over ``stage`` and ``item`` (when present).
+    legend : bool
+        Show the colour legend (leave it out where a caption explains the colours).
+
+    Notes
+    -----
+    Rows flagged ``small_n`` have "(small n)" added to their label.
+    """
+    frame = chart_frame(
+        table.filter(pl.col("flag") != "suppressed"),
+        [label, "stage", "stage_label", "item", "dimension", "gap", "ci_low", "ci_high"]
+        + ["mean_e", "mean_p", "p_adj", "n", "flag", "significant"],
+    ).with_columns(
+        pl.when(pl.col("flag") == "small_n")
+        .then(pl.col(label) + " (small n)")
+        .otherwise(pl.col(label))
+        .alias(label),
+        status=status(),
+    )
+    order = frame.sort("gap")[label].to_list()
+    y = alt.Y(
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)
+    )
+    tooltip = gap_tooltip([alt.Tooltip(f"{label}:N", title="")])
+    base = alt.Chart(frame).encode(y=y)
+    color = status_color(legend)
+    bars = base.mark_bar(height=ROW_HEIGHT - 8).encode(
+        x=alt.X("gap:Q", title="Gap (P - E), 95% CI"),
+        color=color,
+        tooltip=tooltip,
+    )
+    if selectable:
+        fields = [f for f in ("stage", "item") if f in frame.columns] or [label]
+        pick = alt.selection_point(name="bar", fields=fields, on="click")
+        bars = bars.add_params(pick).encode(
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5))
+        )
+    errors = base.mark_rule(color="#333333", strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
+    zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(x="zero:Q")
+    return (bars + errors + zero).properties(
+        width="container", height=ROW_HEIGHT * frame.height + AXIS_ROOM
+    )
+
+
+# -- human vs technical --------------------------------------------------------------------------
+def element_split(table: pl.DataFrame) -> alt.Chart:
+    """Gap of the human and the technical element at each stage, with 95% CIs."""
+    frame = chart_frame(
+        table.filter(pl.col("flag") != "suppressed"),
+        ["stage_label", "element", "gap", "ci_low", "ci_high", "mean_e", "mean_p"]
+        + ["p_adj", "n", "flag", "significant"],
+    ).with_columns(element=pl.col("element").str.to_titlecase())
+    x = alt.X("stage_label:N", sort=STAGE_ORDER, title=None, axis=alt.Axis(labelAngle=0))
+    base = alt.Chart(frame).encode(x=x, xOffset=alt.XOffset("element:N"))
+    colors = alt.Scale(domain=["Human", "Technical"], range=["#8e44ad", "#16a085"])
+    bars = base.mark_bar().encode(
+        y=alt.Y("gap:Q", title="Gap (P - E), 95% CI"),
+        color=alt.Color("element:N", title=None, scale=colors, legend=alt.Legend(orient="top")),
+        tooltip=gap_tooltip([alt.Tooltip("stage_label:N", title="Stage"), "element:N"]),
+    )
+    errors = base.mark_rule(color="#333333", strokeWidth=1.5).encode(y="ci_low:Q", y2="ci_high:Q")
+    zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(y="zero:Q")
+    return (bars + errors + zero).properties(width="container", height=260)
+
+
+# -- snake plot ----------------------------------------------------------------------------------
+def snake_plot(table: pl.DataFrame, label: str = "label") -> alt.Chart:
+    """Mean expectation and perception per item (the SERVQUAL snake plot).
+
+    Items run down the page in instrument order, grouped by dimension; a line joins each
+    measure so that the two "snakes" show where perception falls below expectation.
+    """
+    frame = chart_frame(
+        table.filter(pl.col("flag") != "suppressed"),
+        [label, "dimension", "mean_e", "mean_p", "gap", "n"],
+    )
+    frame = frame.with_row_index("position").unpivot(
+        on=["mean_e", "mean_p"],
+        index=["position", label, "dimension", "gap", "n"],
+        variable_name="measure",
+        value_name="score",
+    )
+    frame = frame.with_columns(
+        measure=pl.col("measure").replace_strict(
+            {"mean_e": "Expected (E)", "mean_p": "Perceived (P)"}
+        )
+    )
+    order = frame.sort("position")[label].unique(maintain_order=True).to_list()
+    colors = alt.Scale(domain=["Expected (E)", "Perceived (P)"], range=["#7f8c8d", "#e67e22"])
+    base = alt.Chart(frame).encode(
+        x=alt.X("score:Q", title="Mean score", scale=alt.Scale(zero=False)),
+        y=alt.Y(f"{label}:N", sort=order, title=None),
+        color=alt.Color("measure:N", title=None, scale=colors, legend=alt.Legend(orient="top")),
+        tooltip=[
+            alt.Tooltip(f"{label}:N", title=""),
+            "dimension:N",
+            "measure:N",
+            alt.Tooltip("score:Q", format=".2f"),
+            alt.Tooltip("gap:Q", title="Gap (P - E)", format="+.2f"),
+            alt.Tooltip("n:Q", title="Respondents", format=","),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=2).encode(order="position:Q")
+    dots = base.mark_point(filled=True, size=70)
+    return (lines + dots).properties(width="container", height=ROW_HEIGHT * len(order) + AXIS_ROOM)
+
+
+# -- segments ------------------------------------------------------------------------------------
+def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
+    """Gap per dimension for each value of ``attribute``, with 95% CIs; segments significantly
+    worse than the rest are drawn filled and large."""
+    frame = chart_frame(
+        table.filter(pl.col("flag") != "suppressed"),
+        [attribute, "dimension", "gap", "ci_low", "ci_high", "gap_rest", "diff", "p_adj", "n"]
+        + ["flag", "worse"],
+    ).with_columns(
+        dimension=pl.col("dimension").str.to_titlecase(),
+        versus=pl.when(pl.col("worse"))
+        .then(pl.lit("Significantly worse than the rest"))
+        .otherwise(pl.lit("Not significantly worse")),
+    )
+    y = alt.Y("dimension:N", title=None, sort=[d.title() for d in DIMENSIONS])
+    base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset(f"{attribute}:N"))
+    color = alt.Color(
+        f"{attribute}:N",
+        title=attribute.capitalize(),
+        scale=alt.Scale(scheme="dark2"),  # distinct hues, none of them the shortfall red
+        legend=alt.Legend(orient="top"),
+    )
+    tooltip = [
+        alt.Tooltip(f"{attribute}:N"),
+        "dimension:N",
+        alt.Tooltip("gap:Q", title="Gap (P - E)", format="+.2f"),
+        alt.Tooltip("gap_rest:Q", title="Gap of the rest", format="+.2f"),
+        alt.Tooltip("diff:Q", title="Difference", format="+.2f"),
+        alt.Tooltip("p_adj:Q", title="Adjusted p", format=".2g"),
+        alt.Tooltip("n:Q", title="Respondents", format=","),
+        "versus:N",
+    ]
+    errors = base.mark_rule(strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q", color=color)
+    fill = alt.Fill(f"{attribute}:N", legend=None)
+    dots = base.mark_point(size=110, strokeWidth=2).encode(
+        x=alt.X("gap:Q", title="Gap (P - E), 95% CI"),
+        color=color,
+        fill=alt.condition("datum.worse", fill, alt.value("white")),
+        shape=alt.Shape(
+            "versus:N",
+            title=None,
+            scale=alt.Scale(
+                domain=["Significantly worse than the rest", "Not significantly worse"],
+                range=["diamond", "circle"],
+            ),
+            legend=None,
+        ),
+        tooltip=tooltip,
+    )
+    zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(x="zero:Q")
+    return (errors + dots + zero).properties(width="container", height=5 * 64)

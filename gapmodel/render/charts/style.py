@@ -1,0 +1,92 @@
+"""What every chart shares: colours by significance, typography, sizes, tooltips and the frame a
+chart reads. Conventions: a gap below zero (a shortfall) is red, above zero blue, centred on
+zero; "significant" means adjusted p below alpha; suppressed groups are never drawn with
+numbers."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from gapmodel.core.vocabulary import STAGE_LABELS, STAGES
+
+SHORTFALL, NEUTRAL, EXCEEDS = "#c0392b", "#9e9e9e", "#2e6da4"
+STATUS_COLORS = {
+    "Significantly below expectation": SHORTFALL,
+    "No significant gap": NEUTRAL,
+    "Significantly above expectation": EXCEEDS,
+}
+STAGE_ORDER = [STAGE_LABELS[s] for s in STAGES]
+FONT_SIZE = 13
+ROW_HEIGHT = 24  # pixels per bar, so that labels never overlap
+AXIS_ROOM = 60  # pixels for an axis with its title
+
+
+def chart_frame(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The columns a chart needs, with enums as plain text (Vega-Lite sees strings)."""
+    present = [c for c in columns if c in table.columns]
+    return table.select(present).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+
+
+def status() -> pl.Expr:
+    """Significance status of a row: shortfall, no significant gap, or exceeds."""
+    return (
+        pl.when(~pl.col("significant"))
+        .then(pl.lit("No significant gap"))
+        .when(pl.col("gap") < 0)
+        .then(pl.lit("Significantly below expectation"))
+        .otherwise(pl.lit("Significantly above expectation"))
+    )
+
+
+def status_color(legend: bool = True) -> alt.Color:
+    return alt.Color(
+        "status:N",
+        title=None,
+        scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+        legend=alt.Legend(orient="top", labelFontSize=FONT_SIZE, labelLimit=320)
+        if legend
+        else None,
+    )
+
+
+def gap_tooltip(extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
+    return [
+        *(extra or []),
+        alt.Tooltip("gap:Q", title="Gap (P - E)", format="+.2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI from", format="+.2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI to", format="+.2f"),
+        alt.Tooltip("mean_e:Q", title="Expected (E)", format=".2f"),
+        alt.Tooltip("mean_p:Q", title="Perceived (P)", format=".2f"),
+        alt.Tooltip("p_adj:Q", title="Adjusted p", format=".2g"),
+        alt.Tooltip("n:Q", title="Respondents", format=","),
+        alt.Tooltip("flag:N", title="Flag"),
+    ]
+
+
+# Shared typography: readable axis, legend and title sizes.
+CONFIG = alt.Config(
+    axis=alt.AxisConfig(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=260, titlePadding=8
+    ),
+    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE),
+    title=alt.TitleConfig(fontSize=FONT_SIZE + 2, anchor="start"),
+    view=alt.ViewConfig(stroke=None),
+)
+
+
+def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with the shared typography (:data:`CONFIG`)."""
+    finished = chart.copy(deep=False)
+    finished.config = CONFIG
+    return finished
+
+
+def not_enough_data(message: str) -> alt.Chart:
+    """A chart that says, in place of the chart, why there is nothing to draw."""
+    return (
+        alt.Chart(pl.DataFrame({"message": [message]}))
+        .mark_text(fontSize=FONT_SIZE + 1, color="#555555")
+        .encode(text="message:N")
+        .properties(width="container", height=80)
+    )

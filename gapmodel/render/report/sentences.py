@@ -1,0 +1,148 @@
+"""The report's findings, section by section, each written from one result row and keeping a
+record of that row (source table, keys, effect, CI, adjusted p, n)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from gapmodel.core.vocabulary import CONCENTRATE_HERE
+from gapmodel.views import findings
+from gapmodel.views.findings import Finding
+
+if TYPE_CHECKING:
+    from gapmodel.render.report.content import Briefing
+
+TOP = 5  # rows per list of findings (pain points, changed items, segment cells, IPA items)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _key(row: Mapping, keys: Iterable[str]) -> str:
+    return ", ".join(f"{k}={row[k]}" for k in keys if row.get(k) is not None)
+
+
+class _Writer:
+    """Collects findings, each with the row it came from."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+
+    def add(
+        self,
+        section: str,
+        text: str | None,
+        source: str,
+        row: Mapping,
+        keys: Iterable[str] = (),
+        effect: str | None = "gap",
+        p: str = "p_adj",
+        ci: bool = True,
+    ) -> None:
+        if text is None:  # suppressed or not computable: no sentence
+            return
+        self.items.append(
+            Finding(
+                section=section,
+                text=text,
+                source=source,
+                key=_key(row, keys),
+                effect=_number(row.get(effect)) if effect else None,
+                ci_low=_number(row.get("ci_low")) if ci else None,
+                ci_high=_number(row.get("ci_high")) if ci else None,
+                p_adj=_number(row.get(p)),
+                n=None if row.get("n") is None else int(row["n"]),
+            )
+        )
+
+
+def table_rows(table: pl.DataFrame | None) -> list[dict]:
+    if table is None:
+        return []
+    return table.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String)).to_dicts()
+
+
+def usable(row: Mapping) -> bool:
+    return row.get("flag") != "suppressed"
+
+
+def write_findings(b: Briefing) -> tuple[Finding, ...]:
+    w = _Writer()
+    o, f = b.overview, b.filters
+    # Headline
+    for row in table_rows(o.overall):
+        w.add("Headline", findings.gap_sentence(row, "Overall, service"), "Overall gap", row)
+        w.add(
+            "Headline",
+            findings.shares_sentence(row),
+            "Overall gap",
+            row,
+            effect="share_dissatisfied",
+            p="p_wilcoxon",
+            ci=False,
+        )
+    for row in table_rows(o.weighted):
+        w.add("Headline", findings.weighted_sentence(row), "Weighted gap", row)
+    for row in table_rows(o.change):
+        text = findings.change_sentence(row, "The overall gap", f.compare, f.wave)
+        w.add("Headline", text, "Overall change", row, effect="change")
+    # Journey: each stage, then the largest significant shortfall and exceedance on the map
+    for row in table_rows(b.stages):
+        w.add(
+            "Journey",
+            findings.gap_sentence(row, findings.subject_of(row)),
+            "Gap by stage",
+            row,
+            ["stage"],
+        )
+    cells = [r for r in table_rows(o.journey) if usable(r) and r["significant"]]
+    worst = min((r for r in cells if r["gap"] < 0), key=lambda r: r["gap"], default=None)
+    best = max((r for r in cells if r["gap"] > 0), key=lambda r: r["gap"], default=None)
+    for row in (worst, best):
+        if row is not None:
+            text = findings.gap_sentence(row, findings.subject_of(row))
+            w.add("Journey", text, "Journey map", row, ["stage", "dimension"])
+    # Pain points
+    for row in table_rows(o.pain_points):
+        text = findings.pain_point_sentence(row)
+        w.add("Pain points", text, "Top pain points", row, ["stage", "item"])
+    # Change since the compared wave: every dimension, then the items that changed significantly
+    if f.compare:
+        for row in table_rows(b.trends.change_dimensions):
+            text = findings.change_sentence(row, findings.subject_of(row), f.compare, f.wave)
+            w.add("Change", text, "Change by dimension", row, ["dimension"], effect="change")
+        changed = [r for r in table_rows(b.trends.change_items) if usable(r) and r["significant"]]
+        for row in sorted(changed, key=lambda r: -abs(r["change"]))[:TOP]:
+            text = findings.change_sentence(row, findings.subject_of(row), f.compare, f.wave)
+            w.add("Change", text, "Change by item", row, ["stage", "item"], effect="change")
+    # Segments
+    a, s = b.attribute, b.segments
+    for row in table_rows(s.across_overall):
+        text = findings.across_sentence(row, a)
+        w.add("Segments", text, f"Across {a}s", row, effect="f", ci=False)
+    for row in table_rows(s.overall):
+        text = findings.segment_versus_sentence(row, a)
+        w.add("Segments", text, f"{a.capitalize()} vs rest", row, [a], effect="diff")
+    worse = [r for r in table_rows(s.by_dimension) if usable(r) and r["worse"]]
+    for row in sorted(worse, key=lambda r: r["diff"])[:TOP]:
+        text = findings.segment_versus_sentence(row, a)
+        source = f"{a.capitalize()} vs rest by dimension"
+        w.add("Segments", text, source, row, [a, "dimension"], effect="diff")
+    # Priorities: what sits in "Concentrate here", largest shortfall first
+    focus = [
+        r
+        for r in table_rows(b.ipa)
+        if r.get("quadrant") == CONCENTRATE_HERE and r.get("flag", "ok") == "ok"
+    ]
+    for row in sorted(focus, key=lambda r: r["gap"] if r["gap"] is not None else 0)[:TOP]:
+        text = findings.ipa_sentence(row)
+        w.add("Priorities", text, "Importance-performance", row, ["stage", "item"])
+    return tuple(w.items)

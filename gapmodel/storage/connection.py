@@ -1,0 +1,60 @@
+"""The locked-down DuckDB connection: no file or network access, no extensions, settings frozen."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from gapmodel.core.errors import DatabaseLockedError, StoreError
+
+_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+}
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def _lock_message(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    match = _LOCK_HOLDER.search(text)
+    if not match:
+        return f"The database {path} is in use by another process and cannot be opened."
+    pid = int(match["pid"])
+    holder = match["exe"]
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        cmd = " ".join(" ".join(proc.cmdline()).split()) or holder
+        holder = "the dashboard (streamlit)" if "streamlit" in cmd else cmd[:80]
+    except Exception:  # noqa: BLE001 - the process may be gone or hidden; keep what DuckDB said
+        pass
+    return (
+        f"The database {path} is held by {holder} (PID {pid}). Stop that process, or point "
+        "--db / GAPMODEL_DB at another file, then try again."
+    )
+
+
+def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A locked-down connection: no file or network access, no extensions, settings frozen."""
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLockedError(_lock_message(path, exc)) from None
+        raise StoreError(f"Cannot open the database {path}: {exc}") from None
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"Cannot open the database {path}: {exc}. Is it a gapmodel database file?"
+        ) from None
+    try:
+        con.sql("SET enable_progress_bar = false")
+        con.sql("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con

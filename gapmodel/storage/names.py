@@ -1,0 +1,60 @@
+"""Names written into the store by people: wave labels, user names and attribute columns."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from gapmodel.core.vocabulary import ATTRIBUTES
+
+MAX_USER = 200
+# Bidirectional-text controls can make a label display as something else; never needed in names.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first control, surrogate or bidi-control character of ``text``, if any."""
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
+            return ch
+    return None
+
+
+def check_label(label: str) -> str:
+    """A wave label, stripped: 1 to 80 characters, no control characters."""
+    if not isinstance(label, str):
+        raise ValueError(f"The wave label must be text. Got {type(label).__name__}.")
+    label = label.strip()
+    if not 1 <= len(label) <= 80:
+        raise ValueError(f"The wave label must have 1 to 80 characters. Got {len(label)}.")
+    bad = unsafe_character(label)
+    if bad is not None:
+        raise ValueError(
+            f"The wave label contains the control character U+{ord(bad):04X} (such as a tab, a "
+            "line break or a text-direction mark); use letters, digits, spaces and punctuation."
+        )
+    return label
+
+
+def check_user(user: str | None) -> str | None:
+    """A user name for the audit trail: None, or 1 to 200 characters without control ones."""
+    if user is None:
+        return None
+    user = str(user).strip()
+    if not user:
+        return None
+    if len(user) > MAX_USER or unsafe_character(user) is not None:
+        raise ValueError(
+            f"The user name must be 1 to {MAX_USER} characters without control characters. "
+            f"Got {len(user)} characters."
+        )
+    return user
+
+
+def check_attribute(name: str) -> str:
+    if name not in ATTRIBUTES:
+        raise ValueError(
+            f"Unknown respondent attribute {name!r}; allowed: {', '.join(ATTRIBUTES)}."
+        )
+    return name

@@ -1,0 +1,173 @@
+"""The schema as frozen DDL: version 1 as first created, then each migration step.
+
+A new database is made from the version 1 statements followed by every migration step, the same
+steps an older database goes through on open, so a new file and a migrated one cannot differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import polars as pl
+
+from gapmodel.core.errors import StoreError
+
+SCHEMA_VERSION = 2
+
+# The first schema, exactly as gapmodel created it at version 1.
+_SCHEMA_V1: tuple[str, ...] = (
+    "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    "CREATE TYPE stage AS ENUM ('pre_purchase', 'encounter', 'post_purchase')",
+    """CREATE TABLE instruments (
+        instrument_id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL UNIQUE,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
+    """CREATE TABLE items (
+        instrument_id INTEGER NOT NULL,
+        item VARCHAR NOT NULL,
+        wording VARCHAR NOT NULL,
+        dimension VARCHAR NOT NULL,
+        element VARCHAR NOT NULL CHECK (element IN ('human', 'technical')),
+        stages stage[] NOT NULL,
+        PRIMARY KEY (instrument_id, item))""",
+    """CREATE TABLE waves (
+        wave_id INTEGER PRIMARY KEY,
+        label VARCHAR NOT NULL UNIQUE CHECK (length(label) BETWEEN 1 AND 80),
+        fielded DATE,
+        scale_min UTINYINT NOT NULL CHECK (scale_min IN (0, 1)),
+        scale_max UTINYINT NOT NULL CHECK (scale_max BETWEEN 3 AND 11),
+        instrument_id INTEGER NOT NULL,
+        source_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL UNIQUE,
+        source_format VARCHAR NOT NULL,
+        n_respondents INTEGER NOT NULL,
+        n_responses BIGINT NOT NULL,
+        ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
+    """CREATE TABLE respondents (
+        wave_id INTEGER NOT NULL,
+        respondent INTEGER NOT NULL,
+        respondent_id VARCHAR NOT NULL CHECK (length(respondent_id) BETWEEN 1 AND 200),
+        segment VARCHAR,
+        channel VARCHAR,
+        region VARCHAR,
+        extra VARCHAR,
+        PRIMARY KEY (wave_id, respondent),
+        UNIQUE (wave_id, respondent_id))""",
+    # No primary key here: on tens of millions of rows an index makes deletes take minutes.
+    # Uniqueness of (respondent, stage, item) within a wave is enforced at ingestion.
+    """CREATE TABLE responses (
+        wave_id INTEGER NOT NULL,
+        respondent INTEGER NOT NULL,
+        stage stage NOT NULL,
+        item VARCHAR NOT NULL,
+        expectation UTINYINT CHECK (expectation <= 11),
+        perception UTINYINT CHECK (perception <= 11),
+        adequate UTINYINT CHECK (adequate <= 11),
+        importance UTINYINT CHECK (importance <= 11))""",
+    """CREATE TABLE allocations (
+        wave_id INTEGER NOT NULL,
+        respondent INTEGER NOT NULL,
+        dimension VARCHAR NOT NULL,
+        points DOUBLE NOT NULL CHECK (points BETWEEN 0 AND 100),
+        PRIMARY KEY (wave_id, respondent, dimension))""",
+    "CREATE TABLE changes (version BIGINT NOT NULL)",
+    "INSERT INTO changes VALUES (0)",
+    "INSERT INTO schema_version VALUES (1)",
+)
+# Version -> the statements that take a database from the version before to this one. Each step
+# runs in the transaction that migrates the file, followed by setting schema_version.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 2: who changed the data. Each wave records who ingested it; every ingest, replace and
+    # delete leaves a row in the audit table, written in the same transaction as the change.
+    2: (
+        "ALTER TABLE waves ADD COLUMN ingested_by VARCHAR",
+        """CREATE TABLE audit (
+            audit_id BIGINT PRIMARY KEY,
+            changed_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            action VARCHAR NOT NULL CHECK (action IN ('ingest', 'replace', 'delete')),
+            wave VARCHAR NOT NULL,
+            username VARCHAR CHECK (length(username) BETWEEN 1 AND 200),
+            detail VARCHAR)""",
+    ),
+}
+TABLES: tuple[str, ...] = (
+    "instruments",
+    "items",
+    "waves",
+    "respondents",
+    "responses",
+    "allocations",
+)
+ALL_TABLES: tuple[str, ...] = (*TABLES, "audit", "schema_version", "changes")
+
+
+def create_schema(cur: duckdb.DuckDBPyConnection, version: int = SCHEMA_VERSION) -> None:
+    """Create the tables of schema ``version`` (in the caller's transaction).
+
+    The version 1 schema is created as it always was, then each migration step runs, exactly as
+    it would on an older file: a new database and a migrated one cannot differ.
+    """
+    for statement in _SCHEMA_V1:
+        cur.sql(statement)
+    migrate(cur, 1, version)
+
+
+def migrate(cur: duckdb.DuckDBPyConnection, from_version: int, to_version: int) -> None:
+    """Run the migration steps after ``from_version`` up to ``to_version`` (caller's transaction)."""
+    for version in range(from_version + 1, to_version + 1):
+        for statement in _MIGRATIONS[version]:
+            cur.sql(statement)
+        cur.sql("UPDATE schema_version SET version = ?", params=[version])
+
+
+def stored_version(cur: duckdb.DuckDBPyConnection) -> int | None:
+    """The file's schema version, or None when it has no gapmodel schema."""
+    exists = cur.sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    return cur.sql("SELECT max(version) FROM schema_version").fetchall()[0][0]
+
+
+def base_tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the tables in the file (whatever its schema version), from DuckDB's catalogue."""
+    rows = cur.sql(
+        """SELECT table_name FROM information_schema.tables
+           WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"""
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def table_checksums(
+    cur: duckdb.DuckDBPyConnection, tables: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    sql = "SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {} t"
+    # table names come from ALL_TABLES or DuckDB's own catalogue, never from input
+    return {t: tuple(cur.sql(sql.format(t)).fetchall()[0]) for t in tables}
+
+
+def load_table(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Replace the rows of ``table`` (a name from the catalogue) with ``frame``'s."""
+    columns = [
+        row[0]
+        for row in cur.sql(
+            """SELECT column_name FROM information_schema.columns
+               WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position""",
+            params=[table],
+        ).fetchall()
+    ]
+    if sorted(frame.columns) != sorted(columns):
+        raise StoreError(
+            f"The rows for table {table} have the columns {', '.join(frame.columns)}; the table "
+            f"has {', '.join(columns)}."
+        )
+    names = ", ".join(f'"{c}"' for c in columns)  # from the catalogue, not from the frame
+    cur.sql(f"DELETE FROM {table}")  # noqa: S608 - catalogue name
+    cur.register("restored_rows", frame)
+    try:
+        cur.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM restored_rows")  # noqa: S608
+    finally:
+        cur.unregister("restored_rows")

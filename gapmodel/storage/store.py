@@ -1,0 +1,188 @@
+"""The DuckDB store: one locked-down connection per process, a cursor per caller.
+
+The store's operations are grouped by job: reading (:mod:`gapmodel.storage.reads`), writing
+(:mod:`gapmodel.storage.writes`) and whole tables for backups (:mod:`gapmodel.storage.tables`).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from gapmodel.core.errors import StoreError
+from gapmodel.storage.connection import connect
+from gapmodel.storage.reads import StoreReads
+from gapmodel.storage.schema import SCHEMA_VERSION, create_schema, migrate, stored_version
+from gapmodel.storage.tables import StoreTables
+from gapmodel.storage.writes import StoreWrites
+
+
+class Store(StoreReads, StoreWrites, StoreTables):
+    """A survey store in one DuckDB file: one connection per process, a cursor per caller.
+
+    Use :meth:`open`; the store is a context manager that closes the connection. Every method
+    may be called from many threads at once: each call reads through its own cursor, and writes
+    are serialised. A read that takes several statements runs in one transaction, so it sees one
+    committed state; use :meth:`snapshot` to make several calls see the same state.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+        self._write_lock = threading.Lock()
+        self._snapshot_cursor: duckdb.DuckDBPyConnection | None = None
+        self.migrated_from: int | None = None
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, read_only: bool = False) -> Store:
+        """Open (and if needed create and migrate) the store at ``path``.
+
+        A writable open of a file made by an older gapmodel migrates it to ``SCHEMA_VERSION``
+        in one transaction (``migrated_from`` then holds the old version). A read-only open
+        never changes the file, so it refuses an older file and says how to migrate it.
+
+        Raises
+        ------
+        DatabaseLockedError
+            If another process holds the file; the message names that process.
+        StoreError
+            If a read-only open finds no database or an older schema, or the file is from a
+            newer version.
+        """
+        path = Path(path)
+        if read_only and not path.exists():
+            raise StoreError(
+                f"There is no database at {path}. Create one with `python -m gapmodel demo` "
+                "or `python -m gapmodel ingest FILE --wave LABEL`."
+            )
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = connect(path, read_only)
+        try:
+            store = cls(con, path, read_only)
+            store._ensure_schema()
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the connection (and every cursor made from it); a snapshot closes nothing."""
+        if self._snapshot_cursor is None:
+            self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on the shared connection: one per thread or script run.
+
+        Inside :meth:`snapshot`, the snapshot's cursor (in its open read transaction).
+        """
+        if self._snapshot_cursor is not None:
+            return self._snapshot_cursor
+        return self._con.cursor()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """A read-only view of the store in which every call sees the same committed state.
+
+        Waves ingested, replaced or deleted meanwhile (by another thread) stay invisible until
+        the ``with`` block ends, so a page built from several queries is never half old, half
+        new.
+
+        Yields
+        ------
+        Store
+            Has every reading method of the store; writing through it raises ``StoreError``.
+
+        A snapshot belongs to one thread; each thread takes its own.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> store = Store.open(pathlib.Path(tempfile.mkdtemp()) / "example.duckdb")
+        >>> with store.snapshot() as snap:
+        ...     labels = snap.wave_labels()
+        ...     version = snap.data_version
+        >>> labels, version
+        ([], 0)
+        >>> store.close()
+        """
+        if self._snapshot_cursor is not None:
+            yield self
+            return
+        cur = self._con.cursor()
+        cur.begin()
+        view = copy.copy(self)
+        view.read_only = True
+        view._snapshot_cursor = cur
+        try:
+            yield view
+        finally:
+            cur.rollback()  # it only read
+            cur.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor whose statements all read the same committed state."""
+        if self._snapshot_cursor is not None:
+            yield self._snapshot_cursor
+            return
+        cur = self._con.cursor()
+        cur.begin()
+        try:
+            yield cur
+        finally:
+            cur.rollback()
+            cur.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file (``SCHEMA_VERSION`` once opened)."""
+        return stored_version(self.cursor())
+
+    def _ensure_schema(self) -> None:
+        cur = self.cursor()
+        version = stored_version(cur)
+        if version is None:
+            if self.read_only:
+                raise StoreError(f"The file {self.path} is not a gapmodel database.")
+            with self._transaction(cur):
+                create_schema(cur)
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The database {self.path} has schema version {version}, newer than this "
+                f"gapmodel ({SCHEMA_VERSION}). Upgrade gapmodel to open it."
+            )
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(
+                    f"The database {self.path} has schema version {version} and needs a one-time "
+                    f"upgrade to version {SCHEMA_VERSION}. Run `python -m gapmodel migrate --db "
+                    f"{self.path}` (or start the dashboard), then try again."
+                )
+            with self._transaction(cur):
+                migrate(cur, version, SCHEMA_VERSION)
+            self.migrated_from = version
+
+    @contextmanager
+    def _transaction(self, cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        cur.begin()
+        try:
+            yield
+        except BaseException:
+            cur.rollback()
+            raise
+        cur.commit()

@@ -1,0 +1,300 @@
+"""What each dashboard page shows, computed from the gap model: pure functions, no Streamlit.
+
+Each page function takes the :class:`~gapmodel.views.survey.Survey` and the
+:class:`~gapmodel.views.survey.Filters` and returns the tables the page lays out, already
+labelled for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from gapmodel.core.vocabulary import ATTRIBUTES
+from gapmodel.model.compare import segment_differences, segment_gaps, trend
+from gapmodel.model.gapdata import GapData
+from gapmodel.model.gaps import TableOptions, gap_table, histograms
+from gapmodel.model.priorities import fix_first, importance_performance, weighted_gap
+from gapmodel.model.quality import reliability, zone_of_tolerance
+from gapmodel.views.survey import Filters, Survey, labelled, select
+
+TOP_PAIN_POINTS = 5
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The manager's first screen.
+
+    Attributes
+    ----------
+    filters : Filters
+        The resolved filters (explicit wave and comparison).
+    overall : pl.DataFrame
+        One-row gap table of everyone selected.
+    weighted : pl.DataFrame
+        One-row weighted SERVQUAL gap, with ``weighting``.
+    change : pl.DataFrame or None
+        One-row trend table from the comparison wave, or None without a comparison.
+    journey : pl.DataFrame
+        Gap table by stage and dimension (the journey map).
+    pain_points : pl.DataFrame
+        The top of the fix-first list, labelled.
+    """
+
+    filters: Filters
+    overall: pl.DataFrame
+    weighted: pl.DataFrame
+    change: pl.DataFrame | None
+    journey: pl.DataFrame
+    pain_points: pl.DataFrame
+
+
+def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Overview:
+    """Headline figures, the journey map and the top pain points of the chosen view."""
+    filters = survey.resolve(filters)
+    options = filters.options()
+    data = select(survey, filters)
+    histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"]])
+    return Overview(
+        filters=filters,
+        overall=gap_table(data, [], options),
+        weighted=weighted_gap(data, None, (), options),
+        change=_change(survey, filters, (), options, _both_waves(survey, filters)),
+        journey=labelled(gap_table(data, ["stage", "dimension"], options), survey),
+        pain_points=labelled(fix_first(data, options).head(top), survey),
+    )
+
+
+def _both_waves(survey: Survey, filters: Filters) -> GapData | None:
+    """The selection in the comparison wave and the chosen one (None without a comparison)."""
+    return select(survey, filters, [filters.compare, filters.wave]) if filters.compare else None
+
+
+def _change(
+    survey: Survey,
+    filters: Filters,
+    by: Sequence[str],
+    options: TableOptions,
+    data: GapData | None,
+) -> pl.DataFrame | None:
+    """The trend table from the comparison wave to the chosen one, over ``data`` (a selection
+    holding both waves); None without a comparison or when a wave has nobody."""
+    if not filters.compare or data is None:
+        return None
+    present = set(data.respondents["wave"].unique().cast(pl.String).to_list())
+    if not {filters.compare, filters.wave} <= present:  # nobody in one of the waves
+        return None
+    table = trend(data, filters.compare, filters.wave, by, options)
+    return labelled(table, survey)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """Items along the journey.
+
+    Attributes
+    ----------
+    items : pl.DataFrame
+        Gap table by stage and item, labelled (``stage_label, label, wording, dimension,
+        element``).
+    elements : pl.DataFrame
+        Gap table by stage and element (human / technical).
+    """
+
+    filters: Filters
+    items: pl.DataFrame
+    elements: pl.DataFrame
+
+
+def journey(survey: Survey, filters: Filters) -> Journey:
+    """Items ranked by gap at each stage, and the human vs technical split."""
+    filters = survey.resolve(filters)
+    options = filters.options()
+    data = select(survey, filters)
+    items = gap_table(data, ["stage", "item", "dimension", "element"], options)
+    elements = gap_table(data, ["stage", "element"], options)
+    return Journey(filters, labelled(items, survey), labelled(elements, survey))
+
+
+DETAIL_GROUPINGS: dict[str, tuple[str, ...]] = {
+    "Item at each stage": ("stage", "dimension", "item"),
+    "Dimension at each stage": ("stage", "dimension"),
+    "Dimension": ("dimension",),
+    "Stage": ("stage",),
+    "Element at each stage": ("stage", "element"),
+}
+
+
+@dataclass(frozen=True)
+class Details:
+    """The full tables for analysts.
+
+    Attributes
+    ----------
+    gaps : pl.DataFrame
+        The gap table by the chosen grouping.
+    reliability : pl.DataFrame
+        Cronbach's alpha by stage and dimension, for E and P (wide: ``alpha_e, alpha_p``).
+    zone_items, zone_dimensions : pl.DataFrame or None
+        Zone of tolerance by stage x item and stage x dimension; None without adequate scores.
+    """
+
+    filters: Filters
+    gaps: pl.DataFrame
+    reliability: pl.DataFrame
+    zone_items: pl.DataFrame | None
+    zone_dimensions: pl.DataFrame | None
+
+
+def details(survey: Survey, filters: Filters, grouping: str = "Item at each stage") -> Details:
+    """The gap table by a grouping of ``DETAIL_GROUPINGS``, reliability and the zone of
+    tolerance."""
+    if grouping not in DETAIL_GROUPINGS:
+        raise ValueError(f"Group by one of {', '.join(DETAIL_GROUPINGS)}. Got {grouping!r}.")
+    filters = survey.resolve(filters)
+    options = filters.options()
+    data = select(survey, filters)
+    alpha = reliability(data, ("stage", "dimension")).pivot(
+        on="measure", index=["stage", "dimension", "items"], values=["alpha", "n"]
+    )
+    alpha = alpha.rename(
+        {
+            "alpha_expectation": "alpha_e",
+            "alpha_perception": "alpha_p",
+            "n_expectation": "n_e",
+            "n_perception": "n_p",
+        },
+        strict=False,
+    )
+    zone_items = zone_of_tolerance(data, ("stage", "item"), options)
+    zone_dims = zone_of_tolerance(data, ("stage", "dimension"), options)
+    return Details(
+        filters,
+        labelled(gap_table(data, DETAIL_GROUPINGS[grouping], options), survey),
+        labelled(alpha, survey),
+        None if zone_items is None else labelled(zone_items, survey),
+        None if zone_dims is None else labelled(zone_dims, survey),
+    )
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Gaps by a respondent attribute.
+
+    Attributes
+    ----------
+    attribute : str
+        ``segment``, ``channel`` or ``region``.
+    overall : pl.DataFrame
+        Each value of the attribute against the rest, over all items.
+    by_dimension : pl.DataFrame
+        The same per dimension.
+    across_overall, across_dimensions : pl.DataFrame
+        Welch ANOVA across the attribute's values, over all items (one row) and per dimension
+        (adjusted within that table).
+    """
+
+    filters: Filters
+    attribute: str
+    overall: pl.DataFrame
+    by_dimension: pl.DataFrame
+    across_overall: pl.DataFrame
+    across_dimensions: pl.DataFrame
+
+
+def segments(survey: Survey, filters: Filters, attribute: str = "segment") -> Segments:
+    """Each value of ``attribute`` against the rest, and the test across values.
+
+    The attribute's own filter is ignored here (comparing one segment with itself says
+    nothing), and respondents without a value of the attribute are left out.
+    """
+    if attribute not in ATTRIBUTES:
+        raise ValueError(f"Compare by one of {', '.join(ATTRIBUTES)}. Got {attribute!r}.")
+    filters = survey.resolve(filters)
+    options = filters.options()
+    every = {attribute: survey.attribute_values.get(attribute, [])}
+    data = select(survey, replace(filters, **{attribute: None}), among=every)
+    return Segments(
+        filters,
+        attribute,
+        segment_gaps(data, attribute, (), options),
+        segment_gaps(data, attribute, ("dimension",), options),
+        segment_differences(data, attribute, (), options),
+        segment_differences(data, attribute, ("dimension",), options),
+    )
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Waves over time.
+
+    Attributes
+    ----------
+    by_wave : pl.DataFrame
+        Gap table by wave (overall), in wave order.
+    by_wave_dimension : pl.DataFrame
+        Gap table by wave and dimension.
+    change_dimensions, change_items : pl.DataFrame or None
+        Trend tables (change with Welch's test and its E / P decomposition) from the
+        comparison wave to the chosen wave; None without a comparison.
+    """
+
+    filters: Filters
+    by_wave: pl.DataFrame
+    by_wave_dimension: pl.DataFrame
+    change_dimensions: pl.DataFrame | None
+    change_items: pl.DataFrame | None
+
+
+def trends(survey: Survey, filters: Filters) -> Trends:
+    """Gap, E and P per wave, and the change between the two chosen waves."""
+    filters = survey.resolve(filters)
+    options = filters.options()
+    data = select(survey, filters, survey.waves)
+    order = pl.Enum(survey.waves)
+
+    def in_order(table: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return table.with_columns(pl.col("wave").cast(pl.String).cast(order)).sort(keys)
+
+    return Trends(
+        filters,
+        in_order(gap_table(data, ["wave"], options), ["wave"]),
+        in_order(gap_table(data, ["wave", "dimension"], options), ["wave", "dimension"]),
+        _change(survey, filters, ("dimension",), options, data),
+        _change(survey, filters, ("stage", "item"), options, data),
+    )
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """What to fix first.
+
+    Attributes
+    ----------
+    ipa : pl.DataFrame
+        Importance-performance per stage x item, with ``quadrant``, ``flag`` and the fix-first
+        ``rank`` of the top pain points, labelled.
+    fix_first : pl.DataFrame
+        Every significant shortfall, ranked, labelled.
+    """
+
+    filters: Filters
+    ipa: pl.DataFrame
+    fix_first: pl.DataFrame
+
+
+def priorities(survey: Survey, filters: Filters) -> Priorities:
+    """Importance-performance analysis and the full fix-first list.
+
+    The IPA table gets ``rank``, the item's place among the top fix-first pain points.
+    """
+    filters = survey.resolve(filters)
+    options = filters.options()
+    data = select(survey, filters)
+    ipa = importance_performance(data, options)
+    ranking = fix_first(data, options, ipa)
+    top = ranking.head(TOP_PAIN_POINTS).select("stage", "item", "rank")
+    ipa = ipa.join(top, on=["stage", "item"], how="left")
+    return Priorities(filters, labelled(ipa, survey), labelled(ranking, survey))
