@@ -12,4 +12,5 @@ fi
 scripts/setup.sh dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache --no-logo  # the import contract in pyproject.toml
 exec .venv/bin/python -m pytest -n auto "$@"

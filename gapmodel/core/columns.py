@@ -92,7 +92,7 @@ COLUMNS: tuple[Column, ...] = (
     _number("ci_low", "CI low", "lower end of the 95% t confidence interval of the gap (or of the change)", "%+.2f", SIGNED),
     _number("ci_high", "CI high", "upper end of the 95% t confidence interval of the gap (or of the change)", "%+.2f", SIGNED),
     _number("t", "t", "t statistic", "%.2f", SIGNED),
-    _number("dof", "df", "degrees of freedom of the t-test", "%d", FLOAT),
+    _number("dof", "df", "degrees of freedom of the t-test (whole for a paired test)", "%d", None),
     _number("p_val", "p", "two-sided p-value of the t-test, before adjustment", "%.2g", P_VALUE),
     _number("w", "W", "Wilcoxon signed-rank statistic (Pratt zeros)", "%.0f", DEGREES),
     _number("p_wilcoxon", "p (Wilcoxon)", "two-sided p of the Wilcoxon signed-rank test (Pratt zeros, normal approximation)", "%.2g", P_VALUE),

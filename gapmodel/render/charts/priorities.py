@@ -89,10 +89,19 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
     rules = alt.Chart(pl.DataFrame({"performance": [mean_p], "importance": [mean_i]}))
     dash = {"strokeDash": [4, 4], "color": "#555555"}
     lines = rules.mark_rule(**dash).encode(x=x) + rules.mark_rule(**dash).encode(y=y)
+    labels = _corner_labels(x, y, (p_lo - pad_p, p_hi + pad_p), (i_lo - pad_i, i_hi + pad_i))
+    return alt.layer(lines, points, names, *labels).properties(width="container", height=460)
+
+
+def _corner_labels(
+    x: alt.X, y: alt.Y, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> list[alt.Chart]:
+    """The quadrant names in the corners of the plot area."""
+    (left, right), (bottom, top) = x_range, y_range
     corners = pl.DataFrame(
         {
-            "performance": [p_lo - pad_p, p_hi + pad_p, p_lo - pad_p, p_hi + pad_p],
-            "importance": [i_hi + pad_i, i_hi + pad_i, i_lo - pad_i, i_lo - pad_i],
+            "performance": [left, right, left, right],
+            "importance": [top, top, bottom, bottom],
             "text": [
                 QUADRANTS[True, False],
                 QUADRANTS[True, True],
@@ -103,7 +112,7 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
             "baseline": ["top", "top", "bottom", "bottom"],
         }
     )
-    labels = [
+    return [
         alt.Chart(corners.filter(pl.col("align") == a, pl.col("baseline") == b))
         .mark_text(
             align=a,
@@ -117,4 +126,3 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
         .encode(x=x, y=y, text="text:N")
         for a, b in (("left", "top"), ("right", "top"), ("left", "bottom"), ("right", "bottom"))
     ]
-    return alt.layer(lines, points, names, *labels).properties(width="container", height=460)

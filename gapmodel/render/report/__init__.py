@@ -12,7 +12,8 @@ the content once if several formats are wanted. The parts: :mod:`.content` (tabl
 :mod:`.xlsx`, :mod:`.svg` (SVG made safe to inline) and :mod:`.files`.
 """
 
-from gapmodel.render.report.content import SECTIONS, Briefing, build_briefing, segment_attribute
+from gapmodel.render.report.briefing import SECTIONS, Briefing
+from gapmodel.render.report.content import build_briefing, segment_attribute
 from gapmodel.render.report.figures import headline_figures, report_charts, report_tables
 from gapmodel.render.report.files import REPORT_FORMATS, render, report_bytes
 from gapmodel.render.report.svg import safe_svg

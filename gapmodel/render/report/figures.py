@@ -11,7 +11,7 @@ import polars as pl
 
 from gapmodel.core.vocabulary import CONCENTRATE_HERE
 from gapmodel.render import charts
-from gapmodel.render.report.content import Briefing
+from gapmodel.render.report.briefing import Briefing
 from gapmodel.render.report.sentences import table_rows, usable
 from gapmodel.views import findings
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from gapmodel import views
 from gapmodel.render.progress import Progress
-from gapmodel.render.report.content import Briefing, build_briefing
+from gapmodel.render.report.briefing import Briefing
+from gapmodel.render.report.content import build_briefing
 from gapmodel.render.report.html import render_html
 from gapmodel.render.report.xlsx import render_xlsx
 

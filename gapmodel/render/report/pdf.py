@@ -15,7 +15,7 @@ from PIL import Image
 from gapmodel.render.chart_images import chart_png
 from gapmodel.render.method import method_rows
 from gapmodel.render.progress import Progress, quiet
-from gapmodel.render.report.content import Briefing
+from gapmodel.render.report.briefing import Briefing
 from gapmodel.render.report.figures import (
     SECTION_ORDER,
     SECTION_TITLES,

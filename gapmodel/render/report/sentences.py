@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from gapmodel.core.vocabulary import CONCENTRATE_HERE
+from gapmodel.render.report.briefing import Briefing
 from gapmodel.views import findings
 from gapmodel.views.findings import Finding
-
-if TYPE_CHECKING:
-    from gapmodel.render.report.content import Briefing
 
 TOP = 5  # rows per list of findings (pain points, changed items, segment cells, IPA items)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gapmodel.render.progress import Progress, quiet
-from gapmodel.render.report.content import Briefing
+from gapmodel.render.report.briefing import Briefing
 from gapmodel.render.workbook import workbook
 
 
