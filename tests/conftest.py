@@ -32,6 +32,15 @@ def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database whose labels, segments and items are hostile text (formulas, markup, bidi
+    controls): read-only use."""
+    from export_support import build_hostile_db
+
+    return build_hostile_db(tmp_path_factory.mktemp("hostile") / "hostile.duckdb")
+
+
 @pytest.fixture
 def store(tmp_path: Path):
     """An empty, writable store."""

@@ -114,7 +114,6 @@ COLUMNS: tuple[Column, ...] = (
     _number("change_p", "Change in P", "change in mean perception", "%+.2f", SIGNED),
     _text("driver", "Moved more", "whichever of expectations and perceptions moved more"),
     # segments
-    _number("n_rest", "n of the rest", "respondents of everyone else in the view", "localized", COUNT),
     _number("gap_rest", "Gap of the rest", "gap of everyone else in the view", "%+.2f", SIGNED),
     _number("diff", "Difference", "gap of the group minus the gap of everyone else", "%+.2f", SIGNED),
     _check("worse", "Worse than the rest", "the group's gap is significantly below everyone else's"),

@@ -11,7 +11,7 @@ from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import ATTRIBUTES
 from gapmodel.ingest.cells import parse_scores
 from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES, SEPARATORS, canonical
-from gapmodel.ingest.validation_report import Problem, ValidationReport
+from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport
 
 MAX_EXTRA_COLUMNS = 50
 
@@ -118,7 +118,7 @@ def allocations(
                 column=", ".join(roles.points.values()),
                 value=f"{t:g}",
             )
-            for t, r in bad.head(200).iter_rows()
+            for t, r in bad.head(ROWS_LISTED).iter_rows()
         ],
         bad.height,
     )
@@ -132,7 +132,7 @@ def allocations(
                 message="Importance points must lie between 0 and 100.",
                 row=r,
             )
-            for r in out_of_range["row"].head(200)
+            for r in out_of_range["row"].head(ROWS_LISTED)
         ],
         out_of_range.height,
     )

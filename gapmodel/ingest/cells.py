@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataframely as dy
 import polars as pl
 
-from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
+from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
 
 MISSING_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", ".", "#n/a", "missing")
 MAX_TEXT = 200
@@ -88,7 +88,7 @@ def schema_problems(
     for rule, total in failure.counts().items():
         if rule == "primary_key":
             dup = details.filter(pl.col(rule) == "invalid").select("row", *key)
-            shown = dup.head(200)
+            shown = dup.head(ROWS_LISTED)
             problems = [
                 Problem(
                     rule=duplicate_rule,
@@ -106,7 +106,7 @@ def schema_problems(
         column, _, check = rule.partition("|")
         column = file_columns.get(column, column)
         name, template = _RULE_TEXT.get(check, ("invalid_value", f"Fails the rule {check}."))
-        bad = details.filter(pl.col(rule) == "invalid").select("row").head(200)
+        bad = details.filter(pl.col(rule) == "invalid").select("row").head(ROWS_LISTED)
         rows = bad["row"].to_list()
         values = raw.filter(pl.col("row").is_in(rows)).select("row", column)
         by_row = dict(values.iter_rows())
@@ -152,43 +152,28 @@ def _non_numeric(
     flags = raw.select([(~_missing(c) & parsed[c].is_null()).alias(c) for c in columns])
     counts = flags.sum().row(0, named=True)
     for column, total in counts.items():
-        if not total:
-            continue
-        rows = raw.filter(flags[column]).select("row", column).head(200)
-        report.add_many(
-            [
-                Problem(
-                    rule="non_numeric",
-                    message=f"{shorten(value)!r} is not a number; scores must be whole numbers.",
-                    row=row,
-                    column=column,
-                    value=shorten(value),
-                )
-                for row, value in rows.iter_rows()
-            ],
-            total,
-        )
+        if total:
+            report.add_cells(
+                raw.filter(flags[column]).select("row", column),
+                "non_numeric",
+                lambda v: f"{shorten(v)!r} is not a number; scores must be whole numbers.",
+                column,
+            )
 
 
 def text_limits(report: ValidationReport, raw: pl.DataFrame, columns: list[str]) -> None:
+    """Text cells longer than ``MAX_TEXT`` characters."""
     for column in columns:
-        too_long = raw.filter(pl.col(column).str.len_chars() > MAX_TEXT).select("row", column)
-        report.add_many(
-            [
-                Problem(
-                    rule="too_long",
-                    message=f"The value has {len(v):,} characters; at most {MAX_TEXT} are allowed.",
-                    row=r,
-                    column=column,
-                    value=shorten(v),
-                )
-                for r, v in too_long.head(200).iter_rows()
-            ],
-            too_long.height,
+        report.add_cells(
+            raw.filter(pl.col(column).str.len_chars() > MAX_TEXT).select("row", column),
+            "too_long",
+            lambda v: f"The value has {len(v):,} characters; at most {MAX_TEXT} are allowed.",
+            column,
         )
 
 
 def formula_like(report: ValidationReport, raw: pl.DataFrame, columns: list[str]) -> None:
+    """Text that a spreadsheet would run as a formula: a warning, listed for 5 rows a column."""
     for column in columns:
         hits = (
             raw.filter(pl.col(column).str.contains(r"^[=+\-@\t\r]")).select("row", column).head(5)
@@ -208,6 +193,7 @@ def formula_like(report: ValidationReport, raw: pl.DataFrame, columns: list[str]
 
 
 def check_ids(report: ValidationReport, raw: pl.DataFrame, column: str) -> None:
+    """Rows without a respondent id."""
     missing = raw.filter(pl.col(column).str.strip_chars().replace("", None).is_null())
     report.add_many(
         [
@@ -217,7 +203,7 @@ def check_ids(report: ValidationReport, raw: pl.DataFrame, column: str) -> None:
                 row=r,
                 column=column,
             )
-            for r in missing["row"].head(200)
+            for r in missing["row"].head(ROWS_LISTED)
         ],
         missing.height,
     )

@@ -15,7 +15,7 @@ from gapmodel.ingest.attributes import (
 from gapmodel.ingest.cells import formula_like
 from gapmodel.ingest.naming import MEASURE_ALIASES, STAGE_ALIASES, canonical
 from gapmodel.ingest.respondents import check_respondent_cells, measure_columns, require_id
-from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
+from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
 
 
 def build(
@@ -23,16 +23,8 @@ def build(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
     """Respondents, responses and allocations of a long file, or None when it has errors.
 
-    Parameters
-    ----------
-    report : ValidationReport
-        Gets every problem found.
-    raw : pl.DataFrame
-        The file's text cells with their ``row`` numbers; it has ``stage`` and ``item`` columns.
-    instrument : Instrument
-        The questionnaire: which stage x item pairs may be answered.
-    scale : (int, int)
-        The declared scale.
+    The parameters are those of :func:`gapmodel.ingest.wide.build`; here ``raw`` has ``stage``
+    and ``item`` columns and one row per respondent x stage x item.
     """
     names = {canonical(c): c for c in raw.columns if c != "row"}
     measure_cols = _measure_columns(report, names)
@@ -115,33 +107,17 @@ def _pair_problems(
     pairs = instrument.pairs().select(
         pl.col("stage").alias("_stage"), pl.col("item").alias("_item")
     )
-    bad_stage = keyed.filter(~pl.col("_stage").is_in(STAGES))  # blanks: missing_value
-    report.add_many(
-        [
-            Problem(
-                rule="unknown_stage",
-                message=f"Unknown stage {shorten(v)!r}; use one of {', '.join(STAGES)}.",
-                row=r,
-                column=stage_col,
-                value=shorten(v),
-            )
-            for r, v in bad_stage.select("row", stage_col).head(200).iter_rows()
-        ],
-        bad_stage.height,
+    report.add_cells(
+        keyed.filter(~pl.col("_stage").is_in(STAGES)).select("row", stage_col),  # blanks: missing
+        "unknown_stage",
+        lambda v: f"Unknown stage {shorten(v)!r}; use one of {', '.join(STAGES)}.",
+        stage_col,
     )
-    bad_item = keyed.filter(~pl.col("_item").is_in(instrument.codes))  # blanks: missing_value
-    report.add_many(
-        [
-            Problem(
-                rule="unknown_item",
-                message=f"Unknown item {shorten(v)!r}: it is not in the instrument ({instrument.name}).",
-                row=r,
-                column=item_col,
-                value=shorten(v),
-            )
-            for r, v in bad_item.select("row", item_col).head(200).iter_rows()
-        ],
-        bad_item.height,
+    report.add_cells(
+        keyed.filter(~pl.col("_item").is_in(instrument.codes)).select("row", item_col),
+        "unknown_item",
+        lambda v: f"Unknown item {shorten(v)!r}: it is not in the instrument ({instrument.name}).",
+        item_col,
     )
     not_asked = keyed.filter(
         pl.col("_stage").is_in(STAGES) & pl.col("_item").is_in(instrument.codes)
@@ -155,7 +131,7 @@ def _pair_problems(
                 column=item_col,
                 value=shorten(i),
             )
-            for r, s, i in not_asked.select("row", "_stage", "_item").head(200).iter_rows()
+            for r, s, i in not_asked.select("row", "_stage", "_item").head(ROWS_LISTED).iter_rows()
         ],
         not_asked.height,
     )
@@ -179,7 +155,7 @@ def _inconsistent_attributes(
                     column=column,
                     value=shorten(rid),
                 )
-                for rid, _, r in conflict.head(200).iter_rows()
+                for rid, _, r in conflict.head(ROWS_LISTED).iter_rows()
             ],
             conflict.height,
         )

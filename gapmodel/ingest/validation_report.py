@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 
 MAX_LISTED = 1000  # problems kept in detail; the rest are counted per rule
+ROWS_LISTED = 200  # rows listed per rule and column by one check; the rest are counted
 PREVIEW_ROWS = 20  # rows of the file kept for a preview
 _VALUE_CHARS = 80
 
@@ -91,6 +93,19 @@ class ValidationReport:
         if total is not None and problems and total > len(problems):
             rule = problems[0].rule
             self.omitted[rule] = self.omitted.get(rule, 0) + total - len(problems)
+
+    def add_cells(
+        self, cells: pl.DataFrame, rule: str, message: Callable[[object], str], column: str
+    ) -> None:
+        """One problem per bad cell: ``cells`` holds ``row`` and the cell's value (its second
+        column); ``message(value)`` says what is wrong. The first ``ROWS_LISTED`` are listed,
+        all are counted."""
+        shown = cells.select("row", cells.columns[1]).head(ROWS_LISTED)
+        problems = [
+            Problem(rule=rule, message=message(v), row=r, column=column, value=shorten(v))
+            for r, v in shown.iter_rows()
+        ]
+        self.add_many(problems, cells.height)
 
     @property
     def errors(self) -> list[Problem]:

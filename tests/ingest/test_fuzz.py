@@ -14,7 +14,7 @@ demands the very same stored wave as the unmutated file.
 
 The number of cases comes from ``GAPMODEL_FUZZ_EXAMPLES`` (default 200, split over the tests
 below, no deadline); for example ``GAPMODEL_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest
-tests/test_fuzz.py``. Cases run are counted and printed in the run's summary.
+tests/ingest/test_fuzz.py``. Cases run are counted and printed in the run's summary.
 """
 
 from __future__ import annotations
@@ -78,6 +78,19 @@ def base_frame(layout: str, n: int, seed: int, pairs: int, points: bool) -> pl.D
         names = {"E": "expectation", "P": "perception", "A": "adequate"}
         wide = long.rename({k: v for k, v in names.items() if k in long.columns})
     return wide.select(pl.all().cast(pl.String))
+
+
+def draw_base(draw) -> tuple[str, pl.DataFrame]:
+    """A drawn layout and a valid wave in it (:func:`base_frame`)."""
+    layout = draw(st.sampled_from(["wide", "long"]))
+    frame = base_frame(
+        layout,
+        draw(st.integers(2, 8)),
+        draw(st.integers(0, 5)),
+        draw(st.integers(1, 4)),
+        draw(st.booleans()),
+    )
+    return layout, frame
 
 
 def _is_whole(values: pl.Series) -> bool:
@@ -302,14 +315,7 @@ def byte_mutation(draw, data: bytes, delimiter: str) -> tuple[str, bytes]:
 
 @st.composite
 def uploads(draw, fmt: str) -> tuple[str, bytes, list[str]]:
-    layout = draw(st.sampled_from(["wide", "long"]))
-    frame = base_frame(
-        layout,
-        draw(st.integers(2, 8)),
-        draw(st.integers(0, 5)),
-        draw(st.integers(1, 4)),
-        draw(st.booleans()),
-    )
+    layout, frame = draw_base(draw)
     steps = [layout, fmt]
     for _ in range(draw(st.integers(0, 3))):
         kind, frame = draw(frame_mutation(frame))
@@ -426,14 +432,7 @@ def test_fuzzed_xlsx_is_committed_whole_or_refused_with_a_report(store, measure)
 @st.composite
 def same_meaning(draw) -> tuple[pl.DataFrame, bytes, str, list[str]]:
     """A valid wave and a file that says the same thing in another way."""
-    layout = draw(st.sampled_from(["wide", "long"]))
-    frame = base_frame(
-        layout,
-        draw(st.integers(2, 8)),
-        draw(st.integers(0, 5)),
-        draw(st.integers(1, 4)),
-        draw(st.booleans()),
-    )
+    layout, frame = draw_base(draw)
     steps = [layout]
     shuffled = draw(st.permutations(frame.columns))
     frame_out = frame.select(shuffled)

@@ -7,7 +7,7 @@ different sizes and content), so a reader can tell which version it saw: every w
 must be wholly one of them, in its counts and in its gap statistics.
 
 ``GAPMODEL_STRESS_WRITES`` sets the number of writes (default 24, a few seconds); for example
-``GAPMODEL_STRESS_WRITES=600 .venv/bin/python -m pytest tests/test_concurrency.py``.
+``GAPMODEL_STRESS_WRITES=600 .venv/bin/python -m pytest tests/storage/test_concurrency.py``.
 
 The other test shows that the command line, started while another *process* holds the
 database file, says so in one line.
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 import pytest
+from cli_support import run_cli
 
 from gapmodel.core.errors import UnknownWaveError
 from gapmodel.core.instrument import default_instrument
-from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, gap_table
@@ -289,13 +289,7 @@ def test_cli_says_in_one_line_that_another_process_holds_the_database(demo_copy,
             ["migrate"],
         ]
         for command in commands:
-            result = subprocess.run(
-                [sys.executable, "-m", "gapmodel", *command, "--db", str(demo_copy)],
-                capture_output=True,
-                text=True,
-                cwd=PROJECT_ROOT,
-                timeout=300,
-            )
+            result = run_cli(*command, "--db", str(demo_copy))
             assert result.returncode == 1, (command, result.stderr)
             assert "Traceback" not in result.stderr
             assert result.stderr.count("\n") == 1, result.stderr

@@ -13,7 +13,7 @@ import openpyxl
 import polars as pl
 import pypdfium2 as pdfium
 import pytest
-from export_support import HOSTILE, assert_no_formula_text, build_hostile_db, formula_cells
+from export_support import HOSTILE, assert_no_formula_text, formula_cells
 
 from gapmodel import cli, views
 from gapmodel.core.instrument import default_instrument
@@ -281,11 +281,6 @@ def test_inline_svg_is_cleaned_and_its_ids_are_made_distinct():
 
 
 # -- hostile text ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory) -> Path:
-    return build_hostile_db(tmp_path_factory.mktemp("hostile-report") / "hostile.duckdb")
-
-
 def test_hostile_text_in_the_report(hostile_db):
     with Store.open(hostile_db, read_only=True) as store:
         survey = views.load_survey(store)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import getpass
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from cli_support import run_cli
 
 from gapmodel.cli import main
 from gapmodel.core.errors import StoreError
 from gapmodel.core.instrument import default_instrument
-from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.storage import schema
 from gapmodel.storage.connection import connect
@@ -176,13 +174,18 @@ def test_an_empty_v1_file_migrates_too(tmp_path):
         assert "ingested_by" in store.waves().columns
 
 
+def newer_copy(source: Path, path: Path, version: int) -> Path:
+    """A copy of ``source`` at ``path`` that says it has schema ``version``."""
+    shutil.copy(source, path)
+    con = duckdb.connect(str(path))
+    con.sql("UPDATE schema_version SET version = ?", params=[version])
+    con.close()
+    return path
+
+
 @pytest.mark.parametrize("read_only", [False, True])
 def test_a_newer_file_is_refused_and_left_alone(demo_db, tmp_path, read_only):
-    path = tmp_path / "future.duckdb"
-    shutil.copy(demo_db, path)
-    con = duckdb.connect(str(path))
-    con.sql("UPDATE schema_version SET version = ?", params=[SCHEMA_VERSION + 1])
-    con.close()
+    path = newer_copy(demo_db, tmp_path / "future.duckdb", SCHEMA_VERSION + 1)
     data = path.read_bytes()
     with pytest.raises(StoreError, match="newer than this gapmodel") as info:
         Store.open(path, read_only=read_only)
@@ -191,19 +194,9 @@ def test_a_newer_file_is_refused_and_left_alone(demo_db, tmp_path, read_only):
 
 
 def test_cli_refuses_a_newer_file_in_one_line(demo_db, tmp_path):
-    path = tmp_path / "future.duckdb"
-    shutil.copy(demo_db, path)
-    con = duckdb.connect(str(path))
-    con.sql("UPDATE schema_version SET version = 99")
-    con.close()
+    path = newer_copy(demo_db, tmp_path / "future.duckdb", 99)
     for command in (["waves"], ["migrate"], ["gaps", "--by", "stage"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "gapmodel", *command, "--db", str(path)],
-            capture_output=True,
-            text=True,
-            cwd=PROJECT_ROOT,
-            timeout=300,
-        )
+        result = run_cli(*command, "--db", str(path))
         assert result.returncode == 1, command
         assert result.stderr.count("\n") == 1, result.stderr
         assert "schema version 99, newer than this gapmodel (2)" in result.stderr

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
-import textwrap
 from datetime import date
 
 import duckdb
 import polars as pl
 import pytest
+from cli_support import database_held
 
 from gapmodel.core.errors import (
     DatabaseLockedError,
@@ -177,31 +175,11 @@ def test_read_only_open_of_a_missing_file_says_what_to_do(tmp_path):
 
 
 def test_a_held_database_names_the_holder(demo_copy):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import sys, duckdb
-                con = duckdb.connect({str(demo_copy)!r})
-                print("ready", flush=True)
-                sys.stdin.read()
-                """
-            ),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with database_held(demo_copy) as holder:
         with pytest.raises(DatabaseLockedError) as info:
             Store.open(demo_copy, read_only=True)
         assert f"PID {holder.pid}" in str(info.value)
         assert "Stop that process" in str(info.value)
-    finally:
-        holder.communicate("")
 
 
 def test_newer_schema_is_refused(tmp_path):

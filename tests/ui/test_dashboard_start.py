@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle
+from cli_support import run_cli
 from streamlit.testing.v1 import AppTest
 
 from gapmodel.core.settings import PROJECT_ROOT
@@ -52,13 +50,7 @@ def test_dashboard_serves_demo_data_on_localhost(tmp_path):
         assert page.get_by_text("Where service falls short").is_visible()
         browser.close()
         # While the dashboard holds the file, the CLI says so in one line.
-        cli = subprocess.run(
-            [sys.executable, "-m", "gapmodel", "waves", "--db", str(db)],
-            capture_output=True,
-            text=True,
-            cwd=PROJECT_ROOT,
-            timeout=120,
-        )
+        cli = run_cli("waves", "--db", str(db), timeout=120)
         assert cli.returncode == 1
         assert "is held by the dashboard (streamlit)" in cli.stderr
         assert "Traceback" not in cli.stderr

@@ -14,13 +14,12 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 import zlib
-from pathlib import Path
 
 import altair as alt
 import openpyxl
 import polars as pl
 import pytest
-from export_support import HOSTILE, assert_no_formula_text, build_hostile_db, formula_cells
+from export_support import HOSTILE, assert_no_formula_text, formula_cells
 from PIL import Image
 
 from gapmodel import views
@@ -180,11 +179,6 @@ def test_view_tables_refuses_other_objects():
 
 
 # -- formula injection -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory) -> Path:
-    return build_hostile_db(tmp_path_factory.mktemp("hostile") / "hostile.duckdb")
-
-
 def test_hostile_text_is_exported_as_text(hostile_db):
     with Store.open(hostile_db, read_only=True) as store:
         survey = views.load_survey(store)

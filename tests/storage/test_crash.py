@@ -20,7 +20,7 @@ How we know the kill lands in the middle:
   new state, never a mix; and the new one if the child had printed ``committed``.
 
 ``GAPMODEL_CRASH_KILLS`` sets how many timed kills per operation and phase (default 1); for
-example ``GAPMODEL_CRASH_KILLS=10 .venv/bin/python -m pytest tests/test_crash.py``.
+example ``GAPMODEL_CRASH_KILLS=10 .venv/bin/python -m pytest tests/storage/test_crash.py``.
 """
 
 from __future__ import annotations

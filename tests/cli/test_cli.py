@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import pytest
 from bad_inputs.make_corpus import HERE, base_wide, csv_text
+from cli_support import database_held, run_cli
 
 from gapmodel.cli import main
-from gapmodel.core.settings import PROJECT_ROOT
 
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gapmodel", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=300,
-    )
+run = run_cli
 
 
 @pytest.fixture
@@ -105,26 +92,8 @@ def test_db_from_environment(tmp_path, good_file):
 
 
 def test_cli_names_the_process_holding_the_database(demo_copy):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import sys, duckdb
-            con = duckdb.connect({str(demo_copy)!r})
-            print("ready", flush=True)
-            sys.stdin.read()
-        """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with database_held(demo_copy) as holder:
         result = run("waves", "--db", str(demo_copy))
-    finally:
-        holder.communicate("")
     assert result.returncode == 1
     assert f"(PID {holder.pid})" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
