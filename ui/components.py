@@ -58,7 +58,7 @@ def _table_key(table: pl.DataFrame) -> bytes:
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False, hash_funcs={pl.DataFrame: _table_key})
 def chart(builder: str, *args: object, **options: object) -> dict:
-    """The finished Vega-Lite specification of ``gapmodel.charts.<builder>(*args, **options)``,
+    """The finished Vega-Lite specification of ``gapmodel.render.charts.<builder>(*args, **options)``,
     cached by the content of its arguments: building a chart with Altair takes tens of
     milliseconds, on every rerun. Altair's schema validation is skipped here; the tests
     validate every chart builder."""

@@ -1,6 +1,6 @@
 """``python -m gapmodel``: ingest, validate, list, delete, export and demo waves; back up,
 restore and migrate the database; show the audit trail; plus the model commands (gaps, alpha,
-ipa, trend, segments, bench) from :mod:`gapmodel.model_cli`.
+ipa, trend, segments, bench) from :mod:`gapmodel.cli.model_commands`.
 
 Every refusal exits non-zero with one line that says what is wrong and what to do next.
 """

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from gapmodel.core.vocabulary import ITEM_KEYS, RESPONDENT_KEYS, STAGES
+from gapmodel.core.vocabulary import ATTRIBUTES, ITEM_KEYS, PADJUST_METHODS, RESPONDENT_KEYS, STAGES
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import GROUP_KEYS, TableOptions, gap_table
@@ -33,9 +33,9 @@ def _keys(allowed: tuple[str, ...]):
 
 def _where(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
-    if not sep or name.strip() not in RESPONDENT_KEYS[1:] or not value:
+    if not sep or name.strip() not in ATTRIBUTES or not value:
         raise argparse.ArgumentTypeError(
-            f"--where takes ATTRIBUTE=VALUE with ATTRIBUTE one of segment, channel, region. "
+            f"--where takes ATTRIBUTE=VALUE with ATTRIBUTE one of {', '.join(ATTRIBUTES)}. "
             f"Got {text!r}."
         )
     return name.strip(), value
@@ -187,7 +187,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--where", action="append", type=_where, help="respondent filter, e.g. segment=Business"
     )
     table.add_argument("--stage", action="append", choices=STAGES, help="journey stage")
-    table.add_argument("--padjust", choices=("holm", "bh"), default=None, help="default: holm")
+    table.add_argument("--padjust", choices=PADJUST_METHODS, default=None, help="default: holm")
     table.add_argument("--alpha", type=float, default=None, help="significance level")
     table.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
@@ -236,11 +236,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stage", action="append", choices=STAGES, help="journey stage (repeatable)")
     p.add_argument(
         "--segments-by",
-        choices=RESPONDENT_KEYS[1:],
+        choices=ATTRIBUTES,
         default=None,
         help="attribute compared in the segments section (default: the first not filtered)",
     )
-    p.add_argument("--padjust", choices=("holm", "bh"), default=None, help="default: holm")
+    p.add_argument("--padjust", choices=PADJUST_METHODS, default=None, help="default: holm")
     p.add_argument("--alpha", type=float, default=None, help="significance level")
     p.add_argument("--format", choices=("html", "pdf", "xlsx"), help="default: from --out")
     p.add_argument("--out", required=True, help="the file to write (.html, .pdf or .xlsx)")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gapmodel.core.vocabulary import PADJUST_METHODS
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 
@@ -47,8 +49,8 @@ def _probability(text: str) -> float:
 
 def _padjust(text: str) -> str:
     value = text.strip().lower()
-    if value not in ("holm", "bh"):
-        raise ValueError(f"must be 'holm' or 'bh'. Got {text!r}.")
+    if value not in PADJUST_METHODS:
+        raise ValueError(f"must be {' or '.join(repr(m) for m in PADJUST_METHODS)}. Got {text!r}.")
     return value
 
 

@@ -97,7 +97,7 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> bytes:
     """Serialise a frame as CSV, XLSX or Parquet bytes.
 
     Text that a spreadsheet would run as a formula is neutralised in CSV and XLSX (see
-    :mod:`gapmodel.safe_export`); Parquet keeps values as they are.
+    :mod:`gapmodel.core.formulas`); Parquet keeps values as they are.
     """
     if fmt not in FORMATS:
         raise ValueError(f"The format must be one of {', '.join(FORMATS)}. Got {fmt!r}.")

@@ -7,7 +7,7 @@ respondents. Only complete pairs count: a missing E or P drops that pair.
 
 Responses are held as dense integer arrays (:class:`GapData`). A group's respondent-level gaps
 are summarised as a histogram ``value -> count`` built with ``numpy.bincount`` in one pass, and
-:func:`gapmodel.stats.histogram_stats` turns histograms into exact statistics.
+:func:`gapmodel.model.stats.histogram_stats` turns histograms into exact statistics.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import ITEM_KEYS, RESPONDENT_KEYS
+from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, RESPONDENT_KEYS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.histograms import Histograms
 from gapmodel.model.stats import STAT_COLUMNS, adjust_pvalues, histogram_stats
@@ -72,7 +72,7 @@ class TableOptions:
         return cls(**values)
 
     def __post_init__(self) -> None:
-        if self.padjust not in ("holm", "bh"):
+        if self.padjust not in PADJUST_METHODS:
             raise ValueError(f"The 'padjust' method must be 'holm' or 'bh'. Got {self.padjust!r}.")
         if not 0 < self.alpha < 1:
             raise ValueError(f"The 'alpha' level must be between 0 and 1. Got {self.alpha!r}.")
@@ -110,7 +110,7 @@ def gap_table(
         - ``mean_e, mean_p``: means over respondents of each respondent's mean E and mean P over
           the group's items; ``gap = mean_p - mean_e``;
         - ``sd, se, ci_low, ci_high, t, dof, p_val, w, p_wilcoxon, dz, share_dissatisfied,
-          share_satisfied, share_delighted``: see :func:`gapmodel.stats.histogram_stats`;
+          share_satisfied, share_delighted``: see :func:`gapmodel.model.stats.histogram_stats`;
         - ``p_adj``: ``p_val`` adjusted over the table's non-suppressed groups;
           ``significant``: ``p_adj < alpha``;
         - ``flag``: ``ok``, ``small_n`` (n < min_n) or ``suppressed`` (n < suppress_n: every
@@ -122,7 +122,7 @@ def gap_table(
     A respondent's gap for a group is ``mean over the group's answered items of (P - E)``;
     the t-test is the one-sample t-test of these gaps against zero, i.e. the paired t-test of
     the respondent means of P and E (``scipy.stats.ttest_rel``). See Parasuraman, Zeithaml &
-    Berry (1988) for the gap score, and :func:`gapmodel.stats.histogram_stats` for the tests.
+    Berry (1988) for the gap score, and :func:`gapmodel.model.stats.histogram_stats` for the tests.
 
     Examples
     --------

@@ -37,7 +37,7 @@ def weighted_gap(
     Returns
     -------
     pl.DataFrame
-        The gap table columns (see :func:`gapmodel.gaps.gap_table`) plus ``weighting``:
+        The gap table columns (see :func:`gapmodel.model.gaps.gap_table`) plus ``weighting``:
         ``allocations`` or ``unweighted``. ``mean_e`` and ``mean_p`` are weighted the same way.
 
     Notes

@@ -1,4 +1,4 @@
-"""Charts as image files: the Altair specifications of :mod:`gapmodel.charts`, rendered to PNG
+"""Charts as image files: the Altair specifications of :mod:`gapmodel.render.charts`, rendered to PNG
 and SVG without a browser (vl-convert renders Vega-Lite in-process).
 
 The pages draw charts with ``width="container"`` (they fill the column they sit in); a file
@@ -61,7 +61,7 @@ def sized_spec(
     Parameters
     ----------
     chart : altair chart or dict
-        A chart of :mod:`gapmodel.charts` (``charts.finish`` is applied if it was not), or its
+        A chart of :mod:`gapmodel.render.charts` (``charts.finish`` is applied if it was not), or its
         Vega-Lite dictionary.
     width : int
         Width of the whole image in CSS pixels (50 to 10,000).
@@ -112,7 +112,7 @@ def chart_svg(
     Parameters
     ----------
     chart : altair chart or dict
-        Any chart of :mod:`gapmodel.charts`, as drawn on a page (e.g. ``charts.journey_map``
+        Any chart of :mod:`gapmodel.render.charts`, as drawn on a page (e.g. ``charts.journey_map``
         for the Overview's journey map); see :func:`sized_spec`.
     width, height : int
         Size of the whole image; ``height=None`` keeps the chart's own height.
@@ -137,7 +137,7 @@ def chart_png(
     Parameters
     ----------
     chart : altair chart or dict
-        Any chart of :mod:`gapmodel.charts`, as drawn on a page; see :func:`sized_spec`.
+        Any chart of :mod:`gapmodel.render.charts`, as drawn on a page; see :func:`sized_spec`.
     width, height : int
         Size of the whole image in CSS pixels; ``height=None`` keeps the chart's own height.
     scale : float

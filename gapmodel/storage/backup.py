@@ -6,7 +6,7 @@ read through the store in one transaction and written with polars, one Parquet f
 and ``manifest.json`` last: a folder without a manifest is not a (complete) backup.
 
 The manifest records the schema version, each file's SHA-256, row count and the table checksum
-of :meth:`gapmodel.store.Store.checksums`. A restore checks every file against it, builds the new
+of :meth:`gapmodel.storage.store.Store.checksums`. A restore checks every file against it, builds the new
 database in a temporary file in one transaction, checks the content against the recorded
 checksums, then moves the file into place: the target is never left half restored.
 """

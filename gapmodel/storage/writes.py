@@ -38,7 +38,7 @@ class StoreWrites:
         Parameters
         ----------
         wave : PreparedWave
-            Output of :func:`gapmodel.ingest.prepare_wave`.
+            Output of :func:`gapmodel.ingest.prepare.prepare_wave`.
         label : str
             The wave's label (1-80 characters), unique in the store.
         fielded : date, optional

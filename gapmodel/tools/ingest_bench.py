@@ -3,8 +3,8 @@
 ``python -m gapmodel bench-ingest`` writes a demo wave of N respondents (3 stages x 22 items,
 E and P) as a wide CSV, then times, each in a fresh process so that peak memory is its own:
 
-- gapmodel: read the bytes, :func:`gapmodel.ingest.prepare_wave` (sniff, decode, validate every
-  cell) and :meth:`gapmodel.store.Store.ingest_wave` into a new database file (one transaction);
+- gapmodel: read the bytes, :func:`gapmodel.ingest.prepare.prepare_wave` (sniff, decode, validate every
+  cell) and :meth:`gapmodel.storage.store.Store.ingest_wave` into a new database file (one transaction);
 - baseline: ``pandas.read_csv``, ``melt`` to long and an insert into DuckDB, with no
   validation at all.
 

@@ -1,6 +1,6 @@
 """Large synthetic response frames for the benchmark and for tests, generated in memory.
 
-Unlike :mod:`gapmodel.demo` (which writes realistic waves into a database), this builds a
+Unlike :mod:`gapmodel.tools.demo` (which writes realistic waves into a database), this builds a
 ``Store.responses``-shaped frame directly, with categorical columns as ``Enum`` so that tens of
 millions of rows fit in memory.
 """

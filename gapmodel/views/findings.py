@@ -135,7 +135,7 @@ def pain_point_sentence(row: Mapping) -> str | None:
 
 
 def change_sentence(row: Mapping, subject: str, wave_from: str, wave_to: str) -> str | None:
-    """A wave-over-wave row (``gapmodel.compare.trend``) as a sentence with its decomposition.
+    """A wave-over-wave row (``gapmodel.model.compare.trend``) as a sentence with its decomposition.
 
     A significant change says whether the gap improved or worsened and whether expectations or
     perceptions moved; otherwise the sentence says there was no significant change.
@@ -174,7 +174,7 @@ def _movement(what: str, delta: float) -> str:
 
 
 def segment_sentence(row: Mapping, attribute: str) -> str | None:
-    """A segment-against-the-rest row (``gapmodel.compare.segment_gaps``) as a sentence.
+    """A segment-against-the-rest row (``gapmodel.model.compare.segment_gaps``) as a sentence.
 
     Examples
     --------
@@ -276,7 +276,7 @@ def shares_sentence(row: Mapping, subject: str = "respondents") -> str | None:
 
 
 def weighted_sentence(row: Mapping) -> str | None:
-    """The weighted SERVQUAL gap row (``gapmodel.priorities.weighted_gap``) as a sentence; an
+    """The weighted SERVQUAL gap row (``gapmodel.model.priorities.weighted_gap``) as a sentence; an
     unweighted row says that no importance points were allocated.
 
     Examples
@@ -294,7 +294,7 @@ def weighted_sentence(row: Mapping) -> str | None:
 
 
 def across_sentence(row: Mapping, attribute: str, subject: str = "the overall gap") -> str | None:
-    """A Welch ANOVA row (``gapmodel.compare.segment_differences``) as a sentence.
+    """A Welch ANOVA row (``gapmodel.model.compare.segment_differences``) as a sentence.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""The statistics of gapmodel.stats against independent references (scipy, statsmodels, the
+"""The statistics of gapmodel.model.stats against independent references (scipy, statsmodels, the
 textbook formulas), on seeded data, to 1e-9 where both are exact.
 
 Null in a frame stands for NaN in scipy: ``histogram_stats`` turns every NaN into null.

@@ -13,7 +13,7 @@ def render_xlsx(b: Briefing, progress: Progress | None = None) -> bytes:
     Returns
     -------
     bytes
-        The .xlsx file of :func:`gapmodel.exports.workbook`: sheet ``Findings`` (``section,
+        The .xlsx file of :func:`gapmodel.render.workbook.workbook`: sheet ``Findings`` (``section,
         finding, source, key, effect, ci_low, ci_high, p_adj, n``: each sentence and the row it
         was written from; ``source`` names the sheet), the sheets of :meth:`Briefing.tables`,
         and ``Method``.
