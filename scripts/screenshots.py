@@ -1,6 +1,7 @@
-"""Screenshots of every dashboard page at 1440x900 in headless Chromium.
+"""Screenshots of every dashboard page in headless Chromium (1440x900 unless told otherwise).
 
 Usage: .venv/bin/python scripts/screenshots.py [--db PATH] [--out screenshots] [--full]
+       [--size 1280x720]
 
 Without --db a demo database is built in a temporary folder. Each page is saved as
 ``<out>/<page>.png``; --full also saves the whole scrolled page as ``<page>-full.png``.
@@ -29,7 +30,7 @@ PAGES = {
 }
 
 
-def capture(db: Path, out: Path, full: bool) -> list[Path]:
+def capture(db: Path, out: Path, full: bool, size: tuple[int, int] = (1440, 900)) -> list[Path]:
     """Visit every page of the dashboard running on ``db`` and save its screenshot."""
     from playwright.sync_api import sync_playwright
 
@@ -37,7 +38,7 @@ def capture(db: Path, out: Path, full: bool) -> list[Path]:
     saved = []
     with running_dashboard(db) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         for name, path in PAGES.items():
             page.goto(f"{url}/{path}")
             wait_until_idle(page)
@@ -56,10 +57,12 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="database to show (default: a fresh demo)")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--full", action="store_true", help="also save full-page screenshots")
+    parser.add_argument("--size", default="1440x900", help="viewport WIDTHxHEIGHT")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = args.db or Path(folder) / "demo.duckdb"
-        for path in capture(db, args.out, args.full):
+        width, height = (int(x) for x in args.size.lower().split("x"))
+        for path in capture(db, args.out, args.full, (width, height)):
             print(path)
     return 0
 
