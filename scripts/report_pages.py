@@ -20,7 +20,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gapmodel import views
+from gapmodel import views  # noqa: E402
 from gapmodel.render import report as briefing  # noqa: E402
 from gapmodel.storage.store import Store  # noqa: E402
 from gapmodel.tools.demo import build_demo  # noqa: E402

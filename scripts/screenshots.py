@@ -52,17 +52,27 @@ def capture(db: Path, out: Path, full: bool, size: tuple[int, int] = (1440, 900)
     return saved
 
 
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(
+            f"give the viewport as WIDTHxHEIGHT, e.g. 1280x720. Got {text!r}."
+        )
+    return int(width), int(height)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="database to show (default: a fresh demo)")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--full", action="store_true", help="also save full-page screenshots")
-    parser.add_argument("--size", default="1440x900", help="viewport WIDTHxHEIGHT")
+    parser.add_argument(
+        "--size", type=_size, default=(1440, 900), help="viewport WIDTHxHEIGHT (default 1440x900)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = args.db or Path(folder) / "demo.duckdb"
-        width, height = (int(x) for x in args.size.lower().split("x"))
-        for path in capture(db, args.out, args.full, (width, height)):
+        for path in capture(db, args.out, args.full, args.size):
             print(path)
     return 0
 

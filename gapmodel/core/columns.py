@@ -129,7 +129,7 @@ COLUMNS: tuple[Column, ...] = (
     _number("importance_weight", "Weight", "importance weight of the fix-first score", "%.2f", DECIMAL),
     _number("score", "Score", "fix-first score: shortfall x importance weight x share dissatisfied", "%.2f", FLOAT),
     _number("rank", "Rank", "place on the fix-first list", "%d", COUNT),
-    _text("weighting", "Weighting", "allocations (weighted by importance points) or none (unweighted)"),
+    _text("weighting", "Weighting", "allocations (weighted by importance points) or unweighted"),
     # reliability and the zone of tolerance
     _number("items", "Items", "items in the group", "%d", COUNT),
     _number("alpha", "Alpha", "Cronbach's alpha of the group's items", "%.2f", FLOAT),
@@ -152,11 +152,6 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 
 REGISTRY: dict[str, Column] = {c.name: c for c in COLUMNS}
-
-
-def column(name: str) -> Column | None:
-    """The registered column of that name, or None."""
-    return REGISTRY.get(name)
 
 
 def excel_format(name: str) -> str | None:

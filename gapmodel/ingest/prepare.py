@@ -133,7 +133,7 @@ def _rows(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame | None:
     the header has names validation cannot work with or is too long."""
     if not _header_problems(report, raw.columns):
         return None
-    raw = drop_blank_rows(
+    raw = _drop_blank_rows(
         raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     )
     report.n_rows = raw.height
@@ -232,7 +232,7 @@ def _count_pairs(
     return True
 
 
-def drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
+def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
     """Rows whose every cell is empty or blank are not data (spreadsheets often end with some).
 
     A blank row has a blank first column, so only those few rows get the full check.

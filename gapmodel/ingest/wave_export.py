@@ -69,7 +69,7 @@ def wave_frame(store: Store, label: str, layout: str = "wide") -> pl.DataFrame:
     """
     if layout not in LAYOUTS:
         raise ValueError(f"The layout must be one of {', '.join(LAYOUTS)}. Got {layout!r}.")
-    store._wave_id(store.cursor(), label)  # raises UnknownWaveError with guidance
+    store.require_wave(label)  # raises UnknownWaveError with guidance
     people = _respondents(store, label)
     scores = store.responses([label]).select(
         "respondent", pl.col("stage").cast(pl.String), "item", *_MEASURE_SUFFIX

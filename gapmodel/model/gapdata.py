@@ -70,6 +70,9 @@ class GapData:
         self._parent: tuple[GapData, np.ndarray | slice, tuple[str, ...] | None] | None = None
         # (dimensions, points of each respondent per dimension), see priorities.attach_allocations
         self.points: tuple[list[str], np.ndarray] | None = None
+        # The histogram cache of this data (a gapmodel.model.histograms.Histograms), made or
+        # attached by gapmodel.model.gaps.histograms / attach_histograms.
+        self.histogram_cache = None
 
     @property
     def n_respondents(self) -> int:

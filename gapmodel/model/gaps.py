@@ -73,7 +73,8 @@ class TableOptions:
 
     def __post_init__(self) -> None:
         if self.padjust not in PADJUST_METHODS:
-            raise ValueError(f"The 'padjust' method must be 'holm' or 'bh'. Got {self.padjust!r}.")
+            allowed = " or ".join(repr(m) for m in PADJUST_METHODS)
+            raise ValueError(f"The 'padjust' method must be {allowed}. Got {self.padjust!r}.")
         if not 0 < self.alpha < 1:
             raise ValueError(f"The 'alpha' level must be between 0 and 1. Got {self.alpha!r}.")
         if self.suppress_n < 0 or self.min_n < self.suppress_n:
@@ -158,14 +159,14 @@ def summary_table(data: GapData, by: Sequence[str]) -> pl.DataFrame:
 
 def histograms(data: GapData) -> Histograms:
     """The histogram cache of ``data`` (created on first use)."""
-    if not hasattr(data, "_histograms"):
-        data._histograms = Histograms(data)
-    return data._histograms
+    if data.histogram_cache is None:
+        data.histogram_cache = Histograms(data)
+    return data.histogram_cache
 
 
 def attach_histograms(data: GapData, cache: Histograms) -> None:
     """Use ``cache`` as the histogram cache of ``data`` (one sliced from a larger survey)."""
-    data._histograms = cache
+    data.histogram_cache = cache
 
 
 def _split_keys(by: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -221,7 +221,8 @@ def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     array([0.03, 0.06,  nan, 0.06])
     """
     if method not in PADJUST_METHODS:
-        raise ValueError(f"The 'padjust' method must be 'holm' or 'bh'. Got {method!r}.")
+        allowed = " or ".join(repr(m) for m in PADJUST_METHODS)
+        raise ValueError(f"The 'padjust' method must be {allowed}. Got {method!r}.")
     p = np.asarray(p, dtype=np.float64)
     out = np.full(p.shape, np.nan)
     tested = np.flatnonzero(~np.isnan(p))

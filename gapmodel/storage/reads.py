@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import duckdb
 import polars as pl
 
-from gapmodel.core.errors import UnknownWaveError
 from gapmodel.core.vocabulary import MEASURES, STAGE_DTYPE, STAGES
+from gapmodel.storage.base import StoreBase
 from gapmodel.storage.names import check_attribute
 from gapmodel.storage.schema import ALL_TABLES, TABLES, table_checksums
 
 
-class StoreReads:
+class StoreReads(StoreBase):
     """The reading half of :class:`gapmodel.storage.store.Store`."""
 
     @property
@@ -252,12 +251,3 @@ class StoreReads:
             )
             params.append(list(stages))
         return " AND ".join(clauses), params
-
-    @staticmethod
-    def _wave_id(cur: duckdb.DuckDBPyConnection, label: str) -> int:
-        rows = cur.sql("SELECT wave_id FROM waves WHERE label = ?", params=[label]).fetchall()
-        if not rows:
-            raise UnknownWaveError(
-                f"There is no wave labelled {label!r}. List waves with `python -m gapmodel waves`."
-            )
-        return rows[0][0]

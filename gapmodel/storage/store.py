@@ -7,12 +7,9 @@ The store's operations are grouped by job: reading (:mod:`gapmodel.storage.reads
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import duckdb
 
 from gapmodel.core.errors import StoreError
 from gapmodel.storage.connection import connect
@@ -30,14 +27,6 @@ class Store(StoreReads, StoreWrites, StoreTables):
     are serialised. A read that takes several statements runs in one transaction, so it sees one
     committed state; use :meth:`snapshot` to make several calls see the same state.
     """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
-        self._con = con
-        self.path = path
-        self.read_only = read_only
-        self._write_lock = threading.Lock()
-        self._snapshot_cursor: duckdb.DuckDBPyConnection | None = None
-        self.migrated_from: int | None = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -84,15 +73,6 @@ class Store(StoreReads, StoreWrites, StoreTables):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new cursor on the shared connection: one per thread or script run.
-
-        Inside :meth:`snapshot`, the snapshot's cursor (in its open read transaction).
-        """
-        if self._snapshot_cursor is not None:
-            return self._snapshot_cursor
-        return self._con.cursor()
-
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
         """A read-only view of the store in which every call sees the same committed state.
@@ -133,20 +113,6 @@ class Store(StoreReads, StoreWrites, StoreTables):
             cur.rollback()  # it only read
             cur.close()
 
-    @contextmanager
-    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor whose statements all read the same committed state."""
-        if self._snapshot_cursor is not None:
-            yield self._snapshot_cursor
-            return
-        cur = self._con.cursor()
-        cur.begin()
-        try:
-            yield cur
-        finally:
-            cur.rollback()
-            cur.close()
-
     @property
     def schema_version(self) -> int:
         """The schema version of the open file (``SCHEMA_VERSION`` once opened)."""
@@ -176,13 +142,3 @@ class Store(StoreReads, StoreWrites, StoreTables):
             with self._transaction(cur):
                 migrate(cur, version, SCHEMA_VERSION)
             self.migrated_from = version
-
-    @contextmanager
-    def _transaction(self, cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
-        cur.begin()
-        try:
-            yield
-        except BaseException:
-            cur.rollback()
-            raise
-        cur.commit()

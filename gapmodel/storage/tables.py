@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from gapmodel.core.errors import StoreError
+from gapmodel.storage.base import StoreBase
 from gapmodel.storage.connection import connect
 from gapmodel.storage.schema import (
     ALL_TABLES,
@@ -21,7 +22,7 @@ from gapmodel.storage.schema import (
 )
 
 
-class StoreTables:
+class StoreTables(StoreBase):
     """The backup half of :class:`gapmodel.storage.store.Store`."""
 
     def export_tables(self) -> dict[str, pl.DataFrame]:

@@ -12,18 +12,13 @@ import polars as pl
 from gapmodel.core.errors import DuplicateWaveError, StoreError
 from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import STAGES
+from gapmodel.storage.base import StoreBase
 from gapmodel.storage.names import check_label, check_user
 from gapmodel.storage.prepared_wave import PreparedWave
 
 
-class StoreWrites:
+class StoreWrites(StoreBase):
     """The writing half of :class:`gapmodel.storage.store.Store`."""
-
-    def _require_writable(self) -> None:
-        if self._snapshot_cursor is not None:
-            raise StoreError("A snapshot only reads; write through the store itself.")
-        if self.read_only:
-            raise StoreError(f"The database {self.path} is open read-only.")
 
     def ingest_wave(
         self,

@@ -1,7 +1,7 @@
 """Benchmark: the standard model set against a plain pandas groupby + scipy per-group loop.
 
 ``python -m gapmodel bench`` generates synthetic respondents (3 stages x 22 items, 2 waves),
-times :func:`gapmodel.standard.standard_tables` (preparation included) and a baseline that
+times :func:`gapmodel.model.standard.standard_tables` (preparation included) and a baseline that
 computes the same t-tests group by group with pandas and scipy, in the same run, and prints
 both times, their ratio and the peak memory of the process.
 """
@@ -19,8 +19,6 @@ from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions
 from gapmodel.model.standard import GAP_TABLES, standard_tables
 from gapmodel.tools.synthetic import synthetic_responses
-
-ITEM_KEYS = ("stage", "item", "dimension", "element")
 
 
 def model(frame) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +13,19 @@ from gapmodel.model.gaps import TableOptions
 from gapmodel.render.method import describe_filters
 from gapmodel.views.findings import Finding
 
-SECTIONS = ("Headline", "Journey", "Pain points", "Change", "Segments", "Priorities")
+# The sections after the headline, in the order a report prints them.
+SECTION_ORDER = ("Journey", "Pain points", "Change", "Trend", "Segments", "Priorities")
+SECTION_TITLES = {
+    "Headline": "Headline",
+    "Journey": "The customer journey",
+    "Pain points": "Top pain points",
+    "Change": "What changed",
+    "Trend": "Waves over time",
+    "Segments": "Segment differences",
+    "Priorities": "Importance and performance",
+}
+# The sections that hold findings: the headline, and every section but the chart of waves.
+SECTIONS = ("Headline", *(s for s in SECTION_ORDER if s != "Trend"))
 
 
 @dataclass(frozen=True)
@@ -145,3 +158,15 @@ class Briefing:
                 "n": pl.Int64,
             },
         )
+
+
+def table_rows(table: pl.DataFrame | None) -> list[dict]:
+    """The rows of a report table as dicts, enums as text (none for a missing table)."""
+    if table is None:
+        return []
+    return table.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String)).to_dicts()
+
+
+def usable(row: Mapping) -> bool:
+    """Whether a row may be reported: a suppressed group gives no sentence and no number."""
+    return row.get("flag") != "suppressed"

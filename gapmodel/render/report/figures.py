@@ -11,8 +11,7 @@ import polars as pl
 
 from gapmodel.core.vocabulary import CONCENTRATE_HERE
 from gapmodel.render import charts
-from gapmodel.render.report.briefing import Briefing
-from gapmodel.render.report.sentences import table_rows, usable
+from gapmodel.render.report.briefing import Briefing, table_rows, usable
 from gapmodel.views import findings
 
 
@@ -214,19 +213,6 @@ def report_tables(b: Briefing) -> dict[str, tuple[list[str], list[list[str]]]]:
         ],
     )
     return out
-
-
-# The sections after the headline, in the order a report prints them.
-SECTION_ORDER = ("Journey", "Pain points", "Change", "Trend", "Segments", "Priorities")
-SECTION_TITLES = {
-    "Headline": "Headline",
-    "Journey": "The customer journey",
-    "Pain points": "Top pain points",
-    "Change": "What changed",
-    "Trend": "Waves over time",
-    "Segments": "Segment differences",
-    "Priorities": "Importance and performance",
-}
 
 
 def section_intro(b: Briefing, section: str) -> str | None:

@@ -32,9 +32,10 @@ def report_bytes(
     filters : views.Filters
         The view (the sidebar's filters).
     fmt : {"html", "pdf", "xlsx"}
-        File format; ``MEDIA_TYPES[fmt]`` is its media type.
+        File format; ``gapmodel.render.media.MEDIA_TYPES[fmt]`` is its media type.
     attribute : {"segment", "channel", "region"}, optional
-        Compared in the Segments section; default :func:`segment_attribute`.
+        Compared in the Segments section; default
+        :func:`gapmodel.render.report.content.segment_attribute`.
     progress : callable, optional
         Called as ``progress(fraction, message)``, fraction from 0 to 1.
 

@@ -7,10 +7,8 @@ import html
 from gapmodel.render.chart_images import chart_svg
 from gapmodel.render.method import method_rows
 from gapmodel.render.progress import Progress, quiet
-from gapmodel.render.report.briefing import Briefing
+from gapmodel.render.report.briefing import SECTION_ORDER, SECTION_TITLES, Briefing
 from gapmodel.render.report.figures import (
-    SECTION_ORDER,
-    SECTION_TITLES,
     headline_figures,
     report_charts,
     report_tables,

@@ -15,10 +15,8 @@ from PIL import Image
 from gapmodel.render.chart_images import chart_png
 from gapmodel.render.method import method_rows
 from gapmodel.render.progress import Progress, quiet
-from gapmodel.render.report.briefing import Briefing
+from gapmodel.render.report.briefing import SECTION_ORDER, SECTION_TITLES, Briefing
 from gapmodel.render.report.figures import (
-    SECTION_ORDER,
-    SECTION_TITLES,
     headline_figures,
     report_charts,
     report_tables,
@@ -39,7 +37,7 @@ TABLE_WIDTHS = {
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
-def unicode_font() -> tuple[Path, Path] | None:
+def _unicode_font() -> tuple[Path, Path] | None:
     """DejaVu Sans regular and bold, when the system has them (Debian: fonts-dejavu-core)."""
     for folder in _FONT_DIRS:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
@@ -59,7 +57,7 @@ class PdfReport(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.report_title = title
-        font = unicode_font()
+        font = _unicode_font()
         self.family = "DejaVu" if font is not None else "Helvetica"
         self.unicode = font is not None
         if font is not None:

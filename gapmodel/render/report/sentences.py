@@ -6,10 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-import polars as pl
-
 from gapmodel.core.vocabulary import CONCENTRATE_HERE
-from gapmodel.render.report.briefing import Briefing
+from gapmodel.render.report.briefing import Briefing, table_rows, usable
 from gapmodel.views import findings
 from gapmodel.views.findings import Finding
 
@@ -59,16 +57,6 @@ class _Writer:
                 n=None if row.get("n") is None else int(row["n"]),
             )
         )
-
-
-def table_rows(table: pl.DataFrame | None) -> list[dict]:
-    if table is None:
-        return []
-    return table.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String)).to_dicts()
-
-
-def usable(row: Mapping) -> bool:
-    return row.get("flag") != "suppressed"
 
 
 def write_findings(b: Briefing) -> tuple[Finding, ...]:
