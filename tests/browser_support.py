@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+VIEWPORT = {"width": 1440, "height": 900}
 
 
 def free_port() -> int:
@@ -85,3 +86,42 @@ def running_dashboard(db: Path, timeout: float = 120) -> Iterator[str]:
 def wait_until_idle(page, timeout_ms: int = 120_000) -> None:
     """Wait until the app has finished its script run."""
     page.wait_for_selector("[data-test-script-state=notRunning]", timeout=timeout_ms)
+
+
+def choose(page, label: str, option: str) -> float:
+    """Pick an option of a sidebar selectbox, as a user does; return when the option was
+    clicked (perf_counter), the start of the change as the user sees it."""
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=label)
+    box.evaluate("box => box.scrollIntoView({block: 'center'})")  # the user scrolls down to it
+    box.click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    choice.wait_for()
+    clicked = time.perf_counter()
+    choice.click()
+    wait_until_idle(page)
+    return clicked
+
+
+# The page caption describes the filters; it is drawn by the run that uses them.
+_CAPTION_SHOWS = """text => {
+    const caption = document.querySelector(
+        '[data-testid="stMain"] [data-testid="stCaptionContainer"]');
+    return caption !== null && caption.innerText.includes(text);
+}"""
+
+
+def wait_for_caption(page, text: str) -> None:
+    """Wait until the page's caption names ``text`` (checked on every animation frame)."""
+    page.wait_for_function(_CAPTION_SHOWS, arg=text, polling="raf", timeout=60_000)
+
+
+# The first visible chart or table of the page, once laid out at least ``width`` pixels wide.
+_DRAWN_WIDER_THAN = """([selector, width]) => [...document.querySelectorAll(
+    '[data-testid="stMain"] ' + selector)].some(
+        e => e.offsetParent !== null && e.getBoundingClientRect().width > width)"""
+
+
+def wait_for_drawn(page, selector: str, width: int) -> None:
+    """Wait until an element of ``selector`` in the page is visible and wider than ``width``
+    pixels (a chart or table is laid out after it appears); time out otherwise."""
+    page.wait_for_function(_DRAWN_WIDER_THAN, arg=[selector, width], timeout=60_000)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from gapmodel import views
+from gapmodel.core.instrument import Instrument
 from ui.store import is_demo, store
 
 CACHE = {"max_entries": 64, "ttl": 3600, "show_spinner": False}
@@ -61,6 +62,16 @@ def _demo(path: str, version: int) -> bool:
 def survey() -> views.Survey:
     """Every stored wave, ready for the model (shared by all sessions)."""
     return _survey(*_key())
+
+
+def questionnaire() -> Instrument | None:
+    """The newest stored wave's questionnaire (None before the first wave)."""
+    return _questionnaire(*_key())
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _questionnaire(path: str, version: int) -> Instrument | None:
+    return store().instrument()
 
 
 def showing_demo_data() -> bool:

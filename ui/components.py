@@ -10,6 +10,7 @@ import streamlit as st
 
 from gapmodel.core.columns import COLUMNS as REGISTERED
 from gapmodel.core.columns import Column
+from gapmodel.core.vocabulary import name_label
 from gapmodel.render import charts
 from gapmodel.render.chart_images import chart_png, chart_svg
 from gapmodel.render.media import MEDIA_TYPES
@@ -34,8 +35,7 @@ def _column_config(column: Column) -> object:
 # How the result columns of the model's tables are shown (name -> column config).
 COLUMNS: dict[str, object] = {c.name: _column_config(c) for c in REGISTERED if c.shown}
 HIDDEN = tuple(c.name for c in REGISTERED if not c.shown)
-KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element", "segment", "channel")
-KEYS_FIRST += ("region",)
+KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element")
 # Page layout: less empty space above the title, so that a page's point fits on a laptop screen.
 _STYLE = """
 <style>
@@ -75,13 +75,19 @@ def show_table(
     table: pl.DataFrame, columns: list[str] | None = None, height: int | str = "auto", key=None
 ) -> None:
     """A result table with readable headers and number formats; key columns first."""
-    if columns is None:  # key columns first, then the statistics in table order
-        columns = [k for k in KEYS_FIRST if k in table.columns]
+    attributes = [c for c in table.columns if c not in COLUMNS and c not in HIDDEN]
+    if columns is None:  # key columns and attributes first, then the statistics in table order
+        columns = [k for k in KEYS_FIRST if k in table.columns] + attributes
         columns += [c for c in table.columns if c not in columns and c != "wording"]
         columns += ["wording"]
     shown = [c for c in columns if c in table.columns and c not in HIDDEN]
     frame = table.select(shown).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+    if "dimension" in shown:  # named as the charts name it
+        frame = frame.with_columns(
+            pl.col("dimension").cast(pl.String).map_elements(name_label, return_dtype=pl.String)
+        )
     config = {c: COLUMNS[c] for c in shown if c in COLUMNS}
+    config |= {a: st.column_config.TextColumn(name_label(a)) for a in attributes if a in shown}
     st.dataframe(frame, hide_index=True, column_config=config, height=height, key=key)
 
 

@@ -10,18 +10,25 @@ from __future__ import annotations
 import streamlit as st
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import (
-    ATTRIBUTE_TITLES,
-    PADJUST_NAMES,
-    STAGE_LABELS,
-    STAGES,
-)
+from gapmodel.core.vocabulary import PADJUST_NAMES, name_label, stage_label
 from gapmodel.views import Filters, Survey
 from ui.text import plain
 
 ALL = "All"
 LATEST, PREVIOUS, NO_COMPARISON = "Latest wave", "Previous wave", "No comparison"
 ALPHAS = (0.01, 0.05, 0.10)
+SHOWN_ATTRIBUTES = 3  # attribute filters shown at once; the others wait in an expander
+# Keys an attribute's filter may not take: the sidebar's other widgets and Streamlit's own
+# query parameters. Every other widget key of the dashboard holds an underscore.
+_KEYS = frozenset({"wave", "compare", "stage", "alpha", "padjust", "embed", "embed_options"})
+
+
+def filter_key(attribute: str) -> str:
+    """The widget and query-parameter key of an attribute's filter: its own name (so a link
+    reads ``?segment=Consumer``) unless that could be another widget's key, then prefixed."""
+    if "_" in attribute or attribute.casefold() in _KEYS:
+        return f"attribute:{attribute}"
+    return attribute
 
 
 def _default_alpha() -> float:
@@ -60,23 +67,18 @@ def sidebar_filters(survey: Survey) -> Filters:
         bind="query-params",
         help="Changes are measured from this wave to the chosen one (Welch's t-test).",
     )
-    stages = bar.pills(
-        "Journey stages",
-        list(STAGES),
-        selection_mode="multi",
-        format_func=STAGE_LABELS.get,
-        key="stage",
-        bind="query-params",
-        help="None selected means all stages.",
-    )
-    chosen: dict[str, str | None] = {}
-    for attribute, title in ATTRIBUTE_TITLES.items():
-        values = survey.attribute_values.get(attribute, [])
-        if not values:
-            chosen[attribute] = None
-            continue
-        value = bar.selectbox(title, [ALL, *values], key=attribute, bind="query-params")
-        chosen[attribute] = None if value == ALL else value
+    stages = []
+    if not survey.single_stage:
+        stages = bar.pills(
+            "Journey stages",
+            survey.stages,
+            selection_mode="multi",
+            format_func=stage_label,  # (a stage name holds no markdown: the instrument's rule)
+            key="stage",
+            bind="query-params",
+            help="None selected means all stages.",
+        )
+    chosen = _attribute_filters(bar, survey)
     with bar.expander("Significance", expanded=False):
         alpha = st.select_slider(
             "Significance level (alpha)",
@@ -100,12 +102,35 @@ def sidebar_filters(survey: Survey) -> Filters:
     filters = Filters(
         wave=None if wave == LATEST else wave,
         compare=compare_value,
-        stages=tuple(s for s in STAGES if s in (stages or [])),
+        stages=tuple(s for s in survey.stages if s in (stages or [])),
+        attributes=chosen,
         alpha=float(alpha),
         padjust=padjust,
-        **chosen,
     )
     return survey.resolve(filters)
+
+
+def _attribute_filters(bar, survey: Survey) -> dict[str, str]:
+    """A choice of value per attribute the survey offers: the first few in the sidebar, the
+    others in an expander, with a note of the attributes that are not offered."""
+    chosen: dict[str, str] = {}
+    names = survey.attributes
+    more = None
+    for k, attribute in enumerate(names):
+        if k == SHOWN_ATTRIBUTES:  # below the first few
+            more = bar.expander(f"More filters ({len(names) - SHOWN_ATTRIBUTES})")
+        value = (more or bar).selectbox(
+            plain(name_label(attribute)),  # a label renders markdown; the name is the file's
+            [ALL, *survey.attribute_values[attribute]],
+            key=filter_key(attribute),
+            bind="query-params",
+        )
+        if value != ALL:
+            chosen[attribute] = value
+    if survey.unoffered:
+        listed = "; ".join(f"{plain(a)}: {plain(why)}" for a, why in survey.unoffered.items())
+        (more or bar).caption(f"Stored but not offered as filters: {listed}.")
+    return chosen
 
 
 def describe(filters: Filters, demo: bool = False) -> str:
@@ -116,8 +141,8 @@ def describe(filters: Filters, demo: bool = False) -> str:
         f"Wave {plain(filters.wave)}" + (f" vs {plain(filters.compare)}" if filters.compare else "")
     )
     if filters.stages:
-        parts.append(", ".join(STAGE_LABELS[s] for s in filters.stages))
-    parts += [f"{ATTRIBUTE_TITLES[a]} {plain(v)}" for a, v in filters.where.items()]
+        parts.append(", ".join(plain(stage_label(s)) for s in filters.stages))
+    parts += [f"{plain(name_label(a))} {plain(v)}" for a, v in filters.where.items()]
     name = PADJUST_NAMES[filters.padjust]
     parts.append(f"significant: {name}-adjusted p < {filters.alpha:g}")
     return " · ".join(parts)

@@ -17,10 +17,12 @@ from pathlib import Path
 from gapmodel.cli import model_commands
 from gapmodel.core import settings
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError
-from gapmodel.core.instrument import default_instrument, load_instrument
+from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
+from gapmodel.ingest.validation_report import ValidationReport
 from gapmodel.ingest.wave_export import FORMATS, LAYOUTS, wave_frame, write_frame
 from gapmodel.storage import backup
+from gapmodel.storage.prepared_wave import PreparedWave
 from gapmodel.storage.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -44,12 +46,22 @@ def _read_upload(path: str) -> bytes:
     return file.read_bytes()
 
 
-def _instrument(path: str | None):
-    if path is None:
+def _instrument(args: argparse.Namespace, store: Store | None) -> Instrument:
+    """The questionnaire a file is read with: --instrument, else the newest stored wave's,
+    else the default one (data/instrument.csv). Said on stderr, so that nobody wonders."""
+    if args.instrument is not None:
+        if not Path(args.instrument).is_file():
+            raise Refusal(f"There is no instrument file {args.instrument}. Check the path.")
+        return load_instrument(args.instrument)
+    stored = store.instrument() if store is not None else None
+    if stored is None:
         return default_instrument()
-    if not Path(path).is_file():
-        raise Refusal(f"There is no instrument file {path}. Check the path.")
-    return load_instrument(path)
+    print(
+        f"Reading the file with the questionnaire of the newest stored wave ({stored.name}, "
+        f"{len(stored.codes)} items); give --instrument FILE for another.",
+        file=sys.stderr,
+    )
+    return stored
 
 
 def _scale(text: str) -> tuple[int, int]:
@@ -88,11 +100,10 @@ def _user(args: argparse.Namespace) -> str | None:
         return None
 
 
-def _prepare(args: argparse.Namespace):
+def _prepare(args: argparse.Namespace, store: Store | None):
     data = _read_upload(args.file)
-    wave, report = prepare_wave(
-        data, Path(args.file).name, _instrument(args.instrument), args.scale
-    )
+    instrument = _instrument(args, store)
+    wave, report = prepare_wave(data, Path(args.file).name, instrument, args.scale)
     if args.report:
         Path(args.report).write_bytes(report.to_csv_bytes())
     return wave, report
@@ -100,20 +111,25 @@ def _prepare(args: argparse.Namespace):
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Dry run: print the validation report, write nothing."""
-    _, report = _prepare(args)
+    if Path(args.db).exists():
+        with Store.open(args.db, read_only=True) as store:
+            _, report = _prepare(args, store)
+    else:
+        _, report = _prepare(args, None)
     print(report.to_text())
     return EXIT_OK if report.ok else EXIT_REFUSED
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Validate a file and write it as one wave, in one transaction."""
-    wave, report = _prepare(args)
-    if wave is None:
-        print(report.to_text(), file=sys.stderr)
-        raise Refusal(f"Nothing was written: {report.summary()} Fix the file and ingest it again.")
-    for problem in report.warnings:
-        print(f"warning: {problem.message}", file=sys.stderr)
+    new_file = not Path(args.db).exists()
+    if new_file:  # checked first, so that a refused file leaves no empty database behind
+        wave, report = _prepare(args, None)
+        _refuse_invalid(wave, report)
     with Store.open(args.db) as store:
+        if not new_file:  # read with the newest stored wave's questionnaire
+            wave, report = _prepare(args, store)
+            _refuse_invalid(wave, report)
         try:
             result = store.ingest_wave(
                 wave, args.wave, args.fielded, replace=args.replace, user=_user(args)
@@ -128,6 +144,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"{result['n_responses']:,} responses{replaced}."
     )
     return EXIT_OK
+
+
+def _refuse_invalid(wave: PreparedWave | None, report: ValidationReport) -> None:
+    """Stop with the report when the file cannot be stored; else print its warnings."""
+    if wave is None:
+        print(report.to_text(), file=sys.stderr)
+        raise Refusal(f"Nothing was written: {report.summary()} Fix the file and ingest it again.")
+    for problem in report.warnings:
+        print(f"warning: {problem.message}", file=sys.stderr)
 
 
 def cmd_waves(args: argparse.Namespace) -> int:
@@ -238,7 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     def upload_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("file", help="CSV, XLSX or Parquet file, wide or long layout")
         p.add_argument("--scale", type=_scale, default=(1, 7), help="declared scale (default 1-7)")
-        p.add_argument("--instrument", help="instrument CSV (default: data/instrument.csv)")
+        p.add_argument(
+            "--instrument",
+            help="instrument CSV (default: the newest stored wave's questionnaire, else "
+            "data/instrument.csv)",
+        )
         p.add_argument("--report", help="also write the validation report to this CSV file")
 
     p = sub.add_parser("validate", parents=[common], help="check a file; write nothing")

@@ -9,23 +9,26 @@ from pathlib import Path
 
 import polars as pl
 
-from gapmodel.core.vocabulary import ATTRIBUTES, ITEM_KEYS, PADJUST_METHODS, RESPONDENT_KEYS, STAGES
+from gapmodel.core import settings
+from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
-from gapmodel.model.gaps import GROUP_KEYS, TableOptions, gap_table
+from gapmodel.model.gaps import TableOptions, gap_table, group_keys
 from gapmodel.model.priorities import fix_first, importance_performance
 from gapmodel.model.quality import reliability
 from gapmodel.storage.store import Store
 
 
-def _keys(allowed: tuple[str, ...]):
+def _keys(allowed: tuple[str, ...] | None = None):
+    """A parser of comma-separated keys; ``allowed`` None leaves the check to the data (the
+    respondent attributes are the survey's)."""
+
     def parse(text: str) -> list[str]:
         keys = [k.strip() for k in text.split(",") if k.strip()]
-        bad = [k for k in keys if k not in allowed]
-        if bad or len(set(keys)) != len(keys):
-            raise argparse.ArgumentTypeError(
-                f"choose distinct keys among {', '.join(allowed)}. Got {text!r}."
-            )
+        bad = [k for k in keys if allowed is not None and k not in allowed]
+        if bad or len(set(keys)) != len(keys) or not keys:
+            known = f"among {', '.join(allowed)}" if allowed else "separated by commas"
+            raise argparse.ArgumentTypeError(f"choose distinct keys {known}. Got {text!r}.")
         return keys
 
     return parse
@@ -33,12 +36,17 @@ def _keys(allowed: tuple[str, ...]):
 
 def _where(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
-    if not sep or name.strip() not in ATTRIBUTES or not value:
+    if not sep or not name.strip() or not value:
         raise argparse.ArgumentTypeError(
-            f"--where takes ATTRIBUTE=VALUE with ATTRIBUTE one of {', '.join(ATTRIBUTES)}. "
-            f"Got {text!r}."
+            f"--where takes ATTRIBUTE=VALUE, for example segment=Business. Got {text!r}."
         )
     return name.strip(), value
+
+
+def _named(data: GapData, keys: list[str]) -> list[str]:
+    """Keys as the data names them: attributes match whatever their case, spacing or punctuation."""
+    known = {name_key(k): k for k in group_keys(data)}
+    return [known.get(name_key(k), k) for k in keys]
 
 
 def _data(args: argparse.Namespace, store: Store) -> GapData:
@@ -74,7 +82,8 @@ def _print(frame: pl.DataFrame, fmt: str) -> int:
 
 def cmd_gaps(args, store):
     """The gap table for a grouping."""
-    return _print(gap_table(_data(args, store), args.by, _options(args)), args.format)
+    data = _data(args, store)
+    return _print(gap_table(data, _named(data, args.by), _options(args)), args.format)
 
 
 def cmd_alpha(args, store):
@@ -103,9 +112,22 @@ def cmd_trend(args, store):
 def cmd_segments(args, store):
     """Gap by segment against the rest, or the test across segments with --across."""
     data = _data(args, store)
-    attribute = args.by
+    attribute = _named(data, [args.by])[0] if args.by else _first_offered(data)
     compute = segment_differences if args.across else segment_gaps
     return _print(compute(data, attribute, args.items, _options(args)), args.format)
+
+
+def _first_offered(data: GapData) -> str:
+    """The first attribute with few enough values to compare its groups, as the dashboard
+    offers them (``GAPMODEL_MAX_FILTER_VALUES``)."""
+    limit = settings.get("max_filter_values")
+    for attribute in data.attributes:
+        if data.respondents[attribute].drop_nulls().n_unique() <= limit:
+            return attribute
+    raise ValueError(
+        "These waves have no respondent attribute with at most "
+        f"{limit} values to compare groups by; name one with --by."
+    )
 
 
 def _report_filters(args: argparse.Namespace, survey) -> object:
@@ -121,24 +143,37 @@ def _report_filters(args: argparse.Namespace, survey) -> object:
     if args.compare is not None and args.compare == (args.wave or waves[-1]):
         raise ValueError("--compare must name another wave than the one reported.")
     where: dict[str, str] = {}
-    for name, value in args.where or []:
+    offered = {name_key(a): a for a in survey.attributes}
+    for given, value in args.where or []:
+        name = offered.get(name_key(given))
+        if name is None:
+            raise ValueError(
+                f"--where {given}=...: the survey offers no attribute {given!r}; it offers "
+                f"{', '.join(survey.attributes) or 'none'}."
+            )
         if name in where:
             raise ValueError(f"--where {name}=... is given twice; a report keeps one {name}.")
-        known = survey.attribute_values.get(name, [])
+        known = survey.attribute_values[name]
         if value not in known:
             raise ValueError(
                 f"--where {name}={value!r} matches no respondent. Values: {', '.join(known)}."
             )
         where[name] = value
+    stages = {name_key(st): st for st in survey.stages}
+    unknown = [st for st in args.stage or () if name_key(st) not in stages]
+    if unknown:
+        raise ValueError(
+            f"--stage {unknown[0]!r}: the survey has the stages {', '.join(survey.stages)}."
+        )
     compare = "" if args.compare == "none" else args.compare
     options = _options(args)  # the arguments given, else the settings
     return Filters(
         wave=args.wave,
         compare=compare,
-        stages=tuple(args.stage or ()),
+        stages=tuple(stages[name_key(st)] for st in args.stage or ()),
+        attributes=where,
         alpha=options.alpha,
         padjust=options.padjust,
-        **where,
     )
 
 
@@ -154,7 +189,10 @@ def cmd_report(args, store):
             f"Got {args.out!r}."
         )
     survey = load_survey(store)
-    briefing = build_briefing(survey, _report_filters(args, survey), args.segments_by)
+    attribute = args.segments_by
+    if attribute is not None:
+        attribute = {name_key(a): a for a in survey.attributes}.get(name_key(attribute), attribute)
+    briefing = build_briefing(survey, _report_filters(args, survey), attribute)
     Path(args.out).write_bytes(render(briefing, fmt))
     f = briefing.filters
     versus = f" against {f.compare}" if f.compare else ""
@@ -186,7 +224,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     table.add_argument(
         "--where", action="append", type=_where, help="respondent filter, e.g. segment=Business"
     )
-    table.add_argument("--stage", action="append", choices=STAGES, help="journey stage")
+    table.add_argument("--stage", action="append", help="journey stage, by name (repeatable)")
     table.add_argument("--padjust", choices=PADJUST_METHODS, default=None, help="default: holm")
     table.add_argument("--alpha", type=float, default=None, help="significance level")
     table.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -194,9 +232,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gaps", parents=[table], help="the gap table with its tests")
     p.add_argument(
         "--by",
-        type=_keys(GROUP_KEYS),
+        type=_keys(),
         default=["stage", "dimension"],
-        help=f"comma-separated keys among {', '.join(GROUP_KEYS)} (default stage,dimension)",
+        help="comma-separated keys among wave, the respondent attributes and "
+        f"{', '.join(ITEM_KEYS)} (default stage,dimension)",
     )
     p.set_defaults(handler=cmd_gaps, needs_store=True)
 
@@ -215,7 +254,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_trend, needs_store=True)
 
     p = sub.add_parser("segments", parents=[table], help="gap by segment against the rest")
-    p.add_argument("--by", choices=RESPONDENT_KEYS, default="segment", help="the attribute")
+    p.add_argument(
+        "--by", default=None, help="the respondent attribute (default: the first), or wave"
+    )
     p.add_argument(
         "--items",
         type=_keys(ITEM_KEYS),
@@ -233,10 +274,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--where", action="append", type=_where, help="respondent filter, e.g. segment=Business"
     )
-    p.add_argument("--stage", action="append", choices=STAGES, help="journey stage (repeatable)")
+    p.add_argument("--stage", action="append", help="journey stage, by name (repeatable)")
     p.add_argument(
         "--segments-by",
-        choices=ATTRIBUTES,
         default=None,
         help="attribute compared in the segments section (default: the first not filtered)",
     )

@@ -1,5 +1,5 @@
 """The column registry: title, help text, number formats and glossary entry of every column a
-table of gapmodel emits.
+table of gapmodel emits, besides the respondent attributes, which are named by the survey.
 
 The dashboard's tables take their headers and formats from here, the workbooks their Excel
 number formats and the Method sheet its glossary; a test checks that every column any view or
@@ -9,6 +9,8 @@ table emits is registered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from gapmodel.core.vocabulary import MEASURES
 
 # Excel number formats.
 P_VALUE = '[<0.001]"<0.001";0.000'
@@ -75,12 +77,9 @@ COLUMNS: tuple[Column, ...] = (
     _text("stage_label", "Stage", "journey stage"),
     _text("item", "Item code", "item code of the questionnaire", shown=False),
     _text("label", "Item", "the item's short name"),
-    _text("wording", "Wording", "the item's question as asked", width="large"),
+    _text("wording", "Wording", "the item's question as asked (pages show it as the item)", shown=False, width="large"),
     _text("dimension", "Dimension", "service-quality dimension of the item"),
     _text("element", "Element", "human (how the customer was treated) or technical (whether it worked)"),
-    _text("segment", "Segment", "customer segment"),
-    _text("channel", "Channel", "channel the customer used"),
-    _text("region", "Region", "the customer's region"),
     _text("measure", "Measure", "expectation or perception"),
     # the gap table
     _number("n", "n", "respondents in the group (for a change: the smaller of the two waves)", "localized", COUNT),
@@ -152,6 +151,14 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 
 REGISTRY: dict[str, Column] = {c.name: c for c in COLUMNS}
+# Names a respondent attribute cannot have: the columns of the tables that attributes key, the
+# names every row of a wave has, and the working columns of the model's group-bys. (Lower case:
+# compare with ``vocabulary.name_key``.)
+RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
+    {"row", "respondent", "respondent_id", "wave", "value", "count", "n_rest", "sd_rest"}
+    | {"attribute", "pair", *MEASURES}
+    | {c.name for c in COLUMNS if c.name not in ("section", "finding", "source", "key", "effect")}
+)
 
 
 def excel_format(name: str) -> str | None:

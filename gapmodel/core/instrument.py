@@ -1,7 +1,10 @@
-"""The questionnaire as data: items, their dimension, element and the stages they are asked at."""
+"""The questionnaire as data: its items, their dimension and element, and the stages they are
+asked at. The questionnaire names the survey's vocabulary: its stages, in the order they first
+appear, and its dimensions, in any script."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -12,13 +15,30 @@ import polars as pl
 
 from gapmodel.core.errors import InstrumentError
 from gapmodel.core.settings import DATA_DIR
-from gapmodel.core.vocabulary import DIMENSIONS, ELEMENTS, STAGES
+from gapmodel.core.vocabulary import (
+    ELEMENTS,
+    MAX_ITEMS,
+    MAX_STAGES,
+    bad_name,
+    clean_name,
+    name_key,
+    token,
+)
 
 DEFAULT_INSTRUMENT_PATH = DATA_DIR / "instrument.csv"
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_REQUIRED = ("code", "wording", "dimension", "stages")
 _COLUMNS = ("code", "wording", "dimension", "element", "stages")
-_MAX_BYTES = 1_000_000
+_MAX_BYTES = 4_000_000
+_MAX_WORDING = 1000
+ITEM_SCHEMA = {
+    "code": pl.String,
+    "wording": pl.String,
+    "dimension": pl.String,
+    "element": pl.String,
+    "stages": pl.List(pl.String),
+}
 
 
 @dataclass(frozen=True)
@@ -30,28 +50,34 @@ class Instrument:
     name : str
         File name it was read from.
     items : pl.DataFrame
-        One row per item: ``code, wording, dimension, element, stages`` (``stages`` is a list).
+        One row per item, in file order: ``code, wording, dimension, element, stages``
+        (``element`` null when the item has none; ``stages`` a list in the instrument's order).
     sha256 : str
         Hash of the normalised item table, so the same instrument is stored once.
+    stages : tuple of str
+        The stages, in the order they first appear in the file.
+    dimensions : tuple of str
+        The dimensions, in the order they first appear in the file.
     """
 
     name: str
     items: pl.DataFrame
     sha256: str
+    stages: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
 
     @property
     def codes(self) -> list[str]:
         return self.items["code"].to_list()
 
     @property
-    def dimensions(self) -> list[str]:
-        """Dimensions in the instrument, in the default SERVQUAL order first."""
-        present = set(self.items["dimension"])
-        known = [d for d in DIMENSIONS if d in present]
-        return known + sorted(present - set(known))
+    def has_elements(self) -> bool:
+        """Whether any item is classed as human or technical."""
+        return self.items["element"].null_count() < self.items.height
 
     def pairs(self) -> pl.DataFrame:
-        """Every (stage, item) pair the instrument asks, with dimension and element."""
+        """Every (stage, item) pair the instrument asks, with dimension and element: item by
+        item in file order, each item's stages in the instrument's order."""
         return (
             self.items.explode("stages")
             .rename({"stages": "stage", "code": "item"})
@@ -60,7 +86,8 @@ class Instrument:
 
 
 def load_instrument(source: str | Path | bytes, name: str | None = None) -> Instrument:
-    """Read and validate an instrument file (CSV with ``code,wording,dimension,element,stages``).
+    """Read and validate an instrument file (CSV with ``code, wording, dimension, stages`` and
+    optionally ``element``).
 
     Parameters
     ----------
@@ -76,14 +103,82 @@ def load_instrument(source: str | Path | bytes, name: str | None = None) -> Inst
     Raises
     ------
     InstrumentError
-        With one sentence per problem found (missing column, bad code, duplicate code, unknown
-        element or stage, empty wording or dimension).
+        With one sentence per problem found, naming the line and what is allowed (missing
+        column, bad or repeated code, a stage or dimension name that cannot be used, an
+        element other than human or technical, empty wording, too many stages or items).
 
     Notes
     -----
     ``stages`` lists the stages an item is asked at, separated by ``|`` (for example
-    ``pre_purchase|encounter``). Codes are lower-case identifiers so they can name wide columns.
+    ``Pre-purchase|Service encounter``). The survey's stages are taken in the order in which
+    they first appear, reading the file row by row; to set the order, list every stage in that
+    order on the first row. Stage and dimension names may be written in any script, with
+    spaces, ``&``, ``-``, ``_`` and ``'``; two names that differ only in case, spacing or
+    punctuation are the same name, written as first seen. ``element`` is optional: blank (or no such column) means
+    the item is not classed as human or technical. Item codes start with a letter and use
+    letters, digits and ``_``, so that they can name the columns of a wide file; they are
+    matched without regard to case.
     """
+    data, name = _read(source, name)
+    try:
+        text = data.decode("utf-8-sig")
+        raw = pl.read_csv(io.StringIO(text), infer_schema=False)
+    except (UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
+        raise InstrumentError(
+            [f"The instrument file {name} is not a readable UTF-8 CSV ({exc})."]
+        ) from None
+    header = next(csv.reader(io.StringIO(text)), [])
+    names = [h.strip().lower() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InstrumentError(
+            [
+                f"The instrument file {name} has the column {', '.join(twice)} more than once; keep one."
+            ]
+        )
+    raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+    missing = [c for c in _REQUIRED if c not in raw.columns]
+    if missing:
+        raise InstrumentError(
+            [
+                f"The instrument file {name} lacks the column(s) {', '.join(missing)}; "
+                f"it needs {', '.join(_REQUIRED)} and may have element."
+            ]
+        )
+    if "element" not in raw.columns:
+        raw = raw.with_columns(element=pl.lit(None, pl.String))
+    problems: list[str] = []
+    rows, vocabulary = _items(raw.select(_COLUMNS), problems)
+    if not rows:
+        problems.append(f"The instrument file {name} lists no items.")
+    if len(rows) > MAX_ITEMS:
+        problems.append(
+            f"The instrument file {name} has {len(rows):,} items; at most {MAX_ITEMS:,}."
+        )
+    stages = tuple(vocabulary["stages"].values())
+    if len(stages) > MAX_STAGES:
+        problems.append(
+            f"The instrument file {name} names {len(stages)} stages; at most {MAX_STAGES}."
+        )
+    if problems:
+        raise InstrumentError(problems)
+    order = {s: k for k, s in enumerate(stages)}
+    rows = [(c, w, d, e, sorted(s, key=order.__getitem__)) for c, w, d, e, s in rows]
+    items = pl.DataFrame(rows, schema=ITEM_SCHEMA, orient="row")
+    digest = hashlib.sha256(
+        "\n".join(f"{c}\t{w}\t{d}\t{e or ''}\t{'|'.join(s)}" for c, w, d, e, s in rows).encode()
+    ).hexdigest()
+    return Instrument(
+        name=name,
+        items=items,
+        sha256=digest,
+        stages=stages,
+        dimensions=tuple(vocabulary["dimensions"].values()),
+    )
+
+
+def _read(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    """The bytes of an instrument file and the name it goes by."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
@@ -94,83 +189,103 @@ def load_instrument(source: str | Path | bytes, name: str | None = None) -> Inst
                 [f"Cannot read the instrument file {path}: {exc.strerror}."]
             ) from None
     else:
-        data = source
-        name = name or "instrument"
+        data, name = source, name or "instrument"
     if len(data) > _MAX_BYTES:
         raise InstrumentError(
-            [f"The instrument file {name} is larger than 1 MB; it should be a short CSV."]
+            [f"The instrument file {name} is larger than 4 MB; it should be a short CSV."]
         )
-    try:
-        text = data.decode("utf-8-sig")
-        raw = pl.read_csv(io.StringIO(text), infer_schema=False)
-    except (UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
-        raise InstrumentError(
-            [f"The instrument file {name} is not a readable UTF-8 CSV ({exc})."]
-        ) from None
-    raw = raw.rename({c: c.strip().lower() for c in raw.columns})
-    missing = [c for c in _COLUMNS if c not in raw.columns]
-    if missing:
-        raise InstrumentError(
-            [
-                f"The instrument file {name} lacks the column(s) {', '.join(missing)}; "
-                f"it needs {', '.join(_COLUMNS)}."
-            ]
-        )
-    problems: list[str] = []
+    return data, name
+
+
+def _items(raw: pl.DataFrame, problems: list[str]) -> tuple[list[tuple], dict[str, dict[str, str]]]:
+    """The item rows, and the stages and dimensions (key -> name as first written) in order of
+    first appearance; problems are appended as sentences."""
+    vocabulary: dict[str, dict[str, str]] = {"stages": {}, "dimensions": {}}
     seen: set[str] = set()
     rows = []
-    for line, rec in enumerate(raw.select(_COLUMNS).iter_rows(named=True), start=2):
-        code = (rec["code"] or "").strip()
+    for line, rec in enumerate(raw.iter_rows(named=True), start=2):
         where = f"line {line}"
+        code = (rec["code"] or "").strip()
         if not _CODE.match(code):
             problems.append(
-                f"{where}: item code {code!r} must start with a lower-case letter and use only "
-                "a-z, 0-9 and _ (at most 64 characters)."
+                f"{where}: item code {code!r} must start with a letter and use only letters, "
+                "digits and _ (at most 64 characters)."
             )
-        elif code in seen:
+        elif token(code) in seen:  # Q1, q1 and Q1_ name the same columns
             problems.append(f"{where}: item code {code!r} appears twice.")
-        seen.add(code)
-        wording = (rec["wording"] or "").strip()
+        seen.add(token(code))
+        wording = clean_name(rec["wording"] or "")
         if not wording:
             problems.append(f"{where}: item {code!r} has no wording.")
-        dimension = (rec["dimension"] or "").strip().lower()
-        if not _CODE.match(dimension):
+        elif len(wording) > _MAX_WORDING:
+            problems.append(f"{where}: item {code!r} has a wording over {_MAX_WORDING} characters.")
+        dimension = _vocabulary_name(
+            rec["dimension"] or "",
+            vocabulary["dimensions"],
+            f"{where}: item {code!r} has the dimension",
+            problems,
+        )
+        element = (rec["element"] or "").strip().lower() or None
+        if element is not None and element not in ELEMENTS:
             problems.append(
-                f"{where}: item {code!r} has dimension {dimension!r}; use a lower-case name."
+                f"{where}: item {code!r} has element {rec['element']!r}; leave it blank or "
+                f"write {' or '.join(ELEMENTS)}."
             )
-        element = (rec["element"] or "").strip().lower()
-        if element not in ELEMENTS:
+        stages = []
+        parts = [p for p in (rec["stages"] or "").split("|") if p.strip()]
+        if not parts:
             problems.append(
-                f"{where}: item {code!r} has element {element!r}; allowed: human, technical."
+                f"{where}: item {code!r} lists no stage; name the stages it is asked at, "
+                "separated by '|' (for example Pre-purchase|Service encounter)."
             )
-        stages = [s.strip().lower() for s in (rec["stages"] or "").split("|") if s.strip()]
-        bad = [s for s in stages if s not in STAGES]
-        if not stages or bad:
-            problems.append(
-                f"{where}: item {code!r} has stages {rec['stages']!r}; list one or more of "
-                f"{', '.join(STAGES)} separated by '|'."
+        for part in parts:
+            stage = _vocabulary_name(
+                part, vocabulary["stages"], f"{where}: item {code!r} has the stage", problems
             )
-        stages = [s for s in STAGES if s in stages]
+            if stage is not None and stage not in stages:
+                stages.append(stage)
         rows.append((code, wording, dimension, element, stages))
-    if not rows:
-        problems.append(f"The instrument file {name} lists no items.")
-    if problems:
-        raise InstrumentError(problems)
-    items = pl.DataFrame(
-        rows,
-        schema={
-            "code": pl.String,
-            "wording": pl.String,
-            "dimension": pl.String,
-            "element": pl.String,
-            "stages": pl.List(pl.String),
-        },
-        orient="row",
-    )
-    digest = hashlib.sha256(
-        "\n".join(f"{c}\t{w}\t{d}\t{e}\t{'|'.join(s)}" for c, w, d, e, s in rows).encode()
-    ).hexdigest()
-    return Instrument(name=name, items=items, sha256=digest)
+    _check_spellings(rows, vocabulary, problems)
+    return rows, vocabulary
+
+
+def _check_spellings(
+    rows: list[tuple], vocabulary: dict[str, dict[str, str]], problems: list[str]
+) -> None:
+    """A file's columns spell names as tokens (``Pre-purchase`` as ``pre_purchase``): two stages
+    or dimensions with one spelling, or two stage x item pairs whose columns would read alike
+    (stage ``a`` with item ``b_c``, stage ``a_b`` with item ``c``), cannot be told apart."""
+    for kind, names in vocabulary.items():
+        spelled: dict[str, str] = {}
+        for name in names.values():
+            other = spelled.setdefault(token(name), name)
+            if other != name:
+                problems.append(
+                    f"The {kind} {other!r} and {name!r} are spelled alike in file columns "
+                    f"({token(name)}); rename one."
+                )
+    columns: dict[str, tuple[str, str]] = {}
+    for code, _, _, _, stages in rows:
+        for stage in stages:
+            pair = columns.setdefault(f"{token(stage)}_{token(code)}", (stage, code))
+            if token(pair[0]) != token(stage):  # (the same parts are reported above)
+                problems.append(
+                    f"Item {pair[1]!r} at stage {pair[0]!r} and item {code!r} at stage "
+                    f"{stage!r} would have the same column names; rename one of them."
+                )
+
+
+def _vocabulary_name(
+    text: str, known: dict[str, str], context: str, problems: list[str]
+) -> str | None:
+    """The stage or dimension ``text`` names, as first written (added to ``known`` when new);
+    None, with a problem, when it cannot be a name."""
+    name = clean_name(text)
+    why = bad_name(name)
+    if why is not None:
+        problems.append(f"{context} {text.strip()!r}, which {why}.")
+        return None
+    return known.setdefault(name_key(name), name)
 
 
 def default_instrument() -> Instrument:

@@ -69,6 +69,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suppress_n", 5, "Groups with fewer respondents are suppressed.", _positive_int),
     Setting("max_upload_mb", 200, "Largest upload accepted, in megabytes.", _positive_int),
     Setting(
+        "max_filter_values",
+        60,
+        "Respondent attributes with more values are stored but not offered as filters.",
+        _positive_int,
+    ),
+    Setting(
         "max_rows",
         2_000_000,
         "Most respondents (wide) or rows (long) in one upload.",

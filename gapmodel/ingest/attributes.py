@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import polars as pl
 
+from gapmodel.core.columns import RESERVED_ATTRIBUTES
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import ATTRIBUTES
+from gapmodel.core.vocabulary import clean_name, name_key, token
 from gapmodel.ingest.cells import parse_scores
-from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES, SEPARATORS, canonical
-from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport
+from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES
+from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
 
-MAX_EXTRA_COLUMNS = 50
+MAX_ATTRIBUTES = 50
 
 
 @dataclass(frozen=True)
@@ -21,74 +21,95 @@ class ColumnRoles:
     """What each non-score column of an upload is."""
 
     respondent_id: str | None
-    attributes: dict[str, str]  # canonical attribute -> column in file
+    attributes: dict[str, str]  # attribute name (as kept) -> column in file
     points: dict[str, str]  # dimension -> column
-    extra: list[str]
 
 
 def classify_columns(
     report: ValidationReport, columns: list[str], reserved: set[str], instrument: Instrument
 ) -> ColumnRoles:
-    """Find the id, attribute, points and extra columns among the non-score columns."""
-    names = {c: canonical(c) for c in columns}
+    """Find the id, the importance points and the attributes among the non-score columns: any
+    other column is a respondent attribute by its own name."""
+    tokens = {c: token(c) for c in columns}
     respondent_id = next(
-        (c for alias in ID_ALIASES for c in columns if names[c] == alias and c not in reserved),
+        (c for alias in ID_ALIASES for c in columns if tokens[c] == alias and c not in reserved),
         None,
     )
-    attributes, points, extra = {}, {}, []
-    dimensions = set(instrument.dimensions)
+    attributes: dict[str, str] = {}
+    points: dict[str, str] = {}
+    dimensions = {token(d): d for d in instrument.dimensions}
     for column in columns:
         if column in reserved or column == respondent_id:
             continue
-        name = names[column]
-        if name in ATTRIBUTES:
-            attributes[name] = column
-            continue
-        parts = [p for p in SEPARATORS.split(name) if p]
-        if len(parts) == 2 and parts[0] in POINTS_PREFIXES:
-            if parts[1] in dimensions:
-                points[parts[1]] = column
+        prefix = next((p for p in POINTS_PREFIXES if tokens[column].startswith(p + "_")), None)
+        if prefix is not None:
+            dimension = dimensions.get(tokens[column][len(prefix) + 1 :])
+            if dimension is not None:
+                points[dimension] = column
             else:
                 report.add(
                     Problem(
                         rule="unknown_dimension",
-                        message=f"Importance points for {parts[1]!r}, which is not a dimension of "
-                        f"the instrument ({', '.join(instrument.dimensions)}).",
+                        message=f"Importance points for {column[len(prefix) + 1 :].strip()!r}, "
+                        "which is not a dimension of the instrument "
+                        f"({', '.join(instrument.dimensions)}).",
                         column=column,
                     )
                 )
             continue
-        extra.append(column)
-    if len(extra) > MAX_EXTRA_COLUMNS:
+        _attribute(report, attributes, column)
+    if len(attributes) > MAX_ATTRIBUTES:
         report.add(
             Problem(
                 rule="too_many_columns",
-                message=f"{len(extra)} columns are neither scores nor known attributes; at most "
-                f"{MAX_EXTRA_COLUMNS} extra attributes are kept. Remove unneeded columns.",
+                message=f"{len(attributes)} columns are neither scores nor importance points; at "
+                f"most {MAX_ATTRIBUTES} respondent attributes are kept. Remove unneeded columns.",
             )
         )
-    return ColumnRoles(respondent_id, attributes, points, extra)
+    return ColumnRoles(respondent_id, attributes, points)
+
+
+def _attribute(report: ValidationReport, attributes: dict[str, str], column: str) -> None:
+    """Take ``column`` as the attribute of its own name, unless that name is one of the tables'
+    own columns or another column's."""
+    name = clean_name(column)
+    if name_key(name) in RESERVED_ATTRIBUTES or name.startswith("_"):
+        report.add(
+            Problem(
+                rule="reserved_column",
+                message=f"The column {shorten(column)!r} would be a respondent attribute, but "
+                f"{name!r} names a column of gapmodel's own tables. Rename it (for example "
+                f"'{name} group') or remove it.",
+                column=shorten(column),
+            )
+        )
+        return
+    same = next((a for a in attributes if name_key(a) == name_key(name)), None)
+    if same is not None:
+        report.add(
+            Problem(
+                rule="duplicate_column",
+                message=f"The columns {shorten(attributes[same])!r} and {shorten(column)!r} name "
+                "the same attribute; keep one.",
+                column=shorten(column),
+            )
+        )
+        return
+    attributes[name] = column
 
 
 def respondent_frame(raw: pl.DataFrame, roles: ColumnRoles) -> pl.DataFrame:
-    """respondent (1..n, in file order), respondent_id, segment, channel, region, extra (JSON)."""
-    attrs = [
-        (
-            pl.col(roles.attributes[a]).str.strip_chars().replace("", None)
-            if a in roles.attributes
-            else pl.lit(None, pl.String)
-        ).alias(a)
-        for a in ATTRIBUTES
+    """``respondent`` (1..n, in file order), ``respondent_id``, then one column per attribute
+    (its values stripped; empty cells null)."""
+    attributes = [
+        pl.col(column).str.strip_chars().replace("", None).alias(name)
+        for name, column in roles.attributes.items()
     ]
-    if roles.extra:
-        extra = pl.struct([pl.col(c).alias(c) for c in roles.extra]).struct.json_encode()
-    else:
-        extra = pl.lit(None, pl.String)
     return raw.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("respondent"),
         pl.col(roles.respondent_id).str.strip_chars().alias("respondent_id"),
-        *attrs,
-        extra.alias("extra"),
-    ).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("respondent"))
+        *attributes,
+    )
 
 
 def allocations(
@@ -143,8 +164,3 @@ def allocations(
         for dimension, column in roles.points.items()
     ]
     return pl.concat(frames).filter(pl.col("points").is_not_null())
-
-
-def extra_attributes(extra: str | None) -> dict[str, str]:
-    """Decode the ``extra`` JSON text of a respondent."""
-    return json.loads(extra) if extra else {}

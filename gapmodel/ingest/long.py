@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import MEASURES, STAGE_DTYPE, STAGES
+from gapmodel.core.vocabulary import MEASURES, token
 from gapmodel.ingest.attributes import (
     ColumnRoles,
     allocations,
@@ -13,7 +15,7 @@ from gapmodel.ingest.attributes import (
     respondent_frame,
 )
 from gapmodel.ingest.cells import formula_like
-from gapmodel.ingest.naming import MEASURE_ALIASES, STAGE_ALIASES, canonical
+from gapmodel.ingest.naming import MEASURE_ALIASES, ColumnNames, listed
 from gapmodel.ingest.respondents import check_respondent_cells, measure_columns, require_id
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
 
@@ -26,7 +28,7 @@ def build(
     The parameters are those of :func:`gapmodel.ingest.wide.build`; here ``raw`` has ``stage``
     and ``item`` columns and one row per respondent x stage x item.
     """
-    names = {canonical(c): c for c in raw.columns if c != "row"}
+    names = {token(c): c for c in raw.columns if c != "row"}
     measure_cols = _measure_columns(report, names)
     stage_col, item_col = names["stage"], names["item"]
     roles = classify_columns(
@@ -35,10 +37,10 @@ def build(
     require_id(report, roles)
     if report.errors:
         return None
-    stage_text = pl.col(stage_col).str.strip_chars().str.to_lowercase().str.replace_all("-", "_")
+    spelled = ColumnNames(instrument)
     keyed = raw.with_columns(
-        stage_text.replace(STAGE_ALIASES).alias("_stage"),
-        pl.col(item_col).str.strip_chars().str.to_lowercase().alias("_item"),
+        _named(raw, stage_col, spelled.stage).alias("_stage"),
+        _named(raw, item_col, spelled.item).alias("_item"),
     )
     _pair_problems(report, keyed, instrument, stage_col, item_col)
     keys = keyed.select("row", pl.col(roles.respondent_id).str.strip_chars(), "_stage", "_item")
@@ -67,7 +69,7 @@ def build(
         .join(key, on="respondent_id", how="left")
         .select(
             "respondent",
-            pl.col("_stage").cast(STAGE_DTYPE).alias("stage"),
+            pl.col("_stage").cast(pl.Enum(list(instrument.stages))).alias("stage"),
             pl.col("_item").cast(pl.Enum(instrument.codes)).alias("item"),
             *measure_columns(measure_cols),
         )
@@ -76,8 +78,17 @@ def build(
     return respondents, responses, allocations(report, first_rows, roles, respondents)
 
 
+def _named(raw: pl.DataFrame, column: str, meaning: Callable[[str], str | None]) -> pl.Expr:
+    """The cells of ``column`` as the questionnaire names them (stripped; a cell it does not
+    know stays as written, and is reported)."""
+    text = pl.col(column).str.strip_chars()
+    values = raw.select(text.unique().drop_nulls())[column].to_list()
+    mapping = {v: meaning(v) or v for v in values}
+    return text.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
 def _measure_columns(report: ValidationReport, names: dict[str, str]) -> dict[str, str]:
-    """Measure -> the file's column (by canonical name); E and P are required."""
+    """Measure -> the file's column (by its name as a token); E and P are required."""
     measure_cols: dict[str, str] = {}
     for name, column in names.items():
         measure = MEASURE_ALIASES.get(name)
@@ -108,19 +119,22 @@ def _pair_problems(
         pl.col("stage").alias("_stage"), pl.col("item").alias("_item")
     )
     report.add_cells(
-        keyed.filter(~pl.col("_stage").is_in(STAGES)).select("row", stage_col),  # blanks: missing
-        "unknown_stage",
-        lambda v: f"Unknown stage {shorten(v)!r}; use one of {', '.join(STAGES)}.",
+        keyed.filter(~pl.col("_stage").is_in(instrument.stages)).select("row", stage_col),
+        "unknown_stage",  # blank cells are reported as missing values
+        lambda v: f"Unknown stage {shorten(v)!r}; use one of {', '.join(instrument.stages)}.",
         stage_col,
     )
     report.add_cells(
         keyed.filter(~pl.col("_item").is_in(instrument.codes)).select("row", item_col),
         "unknown_item",
-        lambda v: f"Unknown item {shorten(v)!r}: it is not in the instrument ({instrument.name}).",
+        lambda v: (
+            f"Unknown item {shorten(v)!r}: it is not in the instrument ({instrument.name}: "
+            f"{listed(instrument.codes)})."
+        ),
         item_col,
     )
     not_asked = keyed.filter(
-        pl.col("_stage").is_in(STAGES) & pl.col("_item").is_in(instrument.codes)
+        pl.col("_stage").is_in(instrument.stages) & pl.col("_item").is_in(instrument.codes)
     ).join(pairs, on=["_stage", "_item"], how="anti")
     report.add_many(
         [
@@ -140,8 +154,8 @@ def _pair_problems(
 def _inconsistent_attributes(
     report: ValidationReport, raw: pl.DataFrame, roles: ColumnRoles
 ) -> None:
-    """A respondent whose rows disagree on an attribute, points or extra column."""
-    for column in [*roles.attributes.values(), *roles.points.values(), *roles.extra]:
+    """A respondent whose rows disagree on an attribute or on importance points."""
+    for column in [*roles.attributes.values(), *roles.points.values()]:
         conflict = raw.group_by(roles.respondent_id).agg(
             pl.col(column).n_unique().alias("k"), pl.col("row").min()
         )

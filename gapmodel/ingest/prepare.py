@@ -4,8 +4,9 @@ Wide layout (:mod:`gapmodel.ingest.wide`): one row per respondent, one column pe
 measure. Long layout (:mod:`gapmodel.ingest.long`): ``respondent_id, stage, item, expectation,
 perception[, adequate, importance]``, one row per respondent x stage x item.
 
-Both may carry respondent attributes (``segment``, ``channel``, ``region``, anything else is
-kept as extra) and importance points per dimension (``points.<dimension>``, summing to 100).
+Both may carry respondent attributes (every other column is an attribute by its own name:
+segment, channel, age band, ...) and importance points per dimension (``points.<dimension>``,
+summing to 100).
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import polars as pl
 
 from gapmodel.core import settings
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import ATTRIBUTES
+from gapmodel.core.vocabulary import clean_name, token
 from gapmodel.ingest import long, wide
 from gapmodel.ingest.cells import MAX_TEXT
-from gapmodel.ingest.naming import canonical
 from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, read_table
 from gapmodel.ingest.validation_report import PREVIEW_ROWS, Problem, ValidationReport, shorten
 from gapmodel.storage.prepared_wave import PreparedWave
@@ -107,7 +107,7 @@ def prepare_wave(
     raw = _rows(report, table.frame)
     if raw is None or report.errors:
         return None, report
-    report.layout = "long" if {"stage", "item"} <= {canonical(c) for c in raw.columns} else "wide"
+    report.layout = "long" if {"stage", "item"} <= {token(c) for c in raw.columns} else "wide"
     layout = long if report.layout == "long" else wide
     built = layout.build(report, raw, instrument, scale)
     if built is None or report.errors:
@@ -116,7 +116,7 @@ def prepare_wave(
     if not _count_pairs(report, respondents, responses):
         return None, report
     wave = PreparedWave(
-        respondents=respondents.select("respondent", "respondent_id", *ATTRIBUTES, "extra"),
+        respondents=respondents,
         responses=responses,
         allocations=allocations,
         scale=scale,
@@ -136,6 +136,7 @@ def _rows(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame | None:
     raw = _drop_blank_rows(
         raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     )
+    raw = _unnamed_columns(report, raw)
     report.n_rows = raw.height
     max_rows = settings.get("max_rows")
     if raw.height == 0:
@@ -154,6 +155,25 @@ def _rows(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame | None:
             )
         )
     return raw
+
+
+def _unnamed_columns(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame:
+    """Columns without a name: dropped when they are empty too (spreadsheets often have some),
+    reported when they hold values (nothing says what those values are)."""
+    unnamed = [c for c in raw.columns if not clean_name(c)]
+    for position, column in ((raw.columns.index(c), c) for c in unnamed):
+        values = raw[column].cast(pl.String).str.strip_chars().replace("", None).drop_nulls()
+        if values.len():
+            report.add(
+                Problem(
+                    rule="unnamed_column",
+                    message=f"Column {position} has no name but holds values such as "
+                    f"{shorten(values[0])!r}. Name it (for example after the attribute it "
+                    "holds) or remove it.",
+                    column=f"column {position}",
+                )
+            )
+    return raw.drop(unnamed)
 
 
 def _header_problems(report: ValidationReport, columns: list[str]) -> bool:

@@ -21,7 +21,7 @@ DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 XLSX_MAX_UNCOMPRESSED = 500 * 1024 * 1024
 XLSX_MAX_RATIO = 200
-MAX_COLUMNS = 2000
+MAX_COLUMNS = 20_000  # 5,000 items x 2 stages x E and P
 # Leading bytes of common files that are not tables, for a message that names them.
 _NOT_TABLES = {
     b"\x89PNG": "a PNG image",

@@ -81,7 +81,7 @@ def check_respondent_cells(
         duplicate_rule,
         file_columns,
     )
-    text_limits(report, raw, [roles.respondent_id, *roles.attributes.values(), *roles.extra])
+    text_limits(report, raw, [roles.respondent_id, *roles.attributes.values()])
     return parsed
 
 

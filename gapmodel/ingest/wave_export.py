@@ -7,13 +7,12 @@ re-ingested unchanged: the basis of the round-trip tests and of moving waves bet
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
 from gapmodel.core.formulas import neutralise_frame
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import ATTRIBUTES
-from gapmodel.ingest.attributes import extra_attributes
 from gapmodel.storage.store import Store
 
 LAYOUTS = ("wide", "long")
@@ -22,14 +21,8 @@ _MEASURE_SUFFIX = {"expectation": "E", "perception": "P", "adequate": "A", "impo
 
 
 def _respondents(store: Store, label: str) -> pl.DataFrame:
-    """respondent, respondent_id, attributes and extra attributes as columns."""
-    people = store.respondents([label])
-    extras = [extra_attributes(e) for e in people["extra"]]
-    extra_names = list(dict.fromkeys(k for e in extras for k in e))
-    extra_cols = [
-        pl.Series(name, [e.get(name) for e in extras], dtype=pl.String) for name in extra_names
-    ]
-    frame = people.select("respondent", "respondent_id", *ATTRIBUTES).with_columns(extra_cols)
+    """respondent, respondent_id and the wave's attributes as columns, with its points."""
+    frame = store.respondents([label]).drop("wave")
     allocations = store.allocations([label])
     if allocations.height:
         points = allocations.pivot(
@@ -56,9 +49,8 @@ def wave_frame(store: Store, label: str, layout: str = "wide") -> pl.DataFrame:
     Returns
     -------
     pl.DataFrame
-        ``respondent_id``, the attributes (``segment, channel, region`` and any extra),
-        ``points.<dimension>`` when allocations exist, then the scores. Measures that no
-        respondent answered are left out.
+        ``respondent_id``, the wave's attributes by their names, ``points.<dimension>`` when
+        allocations exist, then the scores. Measures that no respondent answered are left out.
 
     Raises
     ------
@@ -111,7 +103,18 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def template_frame(instrument: Instrument, scale: tuple[int, int] = (1, 7)) -> pl.DataFrame:
+_EXAMPLE_ATTRIBUTES = {
+    "segment": ["Consumer", "Small business"],
+    "channel": ["Phone", "Web"],
+    "region": ["North", "South"],
+}
+
+
+def template_frame(
+    instrument: Instrument,
+    scale: tuple[int, int] = (1, 7),
+    attributes: Mapping[str, Sequence[str]] | None = None,
+) -> pl.DataFrame:
     """An upload template: the wide layout for every item and stage, with two example rows.
 
     Parameters
@@ -120,19 +123,21 @@ def template_frame(instrument: Instrument, scale: tuple[int, int] = (1, 7)) -> p
         The questionnaire whose items and stages make the columns.
     scale : (int, int)
         The example scores stay within this scale.
+    attributes : mapping, optional
+        Respondent attribute -> values to show as examples (the stored survey's); default:
+        segment, channel and region, as the demo has them.
 
     Returns
     -------
     pl.DataFrame
-        ``respondent_id, segment, channel, region, <stage>.<item>.E, <stage>.<item>.P, ...``.
+        ``respondent_id``, the attributes, ``<stage>.<item>.E, <stage>.<item>.P, ...``.
     """
     low, high = scale
-    columns: dict[str, list] = {
-        "respondent_id": ["R0001", "R0002"],
-        "segment": ["Consumer", "Small business"],
-        "channel": ["Phone", "Web"],
-        "region": ["North", "South"],
-    }
+    if attributes is None:
+        attributes = _EXAMPLE_ATTRIBUTES
+    columns: dict[str, list] = {"respondent_id": ["R0001", "R0002"]}
+    for name, values in attributes.items():
+        columns[name] = [values[0], values[-1]] if values else [None, None]
     for stage, item in instrument.pairs().select("stage", "item").iter_rows():
         columns[f"{stage}.{item}.E"] = [high - 1, high]
         columns[f"{stage}.{item}.P"] = [high - 2, max(low, high - 3)]

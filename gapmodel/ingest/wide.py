@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import STAGE_DTYPE, STAGES
+from gapmodel.core.vocabulary import MEASURES
 from gapmodel.ingest.attributes import allocations, classify_columns, respondent_frame
 from gapmodel.ingest.cells import formula_like
-from gapmodel.ingest.naming import ScoreColumn, parse_score_column
-from gapmodel.ingest.respondents import check_respondent_cells, measure_columns, require_id
+from gapmodel.ingest.naming import ColumnNames, ScoreColumn, UnknownScore, listed
+from gapmodel.ingest.respondents import check_respondent_cells, require_id
 from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
+
+_NONE = 255  # no score: scores are at most 11
 
 
 def build(
@@ -35,9 +38,9 @@ def build(
         report.add(
             Problem(
                 rule="no_score_columns",
-                message="No score columns found. Name them <stage>.<item>.<E|P>, for example "
-                "post_purchase.kept_informed.E, or upload a long file with stage, item, "
-                "expectation and perception columns.",
+                message="No score columns found. Name them <stage>.<item>.<E|P> with the "
+                f"stages and item codes of the instrument, for example {_example(instrument)}, "
+                "or upload a long file with stage, item, expectation and perception columns.",
             )
         )
     roles = classify_columns(report, raw.columns, {"row", *(s.name for s in scores)}, instrument)
@@ -53,20 +56,87 @@ def build(
     if report.errors:
         return None
     respondents = respondent_frame(raw, roles)
-    keyed = parsed.with_columns(respondents["respondent"]).lazy()
-    item_dtype = pl.Enum(instrument.codes)
-    responses = pl.concat(
-        [
-            keyed.select(
-                "respondent",
-                pl.lit(stage).cast(STAGE_DTYPE).alias("stage"),
-                pl.lit(item).cast(item_dtype).alias("item"),
-                *measure_columns(measures),
-            ).filter(pl.any_horizontal(pl.col(m).is_not_null() for m in measures))
-            for (stage, item), measures in by_pair.items()
-        ]
-    ).collect()
+    responses = _responses(parsed, respondents["respondent"], by_pair, instrument)
     return respondents, responses, allocations(report, raw, roles, respondents)
+
+
+def _responses(
+    parsed: pl.DataFrame,
+    respondent: pl.Series,
+    by_pair: dict[tuple[str, str], dict[str, str]],
+    instrument: Instrument,
+) -> pl.DataFrame:
+    """One row per respondent x pair with any score, pair by pair (the order in which the
+    store reads a wave fastest), built as arrays so that thousands of pairs cost no more than a
+    few."""
+    n, pairs = parsed.height, list(by_pair)
+    stage_of = {s: k for k, s in enumerate(instrument.stages)}
+    item_of = {c: k for k, c in enumerate(instrument.codes)}
+    columns = [c for measures in by_pair.values() for c in measures.values()]
+    values = parsed.select(pl.col(c).cast(pl.UInt8).fill_null(_NONE) for c in columns)
+    values = values.to_numpy(order="fortran")  # column by column: one copy
+    position = {c: k for k, c in enumerate(columns)}
+    scores = {}
+    for measure in MEASURES:
+        matrix = np.full((len(pairs), n), _NONE, np.uint8)
+        for k, pair in enumerate(pairs):
+            column = by_pair[pair].get(measure)
+            if column is not None:
+                matrix[k] = values[:, position[column]]
+        scores[measure] = matrix.ravel()
+    given = np.zeros(len(pairs) * n, bool)
+    for values in scores.values():
+        given |= values != _NONE
+    frame = pl.DataFrame(
+        {
+            "respondent": np.tile(respondent.to_numpy(), len(pairs)),
+            "stage": np.repeat(np.array([stage_of[s] for s, _ in pairs], np.uint32), n),
+            "item": np.repeat(np.array([item_of[i] for _, i in pairs], np.uint32), n),
+            **scores,
+        }
+    ).filter(pl.Series(given))
+    return frame.with_columns(
+        pl.col("stage").cat.to(pl.Enum(list(instrument.stages))),
+        pl.col("item").cat.to(pl.Enum(instrument.codes)),
+        *(pl.when(pl.col(m) != _NONE).then(pl.col(m)).alias(m) for m in MEASURES),
+    )
+
+
+def _example(instrument: Instrument) -> str:
+    """A score column the instrument would understand, for messages."""
+    stage, item = instrument.pairs().select("stage", "item").row(0)
+    return f"{stage}.{item}.E"
+
+
+def _unknown_score(parsed: UnknownScore, instrument: Instrument) -> Problem:
+    """The error of a column that looks like a score the questionnaire does not have."""
+    stages = ", ".join(instrument.stages)
+    if parsed.unknown == "no_stage":
+        asked = instrument.pairs().filter(pl.col("item") == parsed.item)["stage"].to_list()
+        return Problem(
+            rule="unknown_stage",
+            message=f"The column names the item {parsed.item!r} but no stage; the instrument "
+            f"({instrument.name}) asks it at {', '.join(asked)}. Name the column "
+            f"<stage>.<item>.<E|P>, for example {asked[0]}.{parsed.item}.E.",
+            column=parsed.name,
+        )
+    if parsed.unknown == "stage":
+        return Problem(
+            rule="unknown_stage",
+            message=f"Unknown stage {parsed.text!r}: the column looks like a score, but the "
+            f"instrument ({instrument.name}) has the stages {stages}. Rename the column "
+            "<stage>.<item>.<E|P>, or upload with the instrument that has it.",
+            column=parsed.name,
+            value=shorten(parsed.text),
+        )
+    return Problem(
+        rule="unknown_item",
+        message=f"Unknown item {parsed.text!r}: the column looks like a score, but the item is "
+        f"not in the instrument ({instrument.name}: {listed(instrument.codes)}). Rename the "
+        "column or upload with the right instrument.",
+        column=parsed.name,
+        value=shorten(parsed.text),
+    )
 
 
 def _score_columns(
@@ -75,44 +145,27 @@ def _score_columns(
     """The score columns of a wide file; unknown stages and items, pairs the instrument does not
     ask and measures given twice are reported."""
     pairs = {(s, i) for s, i in instrument.pairs().select("stage", "item").iter_rows()}
-    known_items = set(instrument.codes)
+    names = ColumnNames(instrument)
     scores: list[ScoreColumn] = []
     for column in raw.columns:
         if column == "row":
             continue
-        parsed_name = parse_score_column(column)
-        if parsed_name is None:
+        parsed = names.score_column(column)
+        if parsed is None:
             continue
-        stage, item, measure = parsed_name
-        if stage not in STAGES:
-            report.add(
-                Problem(
-                    rule="unknown_stage",
-                    message=f"Unknown stage {stage!r}; use one of {', '.join(STAGES)}.",
-                    column=column,
-                    value=shorten(stage),
-                )
-            )
-        elif item not in known_items:
-            report.add(
-                Problem(
-                    rule="unknown_item",
-                    message=f"Unknown item {item!r}: it is not in the instrument "
-                    f"({instrument.name}). Rename the column or upload with the right instrument.",
-                    column=column,
-                    value=shorten(item),
-                )
-            )
-        elif (stage, item) not in pairs:
+        if isinstance(parsed, UnknownScore):
+            report.add(_unknown_score(parsed, instrument))
+        elif (parsed.stage, parsed.item) not in pairs:
             report.add(
                 Problem(
                     rule="item_not_asked_at_stage",
-                    message=f"The instrument does not ask {item!r} at stage {stage!r}.",
+                    message=f"The instrument does not ask {parsed.item!r} at stage "
+                    f"{parsed.stage!r}.",
                     column=column,
                 )
             )
         else:
-            scores.append(ScoreColumn(column, stage, item, measure))
+            scores.append(parsed)
     seen: dict[tuple[str, str, str], str] = {}
     for s in scores:
         key = (s.stage, s.item, s.measure)

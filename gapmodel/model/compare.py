@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from gapmodel.core.vocabulary import ITEM_KEYS, RESPONDENT_KEYS
+from gapmodel.core.vocabulary import ITEM_KEYS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, finish_table, histograms, summary_table
 from gapmodel.model.stats import histogram_stats, welch_anova, welch_t
@@ -143,8 +143,8 @@ def segment_gaps(
     ----------
     data : GapData
         Prepared responses.
-    attribute : {"segment", "channel", "region", "wave"}
-        The respondent attribute that defines the segments.
+    attribute : str
+        The respondent attribute (or ``wave``) whose values define the segments.
     by : sequence of str
         Item-level keys; empty for the overall gap.
     options : TableOptions, optional
@@ -167,9 +167,9 @@ def segment_gaps(
     """
     options = options or TableOptions.from_settings()
     keys = _check_item_keys(by)
-    if attribute not in RESPONDENT_KEYS:
+    if attribute not in data.respondent_keys:
         raise ValueError(
-            f"Segments come from one of {', '.join(RESPONDENT_KEYS)}. Got {attribute!r}."
+            f"Segments come from one of {', '.join(data.respondent_keys)}. Got {attribute!r}."
         )
     cache = histograms(data)
     seg_hist, _, seg_labels = cache.frames([attribute], keys)

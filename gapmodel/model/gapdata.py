@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import polars as pl
 
-from gapmodel.core.vocabulary import ATTRIBUTES, MEASURES, STAGE_DTYPE, STAGES
+from gapmodel.core.vocabulary import DEFAULT_STAGES, ITEM_KEYS, MEASURES, WAVE, ordered_enum
 from gapmodel.model.layout import (
     Take,
     Taken,
@@ -27,6 +27,39 @@ from gapmodel.model.layout import (
 
 _ROWS = 1 << 17  # respondents per chunk when a pass builds temporaries
 _SCATTER = 1 << 21  # score rows per slice when scattering into the matrices
+# Columns of long responses that are not respondent attributes.
+_LONG_COLUMNS = frozenset({WAVE, "respondent", *ITEM_KEYS, *MEASURES})
+
+
+def attribute_values(values: pl.Series) -> pl.Series:
+    """An attribute column as an Enum of its values in their natural order: numeric order when
+    every value is a number (``2`` before ``10``), else alphabetical. An Enum keeps its order.
+
+    Examples
+    --------
+    >>> attribute_values(pl.Series("contacts", ["10", "2", None, "1"])).dtype.categories.to_list()
+    ['1', '2', '10']
+    """
+    if isinstance(values.dtype, pl.Enum):
+        return values
+    text = values.cast(pl.String)
+    distinct = text.drop_nulls().unique()
+    numbers = distinct.str.strip_chars().cast(pl.Float64, strict=False)
+    if distinct.len() and numbers.null_count() == 0:
+        order = pl.DataFrame({"v": distinct, "n": numbers}).sort("n", "v")["v"]
+    else:
+        order = distinct.sort()
+    return text.cast(pl.Enum(order.to_list()))
+
+
+def stage_order(stages: pl.Series) -> pl.Enum:
+    """The stages of long responses as an Enum: kept if they are one already, else the default
+    questionnaire's stages in their order, then others in order of first appearance."""
+    if isinstance(stages.dtype, pl.Enum):
+        return stages.dtype
+    seen = stages.cast(pl.String).unique(maintain_order=True).drop_nulls().to_list()
+    known = [s for s in DEFAULT_STAGES if s in seen]
+    return ordered_enum(known + [s for s in seen if s not in known])
 
 
 class GapData:
@@ -39,7 +72,8 @@ class GapData:
     pairs : pl.DataFrame
         ``stage, item, dimension, element``; row ``j`` describes column ``j`` of the matrices.
     respondents : pl.DataFrame
-        ``wave, respondent, segment, channel, region``; row ``i`` describes row ``i``.
+        ``wave, respondent``, then one column per respondent attribute (an Enum of its values,
+        null where a respondent has none); row ``i`` describes row ``i``.
     e, p : np.ndarray
         Expectation and perception, shape ``(respondents, pairs)``, uint8.
     answered : np.ndarray or None
@@ -78,6 +112,21 @@ class GapData:
     def n_respondents(self) -> int:
         return self.respondents.height
 
+    @property
+    def attributes(self) -> list[str]:
+        """The respondent attributes, in order."""
+        return [c for c in self.respondents.columns if c not in (WAVE, "respondent")]
+
+    @property
+    def respondent_keys(self) -> tuple[str, ...]:
+        """The keys that group respondents: the wave and every attribute."""
+        return (WAVE, *self.attributes)
+
+    @property
+    def stages(self) -> list[str]:
+        """Every stage of the survey, in its order (some may have no pair here)."""
+        return self.pairs["stage"].dtype.categories.to_list()
+
     @classmethod
     def from_responses(cls, responses: pl.DataFrame) -> GapData:
         """Prepare responses for the gap model.
@@ -86,9 +135,10 @@ class GapData:
         ----------
         responses : pl.DataFrame
             ``wave, respondent, stage, item, dimension, element, expectation, perception`` and
-            optionally ``adequate, importance, segment, channel, region``, as returned by
-            ``Store.responses``: one row per respondent x stage x item, ``respondent`` unique
-            within a wave.
+            optionally ``adequate, importance``; any other column is a respondent attribute (as
+            ``Store.responses`` returns them): one row per respondent x stage x item,
+            ``respondent`` unique within a wave. A ``stage`` that is not an Enum is ordered by
+            :func:`stage_order`.
 
         Returns
         -------
@@ -98,11 +148,11 @@ class GapData:
         missing = set(required + ("expectation", "perception")) - set(responses.columns)
         if missing:
             raise ValueError(f"The responses lack the column(s) {', '.join(sorted(missing))}.")
-        frame = responses.with_columns(
-            pl.lit(None, pl.String).alias(a) for a in ATTRIBUTES if a not in responses.columns
-        )
-        if frame["stage"].dtype != STAGE_DTYPE:
-            frame = frame.with_columns(pl.col("stage").cast(pl.String).cast(STAGE_DTYPE))
+        attributes = [c for c in responses.columns if c not in _LONG_COLUMNS]
+        frame = responses
+        if not isinstance(frame["stage"].dtype, pl.Enum):
+            order = stage_order(frame["stage"])
+            frame = frame.with_columns(pl.col("stage").cast(pl.String).cast(order))
         wave = codes_of(frame["wave"])
         respondent = frame["respondent"].to_numpy()
         item = codes_of(frame["item"])
@@ -146,9 +196,13 @@ class GapData:
                 if given is None:
                     given = np.ones(values.shape, bool)
                 optional[measure] = (np.where(given, values, 0), given)
+        first_rows = frame[first]
+        people = first_rows.select(
+            WAVE, "respondent", *(attribute_values(first_rows[a]) for a in attributes)
+        )
         return cls(
             pairs.select("stage", "item", "dimension", "element"),
-            frame[first].select("wave", "respondent", *ATTRIBUTES),
+            people,
             e,
             p,
             answered,
@@ -157,37 +211,43 @@ class GapData:
 
     @classmethod
     def from_scores(
-        cls, scores: pl.DataFrame, respondents: pl.DataFrame, items: pl.DataFrame
+        cls, scores: pl.DataFrame, respondents: pl.DataFrame, pairs: pl.DataFrame
     ) -> GapData:
         """Prepare the store's compact scores: one scatter into the matrices, no joins.
 
         Parameters
         ----------
         scores : pl.DataFrame
-            As returned by ``Store.scores``: ``wave`` (Enum), ``respondent``, ``stage`` (position
-            in ``STAGES``), ``item`` (row of ``items``), ``expectation, perception`` and
-            optionally ``adequate, importance``; any row order.
+            As returned by ``Store.scores``: ``wave`` (Enum), ``respondent``, ``pair`` (row of
+            ``pairs``), ``expectation, perception`` and optionally ``adequate, importance``;
+            any row order.
         respondents : pl.DataFrame
-            ``wave, respondent, segment, channel, region``; one row per respondent. Scores of
-            respondents not listed here are left out.
-        items : pl.DataFrame
-            ``item, dimension, element``; row ``k`` describes item code ``k``.
+            ``wave, respondent``, then the respondent attributes (text; typed here by
+            :func:`attribute_values`); one row per respondent. Scores of respondents not listed
+            here are left out. Other columns (``respondent_id``) are dropped.
+        pairs : pl.DataFrame
+            ``stage`` (Enum in the survey's order), ``item, dimension, element``; row ``k``
+            describes pair code ``k``.
 
         Returns
         -------
         GapData
-            Rows in the order of ``respondents``; columns (pairs) by stage, then item code.
+            Rows in the order of ``respondents``; columns (pairs) in the order of ``pairs``,
+            those nobody answered left out.
         """
         waves = scores["wave"].dtype.categories.to_list()
-        people = respondents.filter(pl.col("wave").cast(pl.String).is_in(waves)).with_columns(
-            pl.col("wave").cast(pl.String).cast(pl.Enum(waves))
+        people = respondents.filter(pl.col(WAVE).cast(pl.String).is_in(waves))
+        attributes = [c for c in people.columns if c not in (WAVE, "respondent", "respondent_id")]
+        people = people.select(
+            pl.col(WAVE).cast(pl.String).cast(pl.Enum(waves)),
+            "respondent",
+            *(attribute_values(people[a]) for a in attributes),
         )
-        n, n_items = people.height, items.height
-        n_columns = len(STAGES) * n_items  # every stage x item; unanswered ones dropped below
+        n, n_columns = people.height, pairs.height
         row_of = row_lookup(people, scores)
         wave_code = scores["wave"].to_physical().to_numpy()
         respondent = scores["respondent"].to_numpy()
-        stages, item_codes = scores["stage"].to_numpy(), scores["item"].to_numpy()
+        pair_codes = scores["pair"].to_numpy()
         measures = [  # E and P always; the optional ones when someone gave them
             m
             for m in MEASURES
@@ -202,9 +262,7 @@ class GapData:
         answers = np.zeros(n_columns, np.int64)
         for start in range(0, scores.height, _SCATTER):
             part = slice(start, start + _SCATTER)
-            code = stages[part].astype(np.int64)
-            code *= n_items
-            code += item_codes[part]
+            code = pair_codes[part].astype(np.int64)
             row = row_of(wave_code[part], respondent[part])
             known = row >= 0
             every = bool(known.all())
@@ -222,12 +280,8 @@ class GapData:
                     mask = values.is_not_null().to_numpy()
                     given[m][flat] = mask if every else mask[known]
         present = answers > 0
-        codes = np.flatnonzero(present)
-        pairs = items[codes % n_items].select(
-            pl.Series("stage", [STAGES[c] for c in codes // n_items], STAGE_DTYPE),
-            "item",
-            "dimension",
-            "element",
+        answered_pairs = pairs.filter(pl.Series(present)).select(
+            "stage", "item", "dimension", "element"
         )
 
         def dense(flat_matrix: np.ndarray) -> np.ndarray:
@@ -254,8 +308,8 @@ class GapData:
                 values = np.where(measure_given, values, 0)
             optional[measure] = (values, measure_given)
         return cls(
-            pairs,
-            people.select("wave", "respondent", *ATTRIBUTES),
+            answered_pairs,
+            people,
             e,
             p,
             answered,

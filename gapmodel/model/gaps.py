@@ -19,12 +19,11 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, RESPONDENT_KEYS
+from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.histograms import Histograms
 from gapmodel.model.stats import STAT_COLUMNS, adjust_pvalues, histogram_stats
 
-GROUP_KEYS: tuple[str, ...] = (*RESPONDENT_KEYS, *ITEM_KEYS)
 TABLE_COLUMNS: tuple[str, ...] = (
     "n",
     "mean_e",
@@ -96,7 +95,7 @@ def gap_table(
     data : GapData
         Prepared responses (:meth:`GapData.from_responses`).
     by : sequence of str
-        Grouping keys, any of ``wave, segment, channel, region`` (respondent attributes) and
+        Grouping keys, any of ``wave`` and the respondent attributes (``data.attributes``) and
         ``stage, item, dimension, element`` (item attributes); empty for one overall row.
     options : TableOptions, optional
         Adjustment method, alpha and small-group thresholds; the settings by default.
@@ -149,7 +148,7 @@ def gap_table(
 
 def summary_table(data: GapData, by: Sequence[str]) -> pl.DataFrame:
     """The statistics of :func:`gap_table` before flagging, suppression and adjustment."""
-    respondent_keys, item_keys = _split_keys(by)
+    respondent_keys, item_keys = split_keys(data, by)
     hist, means, labels = histograms(data).frames(respondent_keys, item_keys)
     table = histogram_stats(hist, ["_group"]).join(means, on="_group")
     table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
@@ -169,13 +168,20 @@ def attach_histograms(data: GapData, cache: Histograms) -> None:
     data.histogram_cache = cache
 
 
-def _split_keys(by: Sequence[str]) -> tuple[list[str], list[str]]:
-    unknown = [k for k in by if k not in GROUP_KEYS]
+def group_keys(data: GapData) -> tuple[str, ...]:
+    """What a table of ``data`` can be grouped by: the respondent keys, then the item keys."""
+    return (*data.respondent_keys, *ITEM_KEYS)
+
+
+def split_keys(data: GapData, by: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``by`` as respondent keys and item keys; unknown or repeated keys are refused."""
+    allowed = group_keys(data)
+    unknown = [k for k in by if k not in allowed]
     if unknown or len(set(by)) != len(by):
         raise ValueError(
-            f"A table can be grouped by distinct keys among {', '.join(GROUP_KEYS)}. Got {list(by)}."
+            f"A table can be grouped by distinct keys among {', '.join(allowed)}. Got {list(by)}."
         )
-    return [k for k in by if k in RESPONDENT_KEYS], [k for k in by if k in ITEM_KEYS]
+    return [k for k in by if k in data.respondent_keys], [k for k in by if k in ITEM_KEYS]
 
 
 def flag_small_groups(

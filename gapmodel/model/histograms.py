@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from gapmodel.core.vocabulary import ITEM_KEYS, RESPONDENT_KEYS
+from gapmodel.core.vocabulary import ITEM_KEYS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.histogram_arrays import (
     cell_frames,
@@ -52,6 +52,8 @@ class Histograms:
         self._cells: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple] = {}
         self._keys: dict[str, tuple[np.ndarray, pl.DataFrame]] = {}
         self._moments: dict[tuple[str, ...], np.ndarray] = {}
+        # The respondent keys of the arrays that selections are sliced from (see partition).
+        self._partition: tuple[str, ...] = ()
 
     def _key(self, key: str) -> tuple[np.ndarray, pl.DataFrame]:
         """Codes of one respondent attribute and its sorted values (cached)."""
@@ -72,7 +74,7 @@ class Histograms:
         cell_keys: dict[tuple[str, ...], dict[str, None]] = {}
         need_pairs = False
         for by in groupings:
-            respondent = [k for k in by if k in RESPONDENT_KEYS]
+            respondent = [k for k in by if k in self.data.respondent_keys]
             items = tuple(k for k in by if k in ITEM_KEYS)
             if {"stage", "item"} <= set(items):
                 need_pairs = True
@@ -86,9 +88,15 @@ class Histograms:
             self._cell_array(tuple(respondent), items)
 
     def partition(self, item_groupings: Sequence[Sequence[str]]) -> None:
-        """Build the arrays by all respondent keys that selections are sliced from: the pair
-        array and the cell arrays of ``item_groupings``, each if it fits in memory."""
-        keys, data = tuple(RESPONDENT_KEYS), self.data
+        """Build the arrays by respondent keys that selections are sliced from: the pair array
+        and the cell arrays of ``item_groupings``, each if it fits in memory.
+
+        The keys are the wave and as many attributes, fewest values first, as keep the pair
+        array within bounds; a selection that picks only their values is sliced, any other is
+        built from its own respondents.
+        """
+        keys, data = self._partition_keys(), self.data
+        self._partition = keys
         groups = int(np.prod([self._key(k)[1].height for k in keys]))
         if keys not in self._pairs and data.n_respondents and data.pairs.height:
             _, width = score_range(data)
@@ -104,6 +112,19 @@ class Histograms:
             if groups * sum_g.shape[0] * (int(count.max(initial=0)) + 1) * span <= _PARTITION_BINS:
                 self._cell_array(keys, items)
 
+    def _partition_keys(self) -> tuple[str, ...]:
+        """The wave and the attributes that fit the partition's bound, in the data's order."""
+        data = self.data
+        _, width = score_range(data) if data.n_respondents else (0, 1)
+        per_group = max(data.pairs.height, 1) * (width * width + 1)
+        sizes = {k: self._key(k)[1].height for k in data.respondent_keys}
+        groups, chosen = sizes[data.respondent_keys[0]], {data.respondent_keys[0]}
+        for key in sorted(data.attributes, key=sizes.__getitem__):
+            if groups * sizes[key] * per_group <= _PARTITION_BINS:
+                groups *= sizes[key]
+                chosen.add(key)
+        return tuple(k for k in data.respondent_keys if k in chosen)
+
     def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
         """Whether the cell arrays of ``item_keys`` come ready (sliced from a parent)."""
         return False
@@ -112,7 +133,7 @@ class Histograms:
         """Take what ``whole`` (the same respondents with more pairs) has built and still holds
         for this data's ``pairs`` (a boolean mask over whole's pairs): the respondent codes,
         the pair arrays, and the cell arrays of cells within one stage."""
-        self._keys = whole._keys
+        self._keys, self._partition = whole._keys, whole._partition
         for keys, (array, low, width) in list(whole._pairs.items()):
             self._pairs[keys] = (array[..., pairs, :], low, width)
         stages = self.data.pairs["stage"].cast(pl.String).unique().to_list()
@@ -328,9 +349,12 @@ class _Selection(Histograms):
     def __init__(self, parent: Histograms, data: GapData, picks, rows):
         super().__init__(data)
         self._parent = parent
-        self._codes = {k: parent._picked(k, picks.get(k)) for k in RESPONDENT_KEYS}
+        self._codes = {k: parent._picked(k, picks.get(k)) for k in data.respondent_keys}
         self._rows = rows
         self._sliced: set = set()
+        # Sliceable when the picks are whole groups of the parent's partition.
+        partition = parent._partition
+        self._slices = tuple(partition) if partition and set(picks) <= set(partition) else None
 
     def _key(self, key: str) -> tuple[np.ndarray, pl.DataFrame]:
         if key not in self._keys:
@@ -343,7 +367,7 @@ class _Selection(Histograms):
 
     def _slice(self, array: np.ndarray) -> np.ndarray:
         """The picked groups of an array by all respondent keys (leading axes)."""
-        for axis, key in enumerate(RESPONDENT_KEYS):
+        for axis, key in enumerate(self._slices):
             codes = self._codes[key]
             if codes.size < array.shape[axis]:  # a single value is a view, not a copy
                 picked = slice(codes[0], codes[0] + 1) if codes.size == 1 else codes
@@ -351,8 +375,8 @@ class _Selection(Histograms):
         return array
 
     def _pair_array(self, keys: tuple[str, ...]) -> tuple[np.ndarray, int, int]:
-        partition = tuple(RESPONDENT_KEYS)
-        whole = self._parent._pairs.get(partition)
+        partition = self._slices
+        whole = self._parent._pairs.get(partition) if partition else None
         if whole is not None and "pairs" not in self._sliced:
             self._sliced.add("pairs")
             array, low, width = whole
@@ -360,17 +384,17 @@ class _Selection(Histograms):
         return super()._pair_array(keys)
 
     def pair_moments(self) -> np.ndarray:
-        whole = self._parent._moments.get(tuple(RESPONDENT_KEYS))
+        whole = self._parent._moments.get(self._slices) if self._slices else None
         if () not in self._moments and whole is not None:
             sliced = self._slice(whole)
             self._moments[()] = sliced.reshape(-1, *sliced.shape[-2:]).sum(axis=0)
         return super().pair_moments()
 
     def _sliceable(self, item_keys: tuple[str, ...]) -> bool:
-        return (tuple(RESPONDENT_KEYS), item_keys) in self._parent._cells
+        return self._slices is not None and (self._slices, item_keys) in self._parent._cells
 
     def _cell_array(self, keys: tuple[str, ...], item_keys: tuple[str, ...]):
-        partition = tuple(RESPONDENT_KEYS)
+        partition = self._slices
         if self._sliceable(item_keys) and item_keys not in self._sliced:
             self._sliced.add(item_keys)
             counts, e_sums, g_low, labels = self._parent._cells[(partition, item_keys)]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from gapmodel.core.vocabulary import QUADRANTS, RESPONDENT_KEYS
+from gapmodel.core.vocabulary import QUADRANTS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, finish_table, flag_small_groups, gap_table, histograms
 from gapmodel.model.stats import STAT_COLUMNS, histogram_stats
@@ -30,7 +30,7 @@ def weighted_gap(
         100 points over the dimensions. None: the points attached to ``data``
         (:func:`attach_allocations`), if any; else unweighted.
     by : sequence of str
-        Respondent keys (``wave, segment, channel, region``); empty for one row.
+        Respondent keys (``wave`` and attribute names); empty for one row.
     options : TableOptions, optional
         Adjustment, alpha and small-group thresholds.
 
@@ -48,9 +48,9 @@ def weighted_gap(
     without allocations are left out. Unweighted: the mean of ``G_d`` over the dimensions.
     """
     options = options or TableOptions.from_settings()
-    if any(k not in RESPONDENT_KEYS for k in by):
+    if any(k not in data.respondent_keys for k in by):
         raise ValueError(
-            f"Weighted gaps are grouped by {', '.join(RESPONDENT_KEYS)}. Got {list(by)}."
+            f"Weighted gaps are grouped by {', '.join(data.respondent_keys)}. Got {list(by)}."
         )
     if allocations is not None and allocations.height:
         weighting = "allocations"

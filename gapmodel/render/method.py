@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gapmodel.core.vocabulary import PADJUST_NAMES, STAGE_LABELS
+from gapmodel.core.vocabulary import PADJUST_NAMES, stage_label
 from gapmodel.model.gaps import TableOptions
 from gapmodel.views import Filters
 
@@ -21,7 +21,7 @@ def describe_filters(filters: Filters | None) -> str:
     else:
         compare = "compared with the wave before it"
     who = "; ".join(f"{k} = {v}" for k, v in filters.where.items()) or "all respondents"
-    stages = ", ".join(STAGE_LABELS[s] for s in filters.stages) or "all stages"
+    stages = ", ".join(stage_label(s) for s in filters.stages) or "all stages"
     return f"wave {wave}, {compare}; {who}; {stages}"
 
 

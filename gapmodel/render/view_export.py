@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from gapmodel import views
+from gapmodel.core.vocabulary import name_label
 from gapmodel.render.progress import Progress
 from gapmodel.render.workbook import workbook
+from gapmodel.views.findings import groups_of
 
 VIEW_SHEETS: dict[type, dict[str, str]] = {
     views.Overview: {
@@ -26,8 +28,8 @@ VIEW_SHEETS: dict[type, dict[str, str]] = {
     views.Segments: {
         "overall": "{A} vs rest",
         "by_dimension": "{A} vs rest by dimension",
-        "across_overall": "Across {a}s",
-        "across_dimensions": "Across {a}s by dimension",
+        "across_overall": "Across {a}",
+        "across_dimensions": "Across {a} by dimension",
     },
     views.Trends: {
         "by_wave": "Gap by wave",
@@ -64,8 +66,20 @@ def view_tables(view: object) -> dict[str, pl.DataFrame]:
     for field, title in titles.items():
         table = getattr(view, field)
         if table is not None:
-            out[title.format(A=attribute.capitalize(), a=attribute)] = table
+            out[sheet_title(title, attribute)] = table
     return out
+
+
+def sheet_title(template: str, attribute: str) -> str:
+    """A sheet title of ``VIEW_SHEETS`` for an attribute: ``{A} vs rest`` -> ``Segment vs rest``,
+    ``Across {a}`` -> ``Across segments`` or ``Across groups of Age band``.
+
+    Examples
+    --------
+    >>> sheet_title("Across {a} by dimension", "Age band")
+    'Across groups of Age band by dimension'
+    """
+    return template.format(A=name_label(attribute), a=groups_of(attribute))
 
 
 def view_waves(view: object) -> list[str]:

@@ -1,10 +1,8 @@
-"""Names written into the store by people: wave labels, user names and attribute columns."""
+"""Names written into the store by people: wave labels and user names."""
 
 from __future__ import annotations
 
 import unicodedata
-
-from gapmodel.core.vocabulary import ATTRIBUTES
 
 MAX_USER = 200
 # Bidirectional-text controls can make a label display as something else; never needed in names.
@@ -50,11 +48,3 @@ def check_user(user: str | None) -> str | None:
             f"Got {len(user)} characters."
         )
     return user
-
-
-def check_attribute(name: str) -> str:
-    if name not in ATTRIBUTES:
-        raise ValueError(
-            f"Unknown respondent attribute {name!r}; allowed: {', '.join(ATTRIBUTES)}."
-        )
-    return name

@@ -16,10 +16,11 @@ class PreparedWave:
     Attributes
     ----------
     respondents : pl.DataFrame
-        ``respondent`` (Int32, 1..n), ``respondent_id``, ``segment``, ``channel``, ``region``,
-        ``extra`` (JSON text of other attribute columns, or null).
+        ``respondent`` (Int32, 1..n), ``respondent_id``, then one text column per respondent
+        attribute (named as in ``attributes``; null where a respondent has no value).
     responses : pl.DataFrame
-        ``respondent, stage, item, expectation, perception, adequate, importance``.
+        ``respondent, stage, item, expectation, perception, adequate, importance``; ``stage``
+        and ``item`` name a pair that ``instrument`` asks.
     allocations : pl.DataFrame
         ``respondent, dimension, points``; may be empty.
     scale : tuple of int
@@ -37,3 +38,8 @@ class PreparedWave:
     source_name: str
     sha256: str
     source_format: str
+
+    @property
+    def attributes(self) -> list[str]:
+        """The respondent attributes, in the order of the file's columns."""
+        return [c for c in self.respondents.columns if c not in ("respondent", "respondent_id")]

@@ -13,7 +13,7 @@ import polars as pl
 
 from gapmodel.core.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The first schema, exactly as gapmodel created it at version 1.
 _SCHEMA_V1: tuple[str, ...] = (
@@ -78,6 +78,21 @@ _SCHEMA_V1: tuple[str, ...] = (
 )
 # Version -> the statements that take a database from the version before to this one. Each step
 # runs in the transaction that migrates the file, followed by setting schema_version.
+# The names version 3 keeps for its own columns (frozen here as they were then): an ``extra``
+# attribute of an older file with one of these names is renamed by the migration.
+_V3_RESERVED = ", ".join(
+    f"'{name}'"
+    for name in (
+        "segment channel region adequate alpha alpha_e alpha_p attribute change change_e "
+        "change_p ci_high ci_low count df1 df2 diff dimension dof driver dz element expectation "
+        "f flag gap gap_from gap_rest gap_to importance importance_source importance_weight item "
+        "items label mean_a mean_e mean_p measure msa mss n n_e n_from n_p n_rest n_to p_adj "
+        "p_val p_wilcoxon padjust pair perception performance quadrant rank respondent "
+        "respondent_id row score sd sd_rest se segments share_above share_below share_delighted "
+        "share_dissatisfied share_inside share_satisfied significant stage stage_label t value w "
+        "wave weighting wording worse"
+    ).split()
+)
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     # 2: who changed the data. Each wave records who ingested it; every ingest, replace and
     # delete leaves a row in the audit table, written in the same transaction as the change.
@@ -91,12 +106,118 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             username VARCHAR CHECK (length(username) BETWEEN 1 AND 200),
             detail VARCHAR)""",
     ),
+    # 3: the survey's vocabulary as data. Stages are names (no ENUM whose codes follow code
+    # order): each instrument stores its stage and dimension order, its items in file order
+    # (element optional) and its stage x item pairs, which responses name by number; every
+    # respondent attribute is a (name, value) row. Old attribute columns and the extra JSON
+    # become such rows; every score is carried over, or the migration stops.
+    3: (
+        "ALTER TABLE instruments ADD COLUMN stages VARCHAR[]",
+        "ALTER TABLE instruments ADD COLUMN dimensions VARCHAR[]",
+        """UPDATE instruments SET stages = (
+            SELECT list(s ORDER BY list_position(['pre_purchase', 'encounter', 'post_purchase'], s))
+            FROM (SELECT DISTINCT CAST(unnest(it.stages) AS VARCHAR) AS s
+                  FROM items it WHERE it.instrument_id = instruments.instrument_id))""",
+        """UPDATE instruments SET dimensions = (
+            SELECT list(d ORDER BY coalesce(list_position(
+                ['tangibles', 'reliability', 'responsiveness', 'assurance', 'empathy'], d), 99), d)
+            FROM (SELECT DISTINCT it.dimension AS d
+                  FROM items it WHERE it.instrument_id = instruments.instrument_id))""",
+        "ALTER TABLE items ADD COLUMN position INTEGER",
+        """UPDATE items SET position = numbered.position FROM (
+            SELECT instrument_id, item,
+                   row_number() OVER (PARTITION BY instrument_id ORDER BY rowid) - 1 AS position
+            FROM items) numbered
+           WHERE items.instrument_id = numbered.instrument_id AND items.item = numbered.item""",
+        "ALTER TABLE items ALTER stages TYPE VARCHAR[]",
+        "ALTER TABLE items ALTER element DROP NOT NULL",
+        """CREATE TABLE pairs (
+            instrument_id INTEGER NOT NULL,
+            pair INTEGER NOT NULL,
+            stage VARCHAR NOT NULL,
+            item VARCHAR NOT NULL,
+            PRIMARY KEY (instrument_id, pair),
+            UNIQUE (instrument_id, stage, item))""",
+        """INSERT INTO pairs
+           SELECT instrument_id,
+                  row_number() OVER (PARTITION BY instrument_id ORDER BY position, k) - 1,
+                  stages[k], item
+           FROM (SELECT instrument_id, item, position, stages,
+                        generate_subscripts(stages, 1) AS k FROM items)""",
+        """CREATE TABLE responses_v3 (
+            wave_id INTEGER NOT NULL,
+            respondent INTEGER NOT NULL,
+            pair INTEGER NOT NULL,
+            expectation UTINYINT CHECK (expectation <= 11),
+            perception UTINYINT CHECK (perception <= 11),
+            adequate UTINYINT CHECK (adequate <= 11),
+            importance UTINYINT CHECK (importance <= 11))""",
+        """INSERT INTO responses_v3
+           SELECT r.wave_id, r.respondent, p.pair, r.expectation, r.perception, r.adequate,
+                  r.importance
+           FROM responses r
+           JOIN waves w ON w.wave_id = r.wave_id
+           JOIN pairs p ON p.instrument_id = w.instrument_id AND p.item = r.item
+                       AND p.stage = CAST(r.stage AS VARCHAR)
+           ORDER BY r.wave_id, p.pair, r.respondent""",
+        """SELECT error('Some stored responses name a stage and item their wave''s questionnaire '
+                        || 'does not ask; the database was left as it was.')
+           WHERE (SELECT count(*) FROM responses) <> (SELECT count(*) FROM responses_v3)""",
+        "DROP TABLE responses",
+        "ALTER TABLE responses_v3 RENAME TO responses",
+        """CREATE TABLE respondent_attributes (
+            wave_id INTEGER NOT NULL,
+            respondent INTEGER NOT NULL,
+            attribute VARCHAR NOT NULL CHECK (length(attribute) BETWEEN 1 AND 200),
+            value VARCHAR NOT NULL CHECK (length(value) BETWEEN 1 AND 200))""",
+        f"""INSERT INTO respondent_attributes
+           SELECT wave_id, respondent, 'segment', segment FROM respondents
+           WHERE segment IS NOT NULL AND segment <> ''
+           UNION ALL
+           SELECT wave_id, respondent, 'channel', channel FROM respondents
+           WHERE channel IS NOT NULL AND channel <> ''
+           UNION ALL
+           SELECT wave_id, respondent, 'region', region FROM respondents
+           WHERE region IS NOT NULL AND region <> ''
+           UNION ALL
+           SELECT wave_id, respondent,
+                  -- a name of gapmodel's own columns, or one a respondent has twice in other
+                  -- case, is kept under a name of its own: "n (extra)", "Tier (2)"
+                  CASE WHEN lower(key) IN ({_V3_RESERVED}) THEN left(key, 190) || ' (extra)'
+                       WHEN twin > 1 THEN left(key, 190) || ' (' || twin || ')' ELSE key END,
+                  value
+           FROM (SELECT wave_id, respondent, key, value,
+                        row_number() OVER (PARTITION BY wave_id, respondent, lower(key)
+                                           ORDER BY key) AS twin
+                 FROM (SELECT wave_id, respondent, trim(e.key) AS key, trim(e.value) AS value
+                       FROM (SELECT wave_id, respondent,
+                                    unnest(map_entries(CAST(extra::JSON
+                                                            AS MAP(VARCHAR, VARCHAR)))) AS e
+                             FROM respondents WHERE extra IS NOT NULL))
+                 WHERE value IS NOT NULL AND value <> '' AND key <> '')""",  # noqa: S608 - fixed names
+        "ALTER TABLE waves ADD COLUMN attributes VARCHAR[]",
+        """UPDATE waves SET attributes = (
+            SELECT coalesce(list(attribute ORDER BY coalesce(
+                list_position(['segment', 'channel', 'region'], attribute),
+                3 + list_position((SELECT json_keys(r.extra) FROM respondents r
+                                   WHERE r.wave_id = waves.wave_id AND r.extra IS NOT NULL
+                                   LIMIT 1), attribute)), attribute), [])
+            FROM (SELECT DISTINCT attribute FROM respondent_attributes ra
+                  WHERE ra.wave_id = waves.wave_id))""",
+        "ALTER TABLE respondents DROP COLUMN segment",
+        "ALTER TABLE respondents DROP COLUMN channel",
+        "ALTER TABLE respondents DROP COLUMN region",
+        "ALTER TABLE respondents DROP COLUMN extra",
+        "DROP TYPE stage",
+    ),
 }
 TABLES: tuple[str, ...] = (
     "instruments",
     "items",
+    "pairs",
     "waves",
     "respondents",
+    "respondent_attributes",
     "responses",
     "allocations",
 )

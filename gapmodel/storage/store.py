@@ -1,7 +1,9 @@
 """The DuckDB store: one locked-down connection per process, a cursor per caller.
 
-The store's operations are grouped by job: reading (:mod:`gapmodel.storage.reads`), writing
-(:mod:`gapmodel.storage.writes`) and whole tables for backups (:mod:`gapmodel.storage.tables`).
+The store's operations are grouped by job: reading the questionnaires
+(:mod:`gapmodel.storage.questionnaires`) and the answers (:mod:`gapmodel.storage.reads`),
+writing (:mod:`gapmodel.storage.writes`) and whole tables for backups
+(:mod:`gapmodel.storage.tables`).
 """
 
 from __future__ import annotations

@@ -11,10 +11,11 @@ import polars as pl
 
 from gapmodel.core.errors import DuplicateWaveError, StoreError
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import STAGES
 from gapmodel.storage.base import StoreBase
 from gapmodel.storage.names import check_label, check_user
 from gapmodel.storage.prepared_wave import PreparedWave
+
+_BITMAP_CELLS = 1 << 31  # respondents x pairs checked with a bitmap (2 GB at most)
 
 
 class StoreWrites(StoreBase):
@@ -60,7 +61,7 @@ class StoreWrites(StoreBase):
         self._require_writable()
         label = check_label(label)
         user = check_user(user)
-        check_unique_responses(wave.responses, wave.instrument.codes)
+        responses = pair_responses(wave.responses, wave.instrument)
         with self._write_lock:
             cur = self.cursor()
             with self._transaction(cur):
@@ -95,8 +96,8 @@ class StoreWrites(StoreBase):
                 cur.sql(
                     """INSERT INTO waves (wave_id, label, fielded, scale_min, scale_max,
                            instrument_id, source_name, sha256, source_format, n_respondents,
-                           n_responses, ingested_by)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                           n_responses, ingested_by, attributes)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     params=[
                         wave_id,
                         label,
@@ -110,10 +111,15 @@ class StoreWrites(StoreBase):
                         wave.respondents.height,
                         wave.responses.height,
                         user,
+                        wave.attributes,
                     ],
                 )
-                self._insert_frame(cur, "respondents", wave_id, wave.respondents)
-                self._insert_frame(cur, "responses", wave_id, wave.responses)
+                people = wave.respondents.select("respondent", "respondent_id")
+                self._insert_frame(cur, "respondents", wave_id, people)
+                attributes = attribute_rows(wave.respondents, wave.attributes)
+                if attributes.height:
+                    self._insert_frame(cur, "respondent_attributes", wave_id, attributes)
+                self._insert_frame(cur, "responses", wave_id, responses)
                 if wave.allocations.height:
                     self._insert_frame(cur, "allocations", wave_id, wave.allocations)
                 self._check_scale(cur, wave_id, wave.scale)
@@ -174,40 +180,46 @@ class StoreWrites(StoreBase):
 
     def _delete(self, cur: duckdb.DuckDBPyConnection, label: str) -> None:
         wave_id = self._wave_id(cur, label)
-        for table in ("responses", "allocations", "respondents", "waves"):
+        tables = ("responses", "allocations", "respondent_attributes", "respondents", "waves")
+        for table in tables:
             cur.sql(f"DELETE FROM {table} WHERE wave_id = ?", params=[wave_id])  # noqa: S608
-        cur.sql(
-            """DELETE FROM items WHERE instrument_id NOT IN (SELECT instrument_id FROM waves)"""
-        )
-        cur.sql(
-            "DELETE FROM instruments WHERE instrument_id NOT IN (SELECT instrument_id FROM waves)"
-        )
+        for table in ("pairs", "items", "instruments"):  # of instruments no wave uses any more
+            cur.sql(
+                f"DELETE FROM {table} WHERE instrument_id NOT IN (SELECT instrument_id FROM waves)"  # noqa: S608
+            )
 
     @staticmethod
     def _instrument_id(cur: duckdb.DuckDBPyConnection, instrument: Instrument) -> int:
+        """The stored instrument with this content (by hash), stored now if it is new: its
+        stage and dimension order, its items in file order and its numbered pairs."""
         rows = cur.sql(
             "SELECT instrument_id FROM instruments WHERE sha256 = ?", params=[instrument.sha256]
         ).fetchall()
         if rows:
             return rows[0][0]
-        new_id = cur.sql("SELECT coalesce(max(instrument_id), 0) + 1 FROM instruments").fetchall()[
-            0
-        ][0]
+        new_id = cur.sql("SELECT coalesce(max(instrument_id), 0) + 1 FROM instruments").fetchall()
+        new_id = new_id[0][0]
         cur.sql(
-            "INSERT INTO instruments (instrument_id, name, sha256) VALUES (?, ?, ?)",
-            params=[new_id, instrument.name, instrument.sha256],
+            """INSERT INTO instruments (instrument_id, name, sha256, stages, dimensions)
+               VALUES (?, ?, ?, ?, ?)""",
+            params=[
+                new_id,
+                instrument.name,
+                instrument.sha256,
+                list(instrument.stages),
+                list(instrument.dimensions),
+            ],
         )
-        items = instrument.items.rename({"code": "item"}).with_columns(
-            pl.lit(new_id, pl.Int32).alias("instrument_id")
-        )
-        cur.register("new_items", items)
-        try:
-            cur.sql(
-                """INSERT INTO items SELECT instrument_id, item, wording, dimension, element,
-                       CAST(stages AS stage[]) FROM new_items"""
-            )
-        finally:
-            cur.unregister("new_items")
+        items = instrument.items.rename({"code": "item"}).with_row_index("position")
+        pairs = instrument.pairs().select("stage", "item").with_row_index("pair")
+        for table, frame in (("items", items), ("pairs", pairs)):
+            frame = frame.with_columns(pl.lit(new_id, pl.Int32).alias("instrument_id"))
+            columns = ", ".join(frame.columns)  # fixed names: ours, not the file's
+            cur.register("new_rows", frame)
+            try:
+                cur.sql(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM new_rows")  # noqa: S608
+            finally:
+                cur.unregister("new_rows")
         return new_id
 
     @staticmethod
@@ -240,24 +252,79 @@ class StoreWrites(StoreBase):
             raise StoreError(f"{bad} scores lie outside the declared scale {scale[0]}-{scale[1]}.")
 
 
-def check_unique_responses(responses: pl.DataFrame, items: Sequence[str]) -> None:
-    """Refuse a wave that answers one respondent x stage x item twice.
+def pair_responses(responses: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:
+    """The responses as stored: ``respondent, pair`` (the row of the pair in
+    ``instrument.pairs()``) and the measures.
 
-    The responses table has no index (it would make deleting a large wave take minutes), so the
-    store checks the new rows before they are written: each row marks its cell in a bitmap of
-    respondents x stages x items, and a duplicate marks a cell twice.
+    Raises
+    ------
+    StoreError
+        A response to a stage and item the instrument does not ask, or one respondent, stage
+        and item answered twice. The responses table has no index (it would make deleting a
+        large wave take minutes), so the store checks the new rows before they are written:
+        each row marks its cell in a bitmap of respondents x pairs, and a duplicate marks a
+        cell twice.
     """
-    if responses.is_empty():
-        return
-    cell = responses["respondent"].to_numpy().astype(np.int64)  # in place: no temporaries
-    cell *= len(STAGES)
-    cell += responses["stage"].to_physical().to_numpy()
-    cell *= len(items)
-    cell += responses["item"].cast(pl.Enum(list(items))).to_physical().to_numpy()
-    seen = np.zeros(int(cell.max()) + 1, bool)
-    seen[cell] = True
-    duplicated = responses.height - int(np.count_nonzero(seen))
-    if duplicated:
+    stages = {s: k for k, s in enumerate(instrument.stages)}
+    items = {c: k for k, c in enumerate(instrument.codes)}
+    lookup = np.full((len(stages), len(items)), -1, np.int64)
+    for k, (stage, item) in enumerate(instrument.pairs().select("stage", "item").iter_rows()):
+        lookup[stages[stage], items[item]] = k
+    stage = _codes(responses["stage"], stages)
+    item = _codes(responses["item"], items)
+    pair = np.full(stage.shape, -1, np.int64)
+    known = (stage >= 0) & (item >= 0)
+    if known.all():
+        stage *= len(items)  # in place: the cell of stage x item, without temporaries
+        stage += item
+        pair = lookup.ravel()[stage]
+    else:
+        pair[known] = lookup[stage[known], item[known]]
+    unasked = int(np.count_nonzero(pair < 0))
+    if unasked:
         raise StoreError(
-            f"{duplicated} responses repeat a respondent, stage and item; nothing was written."
+            f"{unasked} responses name a stage and item the questionnaire does not ask; "
+            "nothing was written."
         )
+    others = [c for c in responses.columns if c not in ("respondent", "stage", "item")]
+    stored = responses.select("respondent", pl.Series("pair", pair, pl.Int32), *others)
+    if stored.height:
+        cell = stored["respondent"].to_numpy().astype(np.int64)  # in place from here
+        cell *= int(lookup.max()) + 1
+        cell += pair
+        top = int(cell.max()) + 1
+        if top <= _BITMAP_CELLS:
+            seen = np.zeros(top, bool)
+            seen[cell] = True
+            distinct = int(np.count_nonzero(seen))
+        else:  # a bitmap that large would not pay: sort instead
+            distinct = int(np.unique(cell).size)
+        duplicated = stored.height - distinct
+        if duplicated:
+            raise StoreError(
+                f"{duplicated} responses repeat a respondent, stage and item; nothing was written."
+            )
+    return stored
+
+
+def _codes(column: pl.Series, codes: dict[str, int]) -> np.ndarray:
+    """The position in ``codes`` of each value of a column (-1 for others): an Enum of exactly
+    those names gives its own codes, with no pass over the text."""
+    if isinstance(column.dtype, pl.Enum) and column.dtype.categories.to_list() == list(codes):
+        return column.to_physical().to_numpy().astype(np.int64)
+    text = column.cast(pl.String).replace_strict(codes, default=-1, return_dtype=pl.Int64)
+    return text.to_numpy()
+
+
+def attribute_rows(respondents: pl.DataFrame, attributes: Sequence[str]) -> pl.DataFrame:
+    """``respondent, attribute, value`` for every attribute a respondent has a value of."""
+    if not attributes:
+        return pl.DataFrame(
+            schema={"respondent": pl.Int32, "attribute": pl.String, "value": pl.String}
+        )
+    return (
+        respondents.select("respondent", *attributes)
+        .unpivot(index="respondent", on=list(attributes), variable_name="attribute")
+        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+        .select("respondent", "attribute", pl.col("value").cast(pl.String))
+    )

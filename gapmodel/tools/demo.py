@@ -6,6 +6,8 @@ Planted effects, so that every view has something true to find:
 - courtesy in the service encounter exceeds expectations;
 - expectations rise from wave to wave while perceptions rise less;
 - the "Small business" segment perceives service worse than the others;
+- customers who needed more contacts to get an answer rate first-contact resolution and not
+  being passed around lower (``contacts``: 1 to 4, a numeric attribute);
 - a few stage x item pairs are answered by few respondents (flagged or suppressed).
 """
 
@@ -19,13 +21,15 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core.instrument import Instrument, default_instrument
-from gapmodel.core.vocabulary import STAGES
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.storage.store import Store
 
 SEGMENTS = ("Consumer", "Small business", "Enterprise")
 CHANNELS = ("Store", "Phone", "Web", "Chat")
 REGIONS = ("North", "South", "East", "West")
+CONTACTS = (1, 2, 3, 4)  # contacts the customer needed before the request was resolved
+# Items that suffer when a customer is passed from one contact to the next.
+PASSED_AROUND = ("first_contact_resolution", "not_passed_around")
 SCALE = (1, 7)
 # (stage, item) -> (kept fraction of respondents): small-n pairs for flags and suppression.
 SPARSE_PAIRS = {
@@ -72,7 +76,8 @@ def generate_wave(
     Returns
     -------
     pl.DataFrame
-        ``respondent_id, segment, channel, region, points.<dimension>..., <stage>.<item>.E/P[/A]``.
+        ``respondent_id, segment, channel, region, contacts, points.<dimension>...,
+        <stage>.<item>.E/P[/A]``.
     """
     instrument = instrument or default_instrument()
     rng = np.random.default_rng([seed, wave_index])
@@ -85,6 +90,11 @@ def generate_wave(
         "channel": np.array(CHANNELS)[rng.choice(len(CHANNELS), n, p=[0.3, 0.3, 0.25, 0.15])],
         "region": np.array(REGIONS)[rng.integers(0, len(REGIONS), n)],
     }
+    # Drawn apart, so that adding it left every other draw of the demo as it was.
+    contacts = np.random.default_rng([seed, wave_index, 1]).choice(
+        CONTACTS, n, p=[0.5, 0.25, 0.15, 0.1]
+    )
+    columns["contacts"] = contacts.astype(str)
     dims = instrument.dimensions
     if with_points:
         raw = rng.dirichlet(np.full(len(dims), 4.0), n) * 100
@@ -106,12 +116,14 @@ def generate_wave(
     }
     base_gap[("post_purchase", "kept_informed")] = -1.4
     base_gap[("encounter", "courtesy")] = 1.1
-    for stage in STAGES:
+    for stage in instrument.stages:
         for item in pairs.filter(pl.col("stage") == stage)["item"]:
             key = (stage, item)
             e = base_e[key] + drift + leniency_e + rng.normal(0, 0.7, n)
             p = base_e[key] + base_gap[key] + 0.12 * wave_index + leniency_p + rng.normal(0, 0.9, n)
             p = p - 0.45 * small_business
+            if item in PASSED_AROUND:
+                p = p - 0.35 * (contacts - 1)
             a = e - 1.3 + rng.normal(0, 0.5, n)
             answered = rng.random(n) < SPARSE_PAIRS.get(key, 0.97)
             for measure, values in (("E", e), ("P", p), ("A", a)):

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core.instrument import default_instrument
-from gapmodel.core.vocabulary import STAGES
+from gapmodel.core.vocabulary import DEFAULT_STAGES
 
 SEGMENTS = ("Consumer", "Small business", "Enterprise", "Public sector")
 CHANNELS = ("Phone", "Web", "Store", "Chat")
@@ -88,7 +88,7 @@ def synthetic_responses(
         [
             enum_column("wave", [f"W{w + 1}" for w in range(waves)], wave_of[repeat]),
             pl.Series("respondent", repeat + 1, dtype=pl.Int32),
-            per_pair("stage", STAGES, pairs["stage"].to_list()),
+            per_pair("stage", DEFAULT_STAGES, pairs["stage"].to_list()),
             per_pair("item", codes, pair_item),
             per_pair("dimension", dims, [dimension[i] for i in pair_item]),
             per_pair("element", ("human", "technical"), [element[i] for i in pair_item]),

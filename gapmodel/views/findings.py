@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gapmodel.core.vocabulary import PADJUST_SHORT, STAGE_LABELS
+from gapmodel.core.vocabulary import PADJUST_SHORT, name_label, stage_label
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,34 @@ def _usable(row: Mapping, *fields: str) -> bool:
 
 
 def stage_name(stage: str) -> str:
-    """``Post-purchase`` for ``post_purchase``."""
-    return STAGE_LABELS.get(str(stage), str(stage))
+    """``Post-purchase`` for ``post_purchase``; other stages as written."""
+    return stage_label(stage)
+
+
+def item_phrase(label: str) -> str:
+    """An item's wording as a sentence names it: in quotation marks.
+
+    Examples
+    --------
+    >>> item_phrase("I am kept informed")
+    '“I am kept informed”'
+    """
+    return f"\u201c{label}\u201d"
+
+
+def groups_of(attribute: str) -> str:
+    """The groups an attribute makes, in a sentence: ``segments``, ``groups of Age band``.
+
+    Examples
+    --------
+    >>> groups_of("segment"), groups_of("Age band")
+    ('segments', 'groups of Age band')
+    """
+    return (
+        f"{attribute}s"
+        if attribute.isidentifier() and attribute == attribute.lower()
+        else (f"groups of {attribute}")
+    )
 
 
 def gap_sentence(row: Mapping, subject: str) -> str | None:
@@ -111,8 +137,8 @@ def gap_sentence(row: Mapping, subject: str) -> str | None:
     --------
     >>> row = {"gap": -1.12, "ci_low": -1.31, "ci_high": -0.93, "p_adj": 1e-9,
     ...        "padjust": "holm", "n": 2914, "significant": True, "flag": "ok"}
-    >>> gap_sentence(row, "Post-purchase: kept informed")
-    'Post-purchase: kept informed is 1.1 points below expectation (95% CI -1.3 to -0.9, Holm p < 0.001, n = 2,914).'
+    >>> gap_sentence(row, "Post-purchase: “I am kept informed”")
+    'Post-purchase: “I am kept informed” is 1.1 points below expectation (95% CI -1.3 to -0.9, Holm p < 0.001, n = 2,914).'
     """
     if not _usable(row, "gap", "ci_low", "ci_high"):
         return None
@@ -127,11 +153,9 @@ def gap_sentence(row: Mapping, subject: str) -> str | None:
 
 
 def pain_point_sentence(row: Mapping) -> str | None:
-    """One fix-first row as a sentence: ``Post-purchase: kept informed is 1.1 points below
-    expectation (95% CI ..., Holm p < 0.001, n = 2,914).``"""
-    label = row.get("label") or str(row["item"])
-    subject = f"{stage_name(row['stage'])}: {label[:1].lower() + label[1:]}"
-    return gap_sentence({**row, "significant": True}, subject)
+    """One fix-first row as a sentence: ``Post-purchase: “I am kept informed” is 1.1 points
+    below expectation (95% CI ..., Holm p < 0.001, n = 2,914).``"""
+    return gap_sentence({**row, "significant": True}, subject_of(row))
 
 
 def change_sentence(row: Mapping, subject: str, wave_from: str, wave_to: str) -> str | None:
@@ -185,7 +209,7 @@ def segment_sentence(row: Mapping, attribute: str) -> str | None:
     """
     if not _usable(row, "diff", "gap", "gap_rest"):
         return None
-    who = f"{attribute.capitalize()} {row[attribute]}"
+    who = f"{name_label(attribute)} {row[attribute]}"
     p = p_text(row["p_adj"], row["padjust"])
     numbers = f"{points(row['gap'])} against {points(row['gap_rest'])}, {p}, n = {row['n']:,}"
     return _versus(row, who, numbers)
@@ -212,29 +236,34 @@ STAGE_PHRASES = {
 
 
 def subject_of(row: Mapping) -> str:
-    """What a result row is about, from its keys: ``Post-purchase: kept informed``,
-    ``Responsiveness after purchase``, ``Human element in the service encounter``.
+    """What a result row is about, from its keys: ``Post-purchase: “I am kept informed”``,
+    ``Responsiveness after purchase``, ``Human element in the service encounter``. The stage is
+    named only when the row is labelled with it (a survey of one stage is not).
 
     Examples
     --------
-    >>> subject_of({"stage": "post_purchase", "item": "kept_informed", "label": "Kept informed"})
-    'Post-purchase: kept informed'
-    >>> subject_of({"stage": "encounter", "dimension": "empathy"})
+    >>> subject_of({"stage": "post_purchase", "stage_label": "Post-purchase",
+    ...             "item": "kept_informed", "label": "I am kept informed"})
+    'Post-purchase: “I am kept informed”'
+    >>> subject_of({"stage": "encounter", "stage_label": "Service encounter",
+    ...             "dimension": "empathy"})
     'Empathy in the service encounter'
-    >>> subject_of({"stage": "pre_purchase"}), subject_of({"dimension": "tangibles"})
-    ('The pre-purchase stage', 'Tangibles')
+    >>> subject_of({"stage": "Kiosk", "stage_label": "Kiosk", "dimension": "Speed & ease"})
+    'Speed & ease at Kiosk'
+    >>> subject_of({"stage": "pre_purchase", "stage_label": "Pre-purchase"})
+    'The pre-purchase stage'
+    >>> subject_of({"stage": "Kiosk", "item": "q1", "label": "Easy to use"})
+    '“Easy to use”'
     """
-    stage = None if row.get("stage") is None else str(row["stage"])
+    stage = None if row.get("stage_label") is None else str(row["stage"])
     where = f" {STAGE_PHRASES.get(stage, 'at ' + stage_name(stage))}" if stage else ""
     if row.get("item") is not None:
-        label = row.get("label") or str(row["item"]).replace("_", " ")
-        if stage is None:
-            return label[:1].upper() + label[1:]
-        return f"{stage_name(stage)}: {label[:1].lower() + label[1:]}"
+        label = item_phrase(row.get("label") or str(row["item"]))
+        return label if stage is None else f"{stage_name(stage)}: {label}"
     if row.get("dimension") is not None:
-        return f"{str(row['dimension']).capitalize()}{where}"
+        return f"{name_label(row['dimension'])}{where}"
     if row.get("element") is not None:
-        return f"{str(row['element']).capitalize()} element{where}"
+        return f"{name_label(row['element'])} element{where}"
     if stage is not None:
         name = stage_name(stage)
         return f"The {name[:1].lower() + name[1:]} stage"
@@ -309,7 +338,7 @@ def across_sentence(row: Mapping, attribute: str, subject: str = "the overall ga
         f"Welch F({row['df1']:.0f}, {row['df2']:.0f}) = {row['f']:.2f}, "
         f"{p_text(row['p_adj'], row['padjust'])}, n = {row['n']:,}"
     )
-    groups = f"the {row['segments']} {attribute}s"
+    groups = f"the {row['segments']} {groups_of(attribute)}"
     start = subject[:1].upper() + subject[1:]
     if not row["significant"]:
         return f"{start} does not differ significantly across {groups} ({numbers})."
@@ -332,7 +361,7 @@ def segment_versus_sentence(row: Mapping, attribute: str) -> str | None:
     """
     if not _usable(row, "diff", "gap", "gap_rest", "ci_low", "ci_high"):
         return None
-    who = f"{attribute.capitalize()} {row[attribute]}"
+    who = f"{name_label(attribute)} {row[attribute]}"
     if row.get("dimension") is not None:
         who += f", {row['dimension']}"
     decimals = _decimals(row, "gap")
@@ -351,12 +380,12 @@ def ipa_sentence(row: Mapping) -> str | None:
 
     Examples
     --------
-    >>> row = {"stage": "post_purchase", "item": "kept_informed", "label": "Kept informed",
-    ...        "quadrant": "Concentrate here", "importance": 0.62, "importance_source": "derived",
+    >>> row = {"stage": "post_purchase", "stage_label": "Post-purchase", "item": "kept_informed",
+    ...        "label": "I am kept informed", "quadrant": "Concentrate here", "importance": 0.62, "importance_source": "derived",
     ...        "performance": 4.1, "gap": -1.4, "ci_low": -1.45, "ci_high": -1.35,
     ...        "p_adj": 1e-9, "padjust": "holm", "n": 3900, "significant": True, "flag": "ok"}
     >>> ipa_sentence(row)
-    'Post-purchase: kept informed is in "Concentrate here" (importance 0.62, derived; performance 4.10): it is 1.40 points below expectation (95% CI -1.45 to -1.35, Holm p < 0.001, n = 3,900).'
+    'Post-purchase: “I am kept informed” is in "Concentrate here" (importance 0.62, derived; performance 4.10): it is 1.40 points below expectation (95% CI -1.45 to -1.35, Holm p < 0.001, n = 3,900).'
     """
     if row.get("quadrant") is None or not _usable(row, "importance", "performance"):
         return None

@@ -8,11 +8,10 @@ labelled for people.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import polars as pl
 
-from gapmodel.core.vocabulary import ATTRIBUTES
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, gap_table, histograms
@@ -99,13 +98,13 @@ class Journey:
     items : pl.DataFrame
         Gap table by stage and item, labelled (``stage_label, label, wording, dimension,
         element``).
-    elements : pl.DataFrame
-        Gap table by stage and element (human / technical).
+    elements : pl.DataFrame or None
+        Gap table by stage and element (human / technical); None when no item has an element.
     """
 
     filters: Filters
     items: pl.DataFrame
-    elements: pl.DataFrame
+    elements: pl.DataFrame | None
 
 
 def journey(survey: Survey, filters: Filters) -> Journey:
@@ -114,7 +113,10 @@ def journey(survey: Survey, filters: Filters) -> Journey:
     options = filters.options()
     data = select(survey, filters)
     items = gap_table(data, ["stage", "item", "dimension", "element"], options)
+    if not survey.has_elements:
+        return Journey(filters, labelled(items, survey), None)
     elements = gap_table(data, ["stage", "element"], options)
+    elements = elements.filter(pl.col("element").is_not_null())
     return Journey(filters, labelled(items, survey), labelled(elements, survey))
 
 
@@ -125,6 +127,24 @@ DETAIL_GROUPINGS: dict[str, tuple[str, ...]] = {
     "Stage": ("stage",),
     "Element at each stage": ("stage", "element"),
 }
+# The same groupings for a survey of one stage, where "at each stage" says nothing.
+_ONE_STAGE_GROUPINGS: dict[str, str] = {
+    "Item": "Item at each stage",
+    "Dimension": "Dimension",
+    "Element": "Element at each stage",
+}
+
+
+def detail_groupings(survey: Survey) -> dict[str, tuple[str, ...]]:
+    """The groupings the Details page offers for this survey: no stage groupings when it has
+    one stage, no element grouping when no item has an element."""
+    if survey.single_stage:
+        named = {k: DETAIL_GROUPINGS[v] for k, v in _ONE_STAGE_GROUPINGS.items()}
+    else:
+        named = dict(DETAIL_GROUPINGS)
+    if not survey.has_elements:
+        named = {k: v for k, v in named.items() if "element" not in v}
+    return named
 
 
 @dataclass(frozen=True)
@@ -148,11 +168,13 @@ class Details:
     zone_dimensions: pl.DataFrame | None
 
 
-def details(survey: Survey, filters: Filters, grouping: str = "Item at each stage") -> Details:
-    """The gap table by a grouping of ``DETAIL_GROUPINGS``, reliability and the zone of
-    tolerance."""
-    if grouping not in DETAIL_GROUPINGS:
-        raise ValueError(f"Group by one of {', '.join(DETAIL_GROUPINGS)}. Got {grouping!r}.")
+def details(survey: Survey, filters: Filters, grouping: str | None = None) -> Details:
+    """The gap table by a grouping of :func:`detail_groupings` (default the first), reliability
+    and the zone of tolerance."""
+    groupings = detail_groupings(survey)
+    grouping = grouping or next(iter(groupings))
+    if grouping not in groupings:
+        raise ValueError(f"Group by one of {', '.join(groupings)}. Got {grouping!r}.")
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, filters)
@@ -172,7 +194,7 @@ def details(survey: Survey, filters: Filters, grouping: str = "Item at each stag
     zone_dims = zone_of_tolerance(data, ("stage", "dimension"), options)
     return Details(
         filters,
-        labelled(gap_table(data, DETAIL_GROUPINGS[grouping], options), survey),
+        labelled(gap_table(data, groupings[grouping], options), survey),
         labelled(alpha, survey),
         None if zone_items is None else labelled(zone_items, survey),
         None if zone_dims is None else labelled(zone_dims, survey),
@@ -186,7 +208,7 @@ class Segments:
     Attributes
     ----------
     attribute : str
-        ``segment``, ``channel`` or ``region``.
+        The respondent attribute compared (``segment``, ``Age band``, ...).
     overall : pl.DataFrame
         Each value of the attribute against the rest, over all items.
     by_dimension : pl.DataFrame
@@ -204,25 +226,29 @@ class Segments:
     across_dimensions: pl.DataFrame
 
 
-def segments(survey: Survey, filters: Filters, attribute: str = "segment") -> Segments:
-    """Each value of ``attribute`` against the rest, and the test across values.
+def segments(survey: Survey, filters: Filters, attribute: str | None = None) -> Segments:
+    """Each value of ``attribute`` (default the first offered) against the rest, and the test
+    across values.
 
     The attribute's own filter is ignored here (comparing one segment with itself says
     nothing), and respondents without a value of the attribute are left out.
     """
-    if attribute not in ATTRIBUTES:
-        raise ValueError(f"Compare by one of {', '.join(ATTRIBUTES)}. Got {attribute!r}.")
+    if not survey.attributes:
+        raise ValueError("This survey has no respondent attribute to compare groups by.")
+    attribute = attribute or survey.attributes[0]
+    if attribute not in survey.attribute_values:
+        raise ValueError(f"Compare by one of {', '.join(survey.attributes)}. Got {attribute!r}.")
     filters = survey.resolve(filters)
     options = filters.options()
     every = {attribute: survey.attribute_values.get(attribute, [])}
-    data = select(survey, replace(filters, **{attribute: None}), among=every)
+    data = select(survey, filters.without(attribute), among=every)
     return Segments(
         filters,
         attribute,
         segment_gaps(data, attribute, (), options),
-        segment_gaps(data, attribute, ("dimension",), options),
+        labelled(segment_gaps(data, attribute, ("dimension",), options), survey),
         segment_differences(data, attribute, (), options),
-        segment_differences(data, attribute, ("dimension",), options),
+        labelled(segment_differences(data, attribute, ("dimension",), options), survey),
     )
 
 
@@ -256,7 +282,8 @@ def trends(survey: Survey, filters: Filters) -> Trends:
     order = pl.Enum(survey.waves)
 
     def in_order(table: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-        return table.with_columns(pl.col("wave").cast(pl.String).cast(order)).sort(keys)
+        table = labelled(table, survey).with_columns(pl.col("wave").cast(pl.String).cast(order))
+        return table.sort(keys)
 
     return Trends(
         filters,

@@ -7,13 +7,15 @@ importance allocations and the items); :class:`Filters` is what the sidebar chos
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from gapmodel.core.vocabulary import ATTRIBUTES, STAGE_LABELS, STAGES
-from gapmodel.model.gapdata import GapData
+from gapmodel.core import settings
+from gapmodel.core.columns import RESERVED_ATTRIBUTES
+from gapmodel.core.vocabulary import WAVE, name_key, ordered_enum, stage_label
+from gapmodel.model.gapdata import GapData, attribute_values
 from gapmodel.model.gaps import TableOptions, attach_histograms, histograms
 from gapmodel.model.priorities import attach_allocations, respondent_weighted_gaps
 from gapmodel.storage.store import Store
@@ -35,9 +37,10 @@ class Filters:
         The wave it is compared with; None for the wave before ``wave`` (if any), ``""`` for
         no comparison.
     stages : tuple of str
-        Journey stages included; empty for all.
-    segment, channel, region : str or None
-        Respondent attribute values to keep; None for everyone.
+        Journey stages included, by name; empty for all.
+    attributes : mapping or tuple of (str, str)
+        Respondent attribute -> the value to keep, e.g. ``{"segment": "Consumer"}``; kept as
+        sorted pairs (so that filters are hashable). Attributes left out keep everyone.
     alpha : float
         Significance level for adjusted p-values.
     padjust : {"holm", "bh"}
@@ -47,22 +50,25 @@ class Filters:
     wave: str | None = None
     compare: str | None = None
     stages: tuple[str, ...] = ()
-    segment: str | None = None
-    channel: str | None = None
-    region: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
     alpha: float = 0.05
     padjust: str = "holm"
 
     def __post_init__(self) -> None:
-        unknown = [s for s in self.stages if s not in STAGES]
-        if unknown:
-            raise ValueError(f"Unknown stage(s) {unknown}; allowed: {', '.join(STAGES)}.")
+        pairs = self.attributes.items() if isinstance(self.attributes, Mapping) else self.attributes
+        chosen = tuple(sorted((str(a), str(v)) for a, v in pairs if v is not None))
+        object.__setattr__(self, "attributes", chosen)
+        object.__setattr__(self, "stages", tuple(self.stages))
         TableOptions(padjust=self.padjust, alpha=self.alpha)  # validates both
 
     @property
     def where(self) -> dict[str, str]:
         """The attribute filters that are set, e.g. ``{"segment": "Consumer"}``."""
-        return {a: getattr(self, a) for a in ATTRIBUTES if getattr(self, a) is not None}
+        return dict(self.attributes)
+
+    def without(self, attribute: str) -> Filters:
+        """The same view with every value of ``attribute``."""
+        return replace(self, attributes=tuple((a, v) for a, v in self.attributes if a != attribute))
 
     def options(self) -> TableOptions:
         """Table options: these alpha and adjustment, thresholds from the settings."""
@@ -76,15 +82,20 @@ class Survey:
     Attributes
     ----------
     data : GapData
-        All respondents of all waves.
+        All respondents of all waves, with the attributes offered as filters.
     waves : list of str
         Wave labels, oldest first.
     allocations : pl.DataFrame
         ``wave, respondent, dimension, points`` (may be empty).
     items : pl.DataFrame
-        ``item, wording, dimension, element, label`` of the latest instrument.
+        ``item, wording, dimension, element, label`` of every questionnaire in use (a code in
+        several keeps the newest); ``label`` is what pages show: the wording.
     attribute_values : dict
-        The values of each respondent attribute, sorted.
+        Each attribute offered as a filter and breakdown -> its values, in their order.
+    stages, dimensions : list of str
+        The questionnaires' stages and dimensions, in their order (the newest's first).
+    unoffered : dict
+        Attributes stored but not offered -> why (too many values, or a reserved name).
     staged : dict
         Stages -> every respondent at those stages, prepared (see :meth:`at_stages`).
     """
@@ -94,12 +105,37 @@ class Survey:
     allocations: pl.DataFrame
     items: pl.DataFrame
     attribute_values: dict[str, list[str]] = field(default_factory=dict)
+    stages: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    unoffered: dict[str, str] = field(default_factory=dict)
     staged: dict[tuple[str, ...], GapData] = field(default_factory=dict, repr=False, compare=False)
     _staging: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.stages:  # a survey put together by hand: the data's stages, in order
+            object.__setattr__(self, "stages", self.data.stages)
+        if not self.dimensions:
+            dimensions = self.items["dimension"].unique(maintain_order=True).to_list()
+            object.__setattr__(self, "dimensions", dimensions)
 
     @property
     def is_empty(self) -> bool:
         return not self.waves
+
+    @property
+    def attributes(self) -> list[str]:
+        """The attributes offered as filters and breakdowns, in order."""
+        return list(self.attribute_values)
+
+    @property
+    def single_stage(self) -> bool:
+        """True when the questionnaires have one stage: pages then leave the stage out."""
+        return len(self.stages) <= 1
+
+    @property
+    def has_elements(self) -> bool:
+        """True when some item is classed as human or technical."""
+        return self.items["element"].null_count() < self.items.height
 
     def at_stages(self, stages: Sequence[str]) -> GapData:
         """Every respondent at some stages (all for none), prepared as ``data`` is for
@@ -107,7 +143,7 @@ class Survey:
         present = set(self.data.pairs["stage"].cast(pl.String))
         if not stages or set(stages) >= present:
             return self.data
-        kept = tuple(s for s in STAGES if s in stages and s in present)
+        kept = tuple(s for s in self.stages if s in stages and s in present)
         if not kept:  # only stages the questionnaires do not have: nobody, nothing to prepare
             return self.data.subset(None, ())
         staged = self.staged.get(kept)
@@ -132,7 +168,8 @@ class Survey:
         """``filters`` with the wave and comparison made explicit and checked against the data.
 
         An unknown wave falls back to the latest and an unknown comparison to the previous
-        wave, so that an old shared link still opens.
+        wave; stages, attributes and values the survey does not have are dropped (names match
+        whatever their case), so that an old shared link still opens.
         """
         if not self.waves:
             return filters
@@ -145,25 +182,15 @@ class Survey:
             compare = filters.compare
         else:
             compare = previous
-        attributes = {
-            a: getattr(filters, a)
-            if getattr(filters, a) in self.attribute_values.get(a, [])
-            else None
-            for a in ATTRIBUTES
-        }
-        return replace(filters, wave=wave, compare=compare, **attributes)
-
-
-def item_label(code: str) -> str:
-    """A short readable label for an item code: ``kept_informed`` -> ``Kept informed``.
-
-    Examples
-    --------
-    >>> item_label("first_contact_resolution")
-    'First contact resolution'
-    """
-    text = code.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+        stages = {name_key(s): s for s in self.stages}
+        kept_stages = tuple(stages[name_key(s)] for s in filters.stages if name_key(s) in stages)
+        names = {name_key(a): a for a in self.attribute_values}
+        chosen = {}
+        for attribute, value in filters.attributes:
+            name = names.get(name_key(attribute))
+            if name is not None and value in self.attribute_values[name]:
+                chosen[name] = value
+        return replace(filters, wave=wave, compare=compare, stages=kept_stages, attributes=chosen)
 
 
 def load_survey(store: Store) -> Survey:
@@ -171,23 +198,58 @@ def load_survey(store: Store) -> Survey:
     wave committed meanwhile is either wholly in or wholly out)."""
     with store.snapshot() as snap:
         waves = snap.wave_labels()
+        vocabulary = snap.vocabulary(waves)
         # Every item of the instruments in use; a code in several keeps the newest wording.
         per_wave = [snap.items(w) for w in reversed(waves)] or [snap.items()]
-        items = pl.concat(per_wave).unique("item", keep="first", maintain_order=True)
-        items = items.select("item", "wording", "dimension", "element")
-        items = items.with_columns(
-            label=pl.col("item").map_elements(item_label, return_dtype=pl.String)
+        items = pl.concat(per_wave).with_columns(
+            _key=pl.col("item").map_elements(name_key, return_dtype=pl.String)
         )
-        scores = snap.scores(waves, items["item"].to_list())
+        items = items.unique("_key", keep="first", maintain_order=True)
+        pairs = snap.pairs(waves)
+        scores = snap.scores(waves, pairs.select("stage", "item").rows())
         respondents = snap.respondents(waves)
         allocations = snap.allocations(waves)
-    data = GapData.from_scores(scores, respondents, items.select("item", "dimension", "element"))
+    values, unoffered = _offered(respondents, vocabulary["attributes"])
+    people = respondents.select("wave", "respondent", *values)
+    data = GapData.from_scores(scores, people, pairs)
     attach_allocations(data, allocations)
     prepare_selections(data)
-    values = {
-        a: sorted(v for v in respondents[a].unique().to_list() if v is not None) for a in ATTRIBUTES
-    }
-    return Survey(data, waves, allocations, items, values)
+    items = items.select("item", "wording", "dimension", "element", label=pl.col("wording"))
+    dimensions = (
+        vocabulary["dimensions"] or items["dimension"].unique(maintain_order=True).to_list()
+    )
+    return Survey(
+        data,
+        waves,
+        allocations,
+        items,
+        values,
+        stages=vocabulary["stages"],
+        dimensions=dimensions,
+        unoffered=unoffered,
+    )
+
+
+def _offered(
+    respondents: pl.DataFrame, attributes: list[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The attributes offered as filters (name -> values in their order) and the others
+    (name -> why not): too many values, none at all, or a name the tables use."""
+    limit = settings.get("max_filter_values")
+    offered: dict[str, list[str]] = {}
+    unoffered: dict[str, str] = {}
+    for name in attributes:
+        column = respondents[name]
+        count = column.drop_nulls().n_unique()
+        if name_key(name) in RESERVED_ATTRIBUTES or name.startswith("_"):
+            unoffered[name] = "its name is a column of the tables"
+        elif count == 0:
+            unoffered[name] = "no respondent has a value"
+        elif count > limit:
+            unoffered[name] = f"{count:,} values (filters offer at most {limit})"
+        else:
+            offered[name] = attribute_values(column).dtype.categories.to_list()
+    return offered, unoffered
 
 
 def prepare_selections(data: GapData) -> None:
@@ -202,7 +264,7 @@ def prepare_selections(data: GapData) -> None:
 # -- selections ---------------------------------------------------------------------------------
 def _picks(filters: Filters, waves: Sequence[str]) -> dict[str, list[str]]:
     """The respondent attribute values a selection keeps."""
-    return {"wave": list(waves), **{a: [v] for a, v in filters.where.items()}}
+    return {WAVE: list(waves), **{a: [v] for a, v in filters.attributes}}
 
 
 def select(
@@ -244,11 +306,17 @@ def respondent_count(survey: Survey, filters: Filters) -> int:
 
 
 def labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:
-    """Add readable labels: ``stage_label``, and ``label, wording`` where items are listed."""
-    if "stage" in table.columns:
+    """Add readable labels: ``stage_label`` (left out when the survey has one stage), and
+    ``label, wording`` where items are listed; ``dimension`` as an Enum in the survey's order."""
+    if "stage" in table.columns and not survey.single_stage:
         table = table.with_columns(
-            stage_label=pl.col("stage").cast(pl.String).replace_strict(STAGE_LABELS, default=None)
+            stage_label=pl.col("stage")
+            .cast(pl.String)
+            .map_elements(stage_label, return_dtype=pl.String)
         )
     if "item" in table.columns:
         table = table.join(survey.items.select("item", "label", "wording"), on="item", how="left")
+    if "dimension" in table.columns and survey.dimensions:
+        order = ordered_enum([*survey.dimensions, *table["dimension"].cast(pl.String).drop_nulls()])
+        table = table.with_columns(pl.col("dimension").cast(pl.String).cast(order))
     return table

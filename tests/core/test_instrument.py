@@ -4,7 +4,7 @@ import pytest
 
 from gapmodel.core.errors import InstrumentError
 from gapmodel.core.instrument import default_instrument, load_instrument
-from gapmodel.core.vocabulary import DIMENSIONS, ELEMENTS, STAGES
+from gapmodel.core.vocabulary import DEFAULT_DIMENSIONS, DEFAULT_STAGES, ELEMENTS
 
 HEADER = "code,wording,dimension,element,stages\n"
 
@@ -13,10 +13,10 @@ def test_default_instrument_covers_the_design():
     instrument = default_instrument()
     items = instrument.items
     assert 20 <= items.height <= 25
-    assert set(items["dimension"]) == set(DIMENSIONS)
+    assert set(items["dimension"]) == set(DEFAULT_DIMENSIONS)
     assert set(items["element"]) == set(ELEMENTS)
     pairs = instrument.pairs()
-    assert set(pairs["stage"]) == set(STAGES)
+    assert set(pairs["stage"]) == set(DEFAULT_STAGES)
     assert items["code"].n_unique() == items.height
 
 
@@ -51,11 +51,14 @@ def test_default_instrument_includes_common_expectations(words):
     ("body", "fragment"),
     [
         ("", "no items"),
-        ("a,Item A,reliability,human,teleport\n", "stage"),
+        ("a,Item A,reliability,human,tele/port\n", "stage"),
         ("a,Item A,Not A Name!,human,encounter\n", "dimension"),
         ("a,Item A,reliability,robotic,encounter\n", "element"),
         ("a,Item A,reliability,human,encounter\na,Item B,empathy,human,encounter\n", "twice"),
         ("A b!,Item,reliability,human,encounter\n", "code"),
+        # names that file columns would spell alike
+        ("Q1,Item A,reliability,,encounter\nQ1_,Item B,reliability,,encounter\n", "twice"),
+        ("b_c,Item A,reliability,,a\nc,Item B,reliability,,a_b\n", "same column names"),
     ],
 )
 def test_invalid_instrument_is_refused_with_a_reason(tmp_path, body, fragment):
@@ -73,7 +76,7 @@ def test_instrument_missing_a_column_is_refused():
 
 def test_custom_dimensions_are_allowed():
     instrument = load_instrument((HEADER + "a,Item A,luck,human,encounter\n").encode())
-    assert instrument.dimensions == ["luck"]
+    assert instrument.dimensions == ("luck",)
 
 
 def test_custom_instrument_loads_from_bytes():
@@ -85,3 +88,17 @@ def test_custom_instrument_loads_from_bytes():
     )
     assert instrument.codes == ["wait"]
     assert instrument.pairs().height == 2
+
+
+def test_a_header_given_twice_is_refused_not_dropped():
+    with pytest.raises(InstrumentError, match="column code more than once"):
+        load_instrument(b"code,wording,dimension,stages,Code\nq,Q,D,A,x\n")
+
+
+def test_names_spelled_alike_are_one_name_as_first_written():
+    instrument = load_instrument(
+        b"code,wording,dimension,stages\n"
+        b"q,Q,Speed & responsiveness,Pre-purchase\nr,R,speed responsiveness,pre purchase|After\n"
+    )
+    assert instrument.stages == ("Pre-purchase", "After")
+    assert instrument.dimensions == ("Speed & responsiveness",)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 
 import polars as pl
 import pytest
 from bad_inputs.make_corpus import base_long, base_wide, csv_text, xlsx_bytes
 
-from gapmodel.core.instrument import default_instrument
-from gapmodel.ingest.naming import parse_score_column
+from gapmodel.core.instrument import default_instrument, load_instrument
+from gapmodel.ingest.naming import ColumnNames
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
 
 INSTRUMENT = default_instrument()
@@ -96,7 +95,8 @@ def test_decimal_commas_and_quoted_scores_are_read(reference):
     ],
 )
 def test_wide_column_naming_convention(column, expected):
-    assert parse_score_column(column) == expected
+    parsed = ColumnNames(default_instrument()).score_column(column)
+    assert (parsed and (parsed.stage, parsed.item, parsed.measure)) == expected
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,8 @@ def test_attributes_extra_columns_points_and_optional_measures_are_kept():
     )
     wave, report = prepare(csv_text(wide).encode())
     assert report.ok, report.to_text()
-    assert json.loads(wave.respondents["extra"][0]) == {"loyalty_tier": "Gold"}
+    assert wave.respondents["loyalty_tier"].to_list() == ["Gold"] * 30
+    assert wave.attributes == ["segment", "channel", "region", "loyalty_tier"]
     assert set(wave.respondents["segment"]) == set(base_wide()["segment"])
     assert wave.allocations.height == 2 * 30
     courtesy = wave.responses.filter(
@@ -212,3 +213,67 @@ def test_ingest_benchmark_runs_and_prints_a_ratio(capsys):
     fields = lines[1].split()
     assert fields[0] == "300"
     assert fields[6].endswith("x") and float(fields[6][:-1]) > 0
+
+
+def test_a_stage_the_questionnaire_lacks_is_refused_in_any_spelling():
+    """``onboarding_courtesy_e`` looks like a score of a stage the default questionnaire does not
+    have: refused with the column and the stages it has, never stored as an attribute."""
+    for column in ("onboarding_courtesy_e", "Onboarding.courtesy.P", "onboarding courtesy E"):
+        wide = base_wide().with_columns(pl.lit(5).alias(column))
+        wave, report = prepare(csv_text(wide).encode())
+        assert wave is None, column
+        problem = next(p for p in report.errors if p.rule == "unknown_stage")
+        assert problem.column == column
+        assert "pre_purchase, encounter, post_purchase" in problem.message
+
+
+def test_a_questionnaire_that_names_the_stage_takes_it():
+    instrument = load_instrument(
+        b"code,wording,dimension,stages\n"
+        b"courtesy,Staff are courteous,Assurance,Onboarding|Service encounter\n"
+        b"informed,I am kept informed,Responsiveness,Onboarding\n"
+    )
+    data = (
+        b"respondent_id,Age band,onboarding_courtesy_e,onboarding_courtesy_p,"
+        b"Service encounter.courtesy.E,Service encounter.courtesy.P,onboarding.informed.E,"
+        b"onboarding.informed.P\nR1,18-24,5,4,6,6,7,3\nR2,55+,4,4,5,6,6,4\n"
+    )
+    wave, report = prepare_wave(data, "onboarding.csv", instrument, "1-7")
+    assert wave is not None, report.to_text()
+    assert wave.attributes == ["Age band"]
+    pairs = set(wave.responses.select(pl.col("stage").cast(pl.String), "item").iter_rows())
+    assert pairs == {
+        ("Onboarding", "courtesy"),
+        ("Service encounter", "courtesy"),
+        ("Onboarding", "informed"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("stages", "columns", "rule", "column"),
+    [
+        ("A|B", "A.y.E,A.y.P,y.E,y.P", "unknown_stage", "y.E"),  # an item without its stage
+        ("Kiosk", "y.E,y.P,q9.E", "unknown_item", "q9.E"),  # item.measure of an unknown item
+        ("A|B", "A.y.E,A.y.P,q9.P", "unknown_item", "q9.P"),
+    ],
+)
+def test_a_score_column_the_questionnaire_lacks_is_an_error_not_an_attribute(
+    stages, columns, rule, column
+):
+    instrument = load_instrument(f"code,wording,dimension,stages\ny,Y,D,{stages}\n".encode())
+    n = columns.count(",") + 1
+    data = f"id,{columns}\nR1,{','.join(['5'] * n)}\n".encode()
+    wave, report = prepare_wave(data, "wave.csv", instrument, "1-7")
+    assert wave is None
+    problem = next(p for p in report.errors if p.column == column)
+    assert problem.rule == rule
+    if rule == "unknown_stage":  # says where the item is asked
+        assert "asks it at A, B" in problem.message
+
+
+def test_attribute_names_that_end_like_a_measure_stay_attributes():
+    instrument = load_instrument(b"code,wording,dimension,stages\ny,Y,D,Kiosk\n")
+    data = b"id,y.E,y.P,Plan E,Group_P\nR1,5,4,Gold,2\n"
+    wave, report = prepare_wave(data, "wave.csv", instrument, "1-7")
+    assert wave is not None, report.to_text()
+    assert wave.attributes == ["Plan E", "Group_P"]

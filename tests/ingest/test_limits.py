@@ -16,7 +16,7 @@ from gapmodel.core import settings
 from gapmodel.core.instrument import default_instrument
 from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.ingest import readers
-from gapmodel.ingest.attributes import MAX_EXTRA_COLUMNS
+from gapmodel.ingest.attributes import MAX_ATTRIBUTES
 from gapmodel.ingest.cells import MAX_TEXT
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, read_table
@@ -96,11 +96,11 @@ def test_more_columns_than_the_limit_are_refused():
     assert f"{MAX_COLUMNS + 1:,} columns; at most {MAX_COLUMNS:,}" in message
 
 
-def test_more_extra_attributes_than_kept_are_refused():
-    names = [f"attr{i}" for i in range(MAX_EXTRA_COLUMNS + 1)]
+def test_more_attributes_than_kept_are_refused():
+    names = [f"attr{i}" for i in range(MAX_ATTRIBUTES)]  # and segment: one too many
     data = (HEADER + "," + ",".join(names) + "\nR1,Consumer,5,6" + ",x" * len(names)).encode()
     message = problem(data, "too_many_columns").message
-    assert f"at most {MAX_EXTRA_COLUMNS} extra attributes" in message
+    assert f"at most {MAX_ATTRIBUTES} respondent attributes" in message
     ok = HEADER + "," + ",".join(names[:-1]) + "\nR1,Consumer,5,6" + ",x" * (len(names) - 1)
     wave, report = prepare_wave(ok.encode(), "ok.csv", INSTRUMENT, "1-7")
     assert wave is not None, report.to_text()

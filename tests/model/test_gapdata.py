@@ -29,10 +29,10 @@ GROUPINGS = [
 
 
 def _both(store: Store, waves: list[str]) -> tuple[GapData, GapData]:
-    items = store.items()
+    pairs = store.pairs(waves)
     joined = GapData.from_responses(store.responses(waves))
     compact = GapData.from_scores(
-        store.scores(waves, items["item"].to_list()), store.respondents(waves), items
+        store.scores(waves, pairs.select("stage", "item").rows()), store.respondents(waves), pairs
     )
     return joined, compact
 
@@ -59,7 +59,8 @@ def test_compact_scores_keep_missing_and_optional_measures(demo_copy):
         cur = store.cursor()
         # Knock out some perceptions and adequate scores: those pairs no longer count.
         cur.sql(
-            "UPDATE responses SET perception = NULL WHERE respondent % 7 = 0 AND stage = 'encounter'"
+            """UPDATE responses SET perception = NULL WHERE respondent % 7 = 0
+               AND pair IN (SELECT pair FROM pairs WHERE stage = 'encounter')"""
         )
         cur.sql("UPDATE responses SET adequate = NULL WHERE respondent % 5 = 0")
         waves = store.wave_labels()[-1:]
@@ -73,14 +74,20 @@ def test_compact_scores_keep_missing_and_optional_measures(demo_copy):
     )
 
 
-def test_scores_code_stages_and_items_by_position(demo_db):
+def test_scores_code_pairs_by_their_names(demo_db):
     with Store.open(demo_db, read_only=True) as store:
-        items = store.items()["item"].to_list()
         wave = store.wave_labels()[0]
-        scores = store.scores([wave], items[:3])
+        wanted = store.pairs([wave]).select("stage", "item").rows()[5:8]
+        # the same names written otherwise, and a pair no wave has
+        asked = [(s.upper(), i.upper()) for s, i in wanted] + [("nowhere", "nothing")]
+        scores = store.scores([wave], asked)
         responses = store.responses([wave])
-    assert scores["item"].max() <= 2
-    assert scores.height == responses.filter(pl.col("item").is_in(items[:3])).height
+    assert scores["pair"].max() <= 2
+    picked = pl.DataFrame(wanted, schema=["stage", "item"], orient="row")
+    kept = responses.with_columns(pl.col("stage").cast(pl.String)).join(
+        picked, on=["stage", "item"]
+    )
+    assert scores.height == kept.height
     assert scores["wave"].cast(pl.String).unique().to_list() == [wave]
 
 

@@ -142,7 +142,7 @@ def test_workbook_number_formats_and_negative_gaps_stay_numbers(survey):
 
 @pytest.mark.parametrize(
     "filters",
-    [views.Filters(), views.Filters(padjust="bh", alpha=0.01, segment="Consumer")],
+    [views.Filters(), views.Filters(padjust="bh", alpha=0.01, attributes={"segment": "Consumer"})],
     ids=["default", "bh-consumer"],
 )
 def test_method_sheet_states_the_method_and_the_view(survey, filters):
@@ -162,7 +162,7 @@ def test_method_sheet_states_the_method_and_the_view(survey, filters):
     assert f"fewer than {options.suppress_n}" in rows["Small groups"]
     assert rows["Waves"] == f"{view.filters.compare}, {view.filters.wave}"
     assert view.filters.wave in rows["Filters"]
-    who = "segment = Consumer" if filters.segment else "all respondents"
+    who = "segment = Consumer" if filters.where.get("segment") else "all respondents"
     assert who in rows["Filters"]
 
 

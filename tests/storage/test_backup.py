@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from legacy import legacy_backup, read_legacy, write_legacy
 
 from gapmodel.cli import main
 from gapmodel.core.errors import BackupError
@@ -22,7 +23,7 @@ from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.storage.backup import MANIFEST, backup, read_backup, restore
 from gapmodel.storage.schema import ALL_TABLES, SCHEMA_VERSION
 from gapmodel.storage.store import Store
-from gapmodel.tools.demo import generate_wave, wave_csv
+from gapmodel.tools.demo import generate_wave, wave_csv, wave_labels
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def _rewrite_manifest(folder: Path, change) -> None:
         ),
         (
             lambda f: _rewrite_manifest(f, lambda m: m["tables"].pop("audit")),
-            "do not match schema version 2: unknown none, missing ['audit']",
+            f"do not match schema version {SCHEMA_VERSION}: unknown none, missing ['audit']",
         ),
     ],
     ids=[
@@ -232,35 +233,32 @@ def test_content_that_differs_from_the_recorded_checksums_is_refused(backup_dir,
     assert not target.exists()
 
 
-def test_a_version_1_backup_is_restored_and_migrated(backup_dir, tmp_path):
+def test_a_version_1_backup_is_restored_and_migrated(tmp_path):
     """Backups from an older schema restore as that version, then migrate like an old file.
 
-    A version 1 backup is made from a version 2 one by leaving out what version 2 added. Its
-    checksums are marked as from another engine, so only file hashes and row counts are checked.
+    The version 1 file and its backup are written as version 1 wrote them (see ``legacy``);
+    its checksums are marked as from another engine, so only file hashes and row counts are
+    checked.
     """
-    (backup_dir / "audit.parquet").unlink()
-    for name, change in (
-        ("waves.parquet", lambda f: f.drop("ingested_by")),
-        ("schema_version.parquet", lambda f: f.with_columns(pl.lit(1, pl.Int32).alias("version"))),
-    ):
-        file = backup_dir / name
-        change(pl.read_parquet(file)).write_parquet(file)
-
-    def downgrade(manifest: dict) -> None:
-        manifest.update(schema_version=1, duckdb_version="other")
-        del manifest["tables"]["audit"]
-        for name in ("waves", "schema_version"):
-            file = backup_dir / f"{name}.parquet"
-            manifest["tables"][name]["sha256"] = hashlib.sha256(file.read_bytes()).hexdigest()
-
-    _rewrite_manifest(backup_dir, downgrade)
+    old = tmp_path / "v1.duckdb"
+    waves = [
+        (label, day, generate_wave(40, k, seed=k)) for k, (label, day) in enumerate(wave_labels(2))
+    ]
+    write_legacy(old, 1, default_instrument(), waves)
+    legacy_backup(old, tmp_path / "v1-backup")
     target = tmp_path / "from-v1.duckdb"
-    result = restore(backup_dir, target)
+    result = restore(tmp_path / "v1-backup", target)
     assert result["schema_version"] == 1
     with Store.open(target, read_only=True) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.audit().is_empty()
-        assert sorted(store.wave_labels()) == ["2026-Q2", "2026-Q3"]
+        assert store.wave_labels() == ["2026-Q2", "2026-Q3"]
+        restored = store.responses()
+    before, _, _ = read_legacy(old)
+    key = ["wave", "respondent", "stage", "item"]
+    columns = [*key, "expectation", "perception", "adequate", "importance", "segment"]
+    got = restored.select(columns).with_columns(pl.col("stage").cast(pl.String)).sort(key)
+    assert got.equals(before.select(columns).sort(key))
 
 
 def test_read_backup_checks_row_counts(backup_dir):

@@ -76,9 +76,9 @@ def _versions(tmp_path) -> dict[str, list[Version]]:
 
 
 def _gap_table(store: Store, labels: list[str]) -> pl.DataFrame:
-    items = store.items()
-    scores = store.scores(labels, items["item"].to_list())
-    data = GapData.from_scores(scores, store.respondents(labels), items)
+    pairs = store.pairs(labels)
+    scores = store.scores(labels, pairs.select("stage", "item").rows())
+    data = GapData.from_scores(scores, store.respondents(labels), pairs)
     return gap_table(data, ["wave"], OPTIONS)
 
 
@@ -113,12 +113,12 @@ def _reader(store: Store, versions, tally: Tally, done: threading.Event, writing
                     version = by_size[(row["label"], row["n_responses"])]
                     assert row["n_respondents"] == version.n_respondents
                 if labels:
-                    items = snap.items()
-                    scores = snap.scores(labels, items["item"].to_list())
+                    pairs = snap.pairs(labels)
+                    scores = snap.scores(labels, pairs.select("stage", "item").rows())
                     people = snap.respondents(labels)
                     per_wave = dict(scores.group_by("wave").len().iter_rows())
                     people_per_wave = dict(people.group_by("wave").len().iter_rows())
-                    table = gap_table(GapData.from_scores(scores, people, items), ["wave"], OPTIONS)
+                    table = gap_table(GapData.from_scores(scores, people, pairs), ["wave"], OPTIONS)
                     for row in waves.iter_rows(named=True):
                         label = row["label"]
                         version = by_size[(label, row["n_responses"])]
@@ -134,7 +134,7 @@ def _reader(store: Store, versions, tally: Tally, done: threading.Event, writing
                 height = store.responses([label]).height
                 assert height == 0 or (label, height) in by_size, f"{label}: {height} rows"
                 try:
-                    scores = store.scores([label], ["courtesy", "kept_informed"])
+                    scores = store.scores([label], [("encounter", "courtesy")])
                 except UnknownWaveError:
                     tally.gone += 1
                 tally.single_reads += 2
@@ -238,7 +238,7 @@ def test_a_snapshot_does_not_see_a_write_until_it_ends(store):
         assert snap.waves().is_empty()
         assert snap.responses(["A"]).is_empty()
         with pytest.raises(UnknownWaveError):
-            snap.scores(["A"], ["courtesy"])
+            snap.scores(["A"], [("encounter", "courtesy")])
     assert store.wave_labels() == ["A"]
 
 

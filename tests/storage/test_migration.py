@@ -16,37 +16,21 @@ import duckdb
 import polars as pl
 import pytest
 from cli_support import run_cli
+from legacy import LEGACY_ATTRIBUTES, legacy_waves, read_legacy, write_legacy
 
 from gapmodel.cli import main
 from gapmodel.core.errors import StoreError
 from gapmodel.core.instrument import default_instrument
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.storage import schema
-from gapmodel.storage.connection import connect
-from gapmodel.storage.schema import SCHEMA_VERSION, TABLES
+from gapmodel.storage.schema import SCHEMA_VERSION
 from gapmodel.storage.store import Store
 from gapmodel.tools.demo import generate_wave, wave_csv
 
-V1_COLUMNS_DROPPED = {"waves": ["ingested_by"]}
 
-
-def make_v1(path: Path, source: Path | None = None) -> None:
-    """A version 1 database at ``path``, holding the data of ``source`` if given."""
-    tables = {}
-    if source is not None:
-        with Store.open(source, read_only=True) as store:
-            tables = store.export_tables()
-    con = connect(path, read_only=False)
-    cur = con.cursor()
-    cur.begin()
-    schema.create_schema(cur, 1)
-    if tables:
-        tables["schema_version"] = pl.DataFrame({"version": [1]}, schema={"version": pl.Int32})
-        for table in schema.base_tables(cur):
-            frame = tables[table].drop(V1_COLUMNS_DROPPED.get(table, []))
-            schema.load_table(cur, table, frame)
-    cur.commit()
-    con.close()
+def make_v1(path: Path, with_data: bool = True) -> None:
+    """A version 1 database at ``path`` (written as version 1 wrote it), with two demo waves."""
+    write_legacy(path, 1, default_instrument(), legacy_waves() if with_data else [])
 
 
 def catalogue(path: Path) -> tuple[list, list]:
@@ -77,15 +61,17 @@ def version_of(path: Path) -> int:
 
 
 @pytest.fixture
-def v1_db(demo_db, tmp_path) -> Path:
+def v1_db(tmp_path) -> Path:
     path = tmp_path / "v1.duckdb"
-    make_v1(path, demo_db)
+    make_v1(path)
     return path
 
 
-def test_the_current_version_is_2_with_an_audit_table():
-    assert SCHEMA_VERSION == 2
+def test_the_current_version_is_3_with_names_not_positions():
+    assert SCHEMA_VERSION == 3
     assert sorted(schema._MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
+    new = "\n".join(schema._MIGRATIONS[3])
+    assert "DROP TYPE stage" in new and "ENUM" not in new
 
 
 def test_a_v1_file_really_is_version_1(v1_db):
@@ -105,23 +91,33 @@ def test_a_migrated_file_has_exactly_the_schema_of_a_new_one(v1_db, tmp_path):
     assert catalogue(v1_db) == catalogue(new)
 
 
-def test_migration_keeps_every_row_and_starts_an_empty_audit_trail(demo_db, v1_db):
-    with Store.open(demo_db, read_only=True) as original:
-        want = original.checksums()
-        want_waves = original.waves().drop("ingested_by")
+def test_migration_keeps_every_row_and_starts_an_empty_audit_trail(v1_db):
+    before, allocations, labels = read_legacy(v1_db)
     with Store.open(v1_db) as store:
-        got = store.checksums()
-        for table in (*[t for t in TABLES if t != "waves"], "changes"):
-            assert got[table] == want[table], table
-        assert store.waves().drop("ingested_by").equals(want_waves)
-        assert store.waves()["ingested_by"].null_count() == len(want_waves)
+        assert store.wave_labels() == labels
+        after = store.responses()
+        people = store.respondents()
+        assert (
+            store.allocations()
+            .sort("wave", "respondent", "dimension")
+            .equals(allocations.sort("wave", "respondent", "dimension"))
+        )
+        assert store.waves()["ingested_by"].null_count() == len(labels)
         assert store.audit().is_empty()
-        # the migrated store works like a new one: an ingest is recorded with its user
-        label = want_waves["label"][0]
-        store.delete_wave(label, user="ana")
+        # the migrated store works like a new one: a delete is recorded with its user
+        store.delete_wave(labels[0], user="ana")
         assert store.audit().select("action", "wave", "username").rows() == [
-            ("delete", label, "ana")
+            ("delete", labels[0], "ana")
         ]
+    after = after.join(
+        people.select("wave", "respondent", "respondent_id"), on=["wave", "respondent"]
+    )
+    columns = before.columns
+    assert set(after.columns) == set(before.columns)
+    key = ["wave", "respondent", "stage", "item"]
+    got = after.select(columns).with_columns(pl.col("stage").cast(pl.String)).sort(key)
+    assert got.equals(before.select(columns).sort(key))
+    assert people.columns[3:] == list(LEGACY_ATTRIBUTES)
 
 
 def test_a_failing_migration_step_leaves_the_file_at_version_1(v1_db, monkeypatch):
@@ -152,7 +148,7 @@ def test_cli_migrate_then_read(v1_db, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "python -m gapmodel migrate" in err
     assert main(["migrate", "--db", str(v1_db)]) == 0
-    assert "from schema version 1 to 2" in capsys.readouterr().out
+    assert "from schema version 1 to 3" in capsys.readouterr().out
     assert main(["migrate", "--db", str(v1_db)]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert main(["waves", "--db", str(v1_db)]) == 0
@@ -167,7 +163,7 @@ def test_cli_migrate_of_a_missing_file_is_refused(tmp_path, capsys):
 
 def test_an_empty_v1_file_migrates_too(tmp_path):
     path = tmp_path / "empty-v1.duckdb"
-    make_v1(path)
+    make_v1(path, with_data=False)
     with Store.open(path) as store:
         assert store.migrated_from == 1
         assert store.waves().is_empty()
@@ -199,7 +195,7 @@ def test_cli_refuses_a_newer_file_in_one_line(demo_db, tmp_path):
         result = run_cli(*command, "--db", str(path))
         assert result.returncode == 1, command
         assert result.stderr.count("\n") == 1, result.stderr
-        assert "schema version 99, newer than this gapmodel (2)" in result.stderr
+        assert f"schema version 99, newer than this gapmodel ({SCHEMA_VERSION})" in result.stderr
         assert "Traceback" not in result.stderr
 
 

@@ -33,6 +33,7 @@ def test_new_store_is_empty_with_schema_version(store):
     assert store.waves().is_empty()
     assert set(store.table_counts().values()) == {0}
     assert store.data_version == 0
+    assert store.instrument() is None  # no wave: no questionnaire to read the next one with
 
 
 def test_ingest_then_read_back(store):
@@ -44,6 +45,7 @@ def test_ingest_then_read_back(store):
     assert responses["respondent"].n_unique() == 50
     assert store.data_version == 1
     assert store.waves()["fielded"].to_list() == [date(2026, 2, 1)]
+    assert store.instrument().sha256 == default_instrument().sha256
 
 
 def test_same_file_twice_is_refused_unless_replaced(store):
@@ -120,11 +122,24 @@ def test_schema_refuses_duplicate_respondents_and_bad_values(store):
     store.ingest_wave(prepared(), "A")
     cur = store.cursor()
     with pytest.raises(duckdb.ConstraintException):
-        cur.sql("INSERT INTO respondents VALUES (1, 1, 'dup', NULL, NULL, NULL, NULL)")
+        cur.sql("INSERT INTO respondents VALUES (1, 1, 'dup')")
     with pytest.raises(duckdb.ConstraintException):
-        cur.sql("INSERT INTO responses VALUES (1, 1, 'encounter', 'courtesy', 12, 3, NULL, NULL)")
-    with pytest.raises(duckdb.ConversionException):
-        cur.sql("INSERT INTO responses VALUES (1, 1, 'checkout', 'courtesy', 3, 3, NULL, NULL)")
+        cur.sql("INSERT INTO responses VALUES (1, 1, 0, 12, 3, NULL, NULL)")
+    with pytest.raises(duckdb.ConstraintException):
+        cur.sql("INSERT INTO respondent_attributes VALUES (1, 1, 'segment', '')")
+
+
+def test_store_refuses_a_response_to_a_pair_the_questionnaire_does_not_ask(store):
+    wave = prepared()
+    renamed = wave.responses.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("checkout"))
+        .otherwise(pl.col("stage").cast(pl.String))
+        .alias("stage")
+    )
+    with pytest.raises(StoreError, match="1 responses name a stage and item the questionnaire"):
+        store.ingest_wave(dataclasses.replace(wave, responses=renamed), "A")
+    assert store.table_counts()["responses"] == 0
 
 
 @pytest.mark.parametrize(

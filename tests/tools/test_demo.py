@@ -49,3 +49,17 @@ def test_some_pairs_have_small_n(survey):
     sparse = items.filter(pl.col("stage") == "pre_purchase", pl.col("item") == "asked_feedback")
     assert sparse["flag"].to_list()[0] in ("small_n", "suppressed")
     assert sparse["n"][0] < 30
+
+
+def test_customers_passed_around_rate_first_contact_resolution_lower(survey):
+    """contacts is a numeric attribute (shown 1, 2, 3, 4); more contacts, a wider gap."""
+    assert survey.attribute_values["contacts"] == ["1", "2", "3", "4"]
+    gaps = []
+    for contacts in survey.attribute_values["contacts"]:
+        filters = views.Filters(attributes={"contacts": contacts})
+        items = views.journey(survey, filters).items
+        row = items.filter(
+            pl.col("stage") == "encounter", pl.col("item") == "first_contact_resolution"
+        )
+        gaps.append(row["gap"][0])
+    assert gaps == sorted(gaps, reverse=True) and gaps[0] - gaps[-1] > 0.7

@@ -8,23 +8,13 @@ import shutil
 
 import polars as pl
 import pytest
+from app_support import APP, PAGES, run
 from streamlit.testing.v1 import AppTest
 
-from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.storage.store import Store
 from gapmodel.tools.demo import generate_wave, wave_csv, wave_labels
 from ui.store import open_store
 
-APP = str(PROJECT_ROOT / "dashboard.py")
-PAGES = [
-    "ui/pages/overview.py",
-    "ui/pages/journey.py",
-    "ui/pages/details.py",
-    "ui/pages/segments.py",
-    "ui/pages/trends.py",
-    "ui/pages/priorities.py",
-    "ui/pages/data.py",
-]
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "a-test-secret-that-is-long-enough",
@@ -49,15 +39,6 @@ def empty(tmp_path, monkeypatch):
     Store.open(path).close()
     monkeypatch.setenv("GAPMODEL_DB", str(path))
     return path
-
-
-def run(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -111,7 +92,8 @@ def test_overview_states_the_headline_and_pain_points(demo):
     at = run()
     assert metric(at, "Overall gap (P - E)").startswith("-")
     sentences = " ".join(m.value for m in at.markdown)
-    assert "kept informed is" in sentences and "below expectation" in sentences
+    assert "I am kept informed about what happens and when” is" in sentences
+    assert "below expectation" in sentences
     assert "Holm p" in sentences
     assert "demo data" in at.sidebar.info[0].value
 

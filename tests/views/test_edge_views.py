@@ -72,8 +72,13 @@ def test_every_instrument_in_use_contributes_its_items(survey):
 
 
 def test_attribute_filters_work_when_a_wave_has_no_attributes(survey):
-    assert views.respondent_count(survey, views.Filters(region="North")) > 0
-    assert views.respondent_count(survey, views.Filters(wave="2025-Q4 custom", region="North")) == 0
+    assert views.respondent_count(survey, views.Filters(attributes={"region": "North"})) > 0
+    assert (
+        views.respondent_count(
+            survey, views.Filters(wave="2025-Q4 custom", attributes={"region": "North"})
+        )
+        == 0
+    )
 
 
 def test_a_stage_the_wave_never_asked_counts_nobody(survey):
@@ -111,7 +116,9 @@ def test_suppressed_items_show_no_importance_performance(survey):
 
 
 def test_the_ipa_chart_says_so_when_no_item_has_enough_respondents(survey):
-    tiny = views.priorities(survey, views.Filters(segment="Enterprise", channel="Chat"))
+    tiny = views.priorities(
+        survey, views.Filters(attributes={"segment": "Enterprise", "channel": "Chat"})
+    )
     chart = charts.ipa_chart(tiny.ipa.with_columns(flag=pl.lit("small_n"))).to_dict()
     assert "enough respondents" in str(chart)
 
@@ -131,14 +138,16 @@ def test_scores_of_unlisted_respondents_are_left_out():
         {
             "wave": pl.Series(["A", "A", "A", "A", "B", "B"], dtype=pl.Enum(["A", "B"])),
             "respondent": pl.Series([1, 2, 3, 4, 1, 2], dtype=pl.Int32),
-            "stage": pl.Series([1] * 6, dtype=pl.UInt8),
-            "item": pl.Series([0] * 6, dtype=pl.UInt8),
+            "pair": pl.Series([0] * 6, dtype=pl.UInt32),
             "expectation": pl.Series([5, 5, 5, 5, 5, 5], dtype=pl.UInt8),
             "perception": pl.Series([5, 5, 5, 1, 7, 7], dtype=pl.UInt8),
         }
     )
-    items = pl.DataFrame({"item": ["courtesy"], "dimension": ["assurance"], "element": ["human"]})
-    data = GapData.from_scores(scores, people, items)
+    pairs = pl.DataFrame(
+        {"stage": ["encounter"], "item": ["courtesy"], "dimension": ["assurance"]},
+        schema_overrides={"stage": pl.Enum(["encounter"])},
+    ).with_columns(element=pl.lit("human"))
+    data = GapData.from_scores(scores, people, pairs)
     assert data.p[:, 0].tolist() == [5, 5, 5, 7, 7]  # A#4 (P = 1) went nowhere
 
 

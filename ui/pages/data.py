@@ -6,11 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from gapmodel.core.errors import DuplicateWaveError, GapmodelError, InstrumentError
+from gapmodel.core.errors import DuplicateWaveError, GapmodelError, InstrumentError, StoreError
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.ingest.wave_export import template_frame, write_frame
-from ui import components
+from ui import cache, components
 from ui.auth import current_user, require_analyst
 from ui.store import store
 from ui.text import plain
@@ -25,9 +25,9 @@ if done := st.session_state.pop(_DONE, None):
     st.success(done)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _template() -> bytes:
-    return write_frame(template_frame(default_instrument()), "csv")
+@st.cache_data(max_entries=4, show_spinner=False, hash_funcs={Instrument: lambda i: i.sha256})
+def _template(instrument: Instrument, attributes: dict[str, list[str]] | None) -> bytes:
+    return write_frame(template_frame(instrument, attributes=attributes), "csv")
 
 
 def _validate(file, scale: str, instrument: Instrument):
@@ -42,17 +42,32 @@ def _validate(file, scale: str, instrument: Instrument):
     return st.session_state[_VALIDATED][1:]
 
 
+try:
+    newest = cache.questionnaire()  # a new wave of the stored survey is read with it
+except StoreError as exc:  # one an older gapmodel stored and today's rules refuse
+    newest = None
+    st.warning(f"{plain(exc)} Until then, the default questionnaire is used.")
+survey = cache.survey()
 upload, stored = st.tabs(["Upload a wave", "Stored waves"])
 with upload:
     intro, template = st.columns([4, 1], vertical_alignment="bottom")
+    default = newest or default_instrument()
+    stage, item = default.pairs().row(0)[:2]  # names without backticks (the instrument's rule)
     intro.markdown(
         "One file is one wave: **wide** (one row per respondent, columns "
-        "`<stage>.<item>.E` and `.P`, e.g. `post_purchase.kept_informed.E`) or **long** "
-        "(`respondent_id, stage, item, expectation, perception`). CSV, Excel or Parquet. "
-        "Nothing is stored until you commit, and a wave is stored whole or not at all."
+        f"`<stage>.<item>.E` and `.P`, e.g. `{stage}.{item}.E`) or **long** "
+        "(`respondent_id, stage, item, expectation, perception`). Every other column is a "
+        "respondent attribute. CSV, Excel or Parquet. Nothing is stored until you commit, "
+        "and a wave is stored whole or not at all."
     )
+    attributes = survey.attribute_values if newest is not None else None
     components.download(
-        "Template (CSV)", _template, "gapmodel-template.csv", "text/csv", "data_template", template
+        "Template (CSV)",
+        lambda: _template(default, attributes),
+        "gapmodel-template.csv",
+        "text/csv",
+        "data_template",
+        template,
     )
     generation = st.session_state.setdefault(_GENERATION, 0)
     file = st.file_uploader(
@@ -76,13 +91,19 @@ with upload:
 
     with st.expander("Questionnaire (optional): for a wave fielded with another instrument"):
         st.caption(
-            "A CSV with code, wording, dimension, element and stages (separated by |), like "
-            "data/instrument.csv. Without one, the default questionnaire is used."
+            "A CSV with code, wording, dimension, element (optional) and stages (separated "
+            "by |), like data/instrument.csv. Without one, "
+            + (
+                f"the questionnaire of the newest wave is used ({plain(newest.name)}, "
+                f"{len(newest.codes)} items)."
+                if newest is not None
+                else "the default questionnaire is used (data/instrument.csv)."
+            )
         )
         custom = st.file_uploader(
             "Questionnaire file", type=["csv"], key=f"data_instrument_{generation}"
         )
-    instrument = default_instrument()
+    instrument = default
     if custom is not None:
         try:
             instrument = load_instrument(custom.getvalue(), custom.name)

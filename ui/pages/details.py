@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gapmodel.core.vocabulary import PADJUST_NAMES
-from gapmodel.views import DETAIL_GROUPINGS
+from gapmodel.views import detail_groupings
 from ui import cache, components
 from ui.page import start_page
 
@@ -11,11 +11,10 @@ TITLE = "Dimensions & items"
 filters, caption = start_page(TITLE)
 
 header = st.container()  # filled once the view is known
+groupings = list(detail_groupings(cache.survey()))
 grouping = (
-    st.segmented_control(
-        "Group by", list(DETAIL_GROUPINGS), default="Item at each stage", key="details_grouping"
-    )
-    or "Item at each stage"
+    st.segmented_control("Group by", groupings, default=groupings[0], key="details_grouping")
+    or groupings[0]
 )
 view = cache.details(filters, grouping)
 with header:

@@ -73,7 +73,10 @@ for column, (label, field, hint) in zip(
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Journey map")
-    st.caption("Gap by stage and dimension · * significant · click a cell to open that stage")
+    if cache.survey().single_stage:
+        st.caption("Gap by dimension · * significant · click a cell to see its items")
+    else:
+        st.caption("Gap by stage and dimension · * significant · click a cell to open that stage")
     components.show_chart(journey_map, key="overview_map", on_select=_drill_into_stage)
     if change is not None:
         components.sentences(

@@ -1,49 +1,63 @@
-"""Segments: gaps by segment, channel or region, with the test across them."""
+"""Segments: gaps by any respondent attribute (segment, channel, age band, ...), with the test
+across its groups."""
 
 import polars as pl
 import streamlit as st
 
-from gapmodel.core.vocabulary import ATTRIBUTE_TITLES
-from gapmodel.views.findings import across_sentence, segment_sentence
+from gapmodel.core.vocabulary import name_label, token
+from gapmodel.views.findings import across_sentence, groups_of, segment_sentence
 from ui import cache, components
 from ui.page import start_page
+from ui.text import plain
 
 TITLE = "Segments"
 filters, caption = start_page(TITLE)
 
 header = st.container()  # filled once the view is known
-attribute = (
-    st.segmented_control(
+attributes = cache.survey().attributes
+if not attributes:
+    with header:
+        components.page_header(TITLE, caption)
+    st.info(
+        "This survey has no respondent attribute to compare groups by. Uploads with a column "
+        "such as segment, channel or age band show their groups here."
+    )
+    st.stop()
+if len(attributes) <= 6:  # a control's labels render markdown: the file's names are escaped
+    attribute = st.segmented_control(
         "Compare by",
-        list(ATTRIBUTE_TITLES),
-        default="segment",
-        format_func=ATTRIBUTE_TITLES.get,
+        attributes,
+        default=attributes[0],
+        format_func=lambda a: plain(name_label(a)),
         key="segments_attribute",
     )
-    or "segment"
-)
+else:
+    attribute = st.selectbox(
+        "Compare by", attributes, format_func=name_label, key="segments_attribute"
+    )
+attribute = attribute or attributes[0]
 view = cache.segments(filters, attribute)
 dots = components.chart("segment_dots", view.by_dimension, attribute)
 with header:
-    components.page_header(TITLE, caption, view, dots, f"{attribute}-{filters.wave}")
-title = ATTRIBUTE_TITLES[attribute]
-if getattr(filters, attribute) is not None:
+    components.page_header(TITLE, caption, view, dots, f"{token(attribute)}-{filters.wave}")
+title, groups = name_label(attribute), groups_of(attribute)
+if attribute in filters.where:
     st.caption(
-        f"The {title} filter is not applied on this page: every {title.lower()} is compared."
+        f"The {plain(title)} filter is not applied on this page: all {plain(groups)} are compared."
     )
 if view.overall.is_empty():
-    st.info(f"This wave has no {title.lower()} values. Add a {attribute} column to uploads.")
+    st.info(f"This wave has no values of {plain(title)}.")
     st.stop()
 
 across = across_sentence(view.across_overall.row(0, named=True), attribute)
 if across is None:
-    st.info(f"Too few {title.lower()} groups with enough respondents to compare.")
+    st.info(f"Too few {plain(groups)} with enough respondents to compare.")
 else:
     components.sentences([across], numbered=False)
 worse = view.overall.filter(pl.col("worse"))
 if worse.height:
     with st.container(border=True):
-        st.markdown(f"**{title}s significantly worse than the rest**")
+        st.markdown(f"**{plain(name_label(groups))} significantly worse than the rest**")
         components.sentences(
             [segment_sentence(r, attribute) for r in worse.iter_rows(named=True)], numbered=False
         )
@@ -51,12 +65,12 @@ if worse.height:
 chart, table = st.columns([3, 2], gap="large")
 with chart:
     st.caption(
-        f"Gap per dimension for each {title.lower()} (95% CI); filled diamonds are "
+        f"Gap per dimension for each of the {plain(groups)} (95% CI); filled diamonds are "
         "significantly worse than everyone else."
     )
     components.show_chart(dots)
 with table:
-    st.caption(f"Each {title.lower()} against the rest, over all items (Welch's t-test).")
+    st.caption(f"Each of the {plain(groups)} against the rest, over all items (Welch's t-test).")
     components.show_table(
         view.overall,
         [attribute, "n", "gap", "gap_rest", "diff", "p_adj", "worse"],
@@ -71,6 +85,6 @@ with table:
 components.csv_download(
     f"{title} x dimension table (CSV)",
     lambda: view.by_dimension,
-    f"{attribute}-{filters.wave}.csv",
+    f"{token(attribute)}-{filters.wave}.csv",
     key="segments_csv",
 )

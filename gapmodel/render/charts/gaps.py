@@ -7,14 +7,15 @@ import altair as alt
 import polars as pl
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import DIMENSIONS
+from gapmodel.core.vocabulary import name_label
 from gapmodel.render.charts.style import (
     AXIS_ROOM,
     FONT_SIZE,
     ROW_HEIGHT,
-    STAGE_ORDER,
     chart_frame,
+    dimension_labels,
     gap_tooltip,
+    stage_labels,
     status,
     status_color,
 )
@@ -36,14 +37,15 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         Cells show the gap; an asterisk marks a significant gap; suppressed cells are grey and
         show no number.
     """
+    table, stages = stage_labels(table)
+    table, dimensions = dimension_labels(table)
     frame = chart_frame(
         table,
-        ["stage", "stage_label", "dimension", "gap", "ci_low", "ci_high", "mean_e", "mean_p"]
-        + ["p_adj", "n", "flag", "significant"],
+        ["stage", "stage_label", "dimension", "dimension_label", "gap", "ci_low", "ci_high"]
+        + ["mean_e", "mean_p", "p_adj", "n", "flag", "significant"],
     )
     extent = max(float(frame["gap"].abs().max() or 0.0), 0.5)
     frame = frame.with_columns(
-        dimension_label=pl.col("dimension").str.to_titlecase(),
         cell_text=pl.when(pl.col("flag") == "suppressed")
         .then(pl.lit(f"n < {settings.get('suppress_n')}"))
         .otherwise(
@@ -55,24 +57,28 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         # value and are painted grey by the condition below.
         gap_colour=pl.col("gap").fill_null(0.0),
     )
-    dimensions = [d.title() for d in DIMENSIONS] + sorted(
-        set(frame["dimension_label"]) - {d.title() for d in DIMENSIONS}
-    )
-    x = alt.X(
-        "stage_label:N",
-        sort=STAGE_ORDER,
-        title=None,
-        axis=alt.Axis(
+    if len(stages) <= 3:
+        axis = alt.Axis(
             orient="top",
             labelAngle=0,
             labelFontWeight="bold",
             labelOverlap=False,
-            labelExpr="split(datum.label, ' ')",  # "Service encounter" on two lines
+            # "Service encounter" and "Pre-purchase" on two lines each
+            labelExpr="split(replace(datum.label, '-', '- '), ' ')",
             # Vega draws the second line below the first: lift the labels by one line so it
             # does not run into the cells.
             labelPadding=FONT_SIZE + 4,
-        ),
-    )
+        )
+    else:  # many stages: narrow columns, slanted names that never run into each other
+        axis = alt.Axis(
+            orient="top",
+            labelAngle=-35,
+            labelAlign="left",
+            labelFontWeight="bold",
+            labelOverlap=False,
+            labelLimit=160,
+        )
+    x = alt.X("stage_label:N", sort=stages, title=None, axis=axis)
     y = alt.Y("dimension_label:N", sort=dimensions, title=None)
     tooltip = gap_tooltip(
         [
@@ -101,7 +107,8 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         color=alt.ColorValue("#222222", condition={"test": "datum.strong", "value": "white"}),
         tooltip=tooltip,
     )
-    return (cells + text).properties(width="container", height=5 * 48)
+    room = 0 if len(stages) <= 3 else 80  # for the slanted stage names
+    return (cells + text).properties(width="container", height=max(len(dimensions), 1) * 48 + room)
 
 
 # -- items ranked by gap ----------------------------------------------------------------------------
@@ -164,12 +171,13 @@ def ranked_gaps(
 # -- human vs technical --------------------------------------------------------------------------
 def element_split(table: pl.DataFrame) -> alt.Chart:
     """Gap of the human and the technical element at each stage, with 95% CIs."""
+    table, stages = stage_labels(table.filter(pl.col("flag") != "suppressed"))
     frame = chart_frame(
-        table.filter(pl.col("flag") != "suppressed"),
+        table,
         ["stage_label", "element", "gap", "ci_low", "ci_high", "mean_e", "mean_p"]
         + ["p_adj", "n", "flag", "significant"],
     ).with_columns(element=pl.col("element").str.to_titlecase())
-    x = alt.X("stage_label:N", sort=STAGE_ORDER, title=None, axis=alt.Axis(labelAngle=0))
+    x = alt.X("stage_label:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0))
     base = alt.Chart(frame).encode(x=x, xOffset=alt.XOffset("element:N"))
     colors = alt.Scale(domain=["Human", "Technical"], range=["#8e44ad", "#16a085"])
     bars = base.mark_bar().encode(
@@ -225,30 +233,34 @@ def snake_plot(table: pl.DataFrame, label: str = "label") -> alt.Chart:
 
 
 # -- segments ------------------------------------------------------------------------------------
+GROUP = "_group"  # the attribute's values in a chart (no attribute name starts with "_")
+
+
 def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
     """Gap per dimension for each value of ``attribute``, with 95% CIs; segments significantly
     worse than the rest are drawn filled and large."""
+    table, dimensions = dimension_labels(table.filter(pl.col("flag") != "suppressed"))
     frame = chart_frame(
-        table.filter(pl.col("flag") != "suppressed"),
-        [attribute, "dimension", "gap", "ci_low", "ci_high", "gap_rest", "diff", "p_adj", "n"]
-        + ["flag", "worse"],
+        table,
+        [attribute, "dimension_label", "gap", "ci_low", "ci_high", "gap_rest", "diff", "p_adj"]
+        + ["n", "flag", "worse"],
     ).with_columns(
-        dimension=pl.col("dimension").str.to_titlecase(),
+        pl.col(attribute).alias(GROUP),  # a fixed field name: the attribute's may hold anything
         versus=pl.when(pl.col("worse"))
         .then(pl.lit("Significantly worse than the rest"))
         .otherwise(pl.lit("Not significantly worse")),
     )
-    y = alt.Y("dimension:N", title=None, sort=[d.title() for d in DIMENSIONS])
-    base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset(f"{attribute}:N"))
+    y = alt.Y("dimension_label:N", title=None, sort=dimensions)
+    base = alt.Chart(frame.drop(attribute)).encode(y=y, yOffset=alt.YOffset(f"{GROUP}:N"))
     color = alt.Color(
-        f"{attribute}:N",
-        title=attribute.capitalize(),
+        f"{GROUP}:N",
+        title=name_label(attribute),
         scale=alt.Scale(scheme="dark2"),  # distinct hues, none of them the shortfall red
         legend=alt.Legend(orient="top"),
     )
     tooltip = [
-        alt.Tooltip(f"{attribute}:N"),
-        "dimension:N",
+        alt.Tooltip(f"{GROUP}:N", title=name_label(attribute)),
+        alt.Tooltip("dimension_label:N", title="Dimension"),
         alt.Tooltip("gap:Q", title="Gap (P - E)", format="+.2f"),
         alt.Tooltip("gap_rest:Q", title="Gap of the rest", format="+.2f"),
         alt.Tooltip("diff:Q", title="Difference", format="+.2f"),
@@ -257,7 +269,7 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
         "versus:N",
     ]
     errors = base.mark_rule(strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q", color=color)
-    fill = alt.Fill(f"{attribute}:N", legend=None)
+    fill = alt.Fill(f"{GROUP}:N", legend=None)
     dots = base.mark_point(size=110, strokeWidth=2).encode(
         x=alt.X("gap:Q", title="Gap (P - E), 95% CI"),
         color=color,
@@ -274,4 +286,5 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
         tooltip=tooltip,
     )
     zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(x="zero:Q")
-    return (errors + dots + zero).properties(width="container", height=5 * 64)
+    height = max(len(dimensions), 1) * 64
+    return (errors + dots + zero).properties(width="container", height=height)

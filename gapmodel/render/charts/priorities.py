@@ -43,7 +43,13 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
         ipa_points(table),
         [label, "stage_label", "dimension", "performance", "importance", "importance_source"]
         + ["gap", "n", "quadrant", "rank"],
-    ).with_columns(name=pl.col("stage_label") + ": " + pl.col(label))
+    )
+    named = (
+        pl.col("stage_label") + ": " + pl.col(label)
+        if "stage_label" in frame.columns
+        else pl.col(label)
+    )
+    frame = frame.with_columns(name=named)
     if frame.is_empty():
         return not_enough_data("No item at a stage has enough respondents for this chart.")
     mean_p, mean_i = float(frame["performance"].mean()), float(frame["importance"].mean())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from gapmodel.core.vocabulary import STAGE_LABELS, STAGES
+from gapmodel.core.vocabulary import name_label, stage_label
 
 SHORTFALL, NEUTRAL, EXCEEDS = "#c0392b", "#9e9e9e", "#2e6da4"
 STATUS_COLORS = {
@@ -16,10 +16,44 @@ STATUS_COLORS = {
     "No significant gap": NEUTRAL,
     "Significantly above expectation": EXCEEDS,
 }
-STAGE_ORDER = [STAGE_LABELS[s] for s in STAGES]
 FONT_SIZE = 13
 ROW_HEIGHT = 24  # pixels per bar, so that labels never overlap
 AXIS_ROOM = 60  # pixels for an axis with its title
+
+
+def order_of(table: pl.DataFrame, column: str) -> list[str]:
+    """The values of a column in the survey's order: an Enum's categories that occur, else the
+    values in order of first appearance."""
+    series = table[column]
+    present = series.cast(pl.String).drop_nulls().unique(maintain_order=True).to_list()
+    if isinstance(series.dtype, pl.Enum):
+        wanted = set(present)
+        return [c for c in series.dtype.categories.to_list() if c in wanted]
+    return present
+
+
+def stage_labels(table: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """``table`` with ``stage_label`` (added for a survey of one stage, whose tables leave it
+    out), and the labels in the survey's stage order."""
+    if "stage_label" not in table.columns:
+        table = table.with_columns(
+            stage_label=pl.col("stage")
+            .cast(pl.String)
+            .map_elements(stage_label, return_dtype=pl.String)
+        )
+    return table, [stage_label(s) for s in order_of(table, "stage")]
+
+
+def dimension_labels(table: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """``table`` with ``dimension_label`` (as pages write a dimension), and the labels in the
+    survey's dimension order."""
+    order = [name_label(d) for d in order_of(table, "dimension")]
+    labelled = table.with_columns(
+        dimension_label=pl.col("dimension")
+        .cast(pl.String)
+        .map_elements(name_label, return_dtype=pl.String)
+    )
+    return labelled, order
 
 
 def chart_frame(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

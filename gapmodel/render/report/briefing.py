@@ -11,6 +11,7 @@ import polars as pl
 from gapmodel import views
 from gapmodel.model.gaps import TableOptions
 from gapmodel.render.method import describe_filters
+from gapmodel.render.view_export import view_tables
 from gapmodel.views.findings import Finding
 
 # The sections after the headline, in the order a report prints them.
@@ -38,8 +39,9 @@ class Briefing:
         The resolved view (explicit wave and comparison; ``compare == ""`` for none).
     waves : list of str
         Every stored wave, oldest first (the trend chart shows them all).
-    attribute : str
-        The respondent attribute whose values are compared in the Segments section.
+    attribute : str or None
+        The respondent attribute whose values are compared in the Segments section (None for
+        a survey without attributes: no Segments section).
     options : TableOptions
         Adjustment, alpha and small-group thresholds used.
     overview, trends, segments, priorities : page views
@@ -61,11 +63,11 @@ class Briefing:
 
     filters: views.Filters
     waves: list[str]
-    attribute: str
+    attribute: str | None
     options: TableOptions
     overview: views.Overview
     trends: views.Trends
-    segments: views.Segments
+    segments: views.Segments | None
     priorities: views.Priorities
     stages: pl.DataFrame
     items: pl.DataFrame
@@ -96,12 +98,11 @@ class Briefing:
         dict of str to pl.DataFrame
             ``Overall gap, Weighted gap, Overall change`` (with a comparison), ``Gap by stage,
             Journey map, Items by stage, Top pain points, Gap by wave, Change by dimension,
-            Change by item`` (with a comparison), ``<Attribute> vs rest``, ``<Attribute> vs
-            rest by dimension``, ``Across <attribute>s``, ``Across <attribute>s by dimension``,
+            Change by item`` (with a comparison), the Segments page's sheets (``Segment vs
+            rest``, ...; :func:`gapmodel.render.view_export.sheet_title`),
             ``Importance-performance``, ``Fix first``.
         """
         o, t, s, p = self.overview, self.trends, self.segments, self.priorities
-        a = self.attribute
         tables = {
             "Overall gap": o.overall,
             "Weighted gap": o.weighted,
@@ -113,10 +114,7 @@ class Briefing:
             "Gap by wave": t.by_wave,
             "Change by dimension": t.change_dimensions,
             "Change by item": t.change_items,
-            f"{a.capitalize()} vs rest": s.overall,
-            f"{a.capitalize()} vs rest by dimension": s.by_dimension,
-            f"Across {a}s": s.across_overall,
-            f"Across {a}s by dimension": s.across_dimensions,
+            **(view_tables(s) if s is not None else {}),
             "Importance-performance": self.ipa,
             "Fix first": p.fix_first,
         }

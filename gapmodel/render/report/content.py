@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gapmodel import views
-from gapmodel.core.vocabulary import ATTRIBUTES
 from gapmodel.model.gaps import gap_table
 from gapmodel.render.method import describe_filters
 from gapmodel.render.progress import Progress, quiet
@@ -13,10 +12,11 @@ from gapmodel.render.report.briefing import Briefing
 from gapmodel.render.report.sentences import write_findings
 
 
-def segment_attribute(filters: views.Filters) -> str:
-    """The attribute to compare in a report: the first of segment, channel, region that the view
-    does not fix (comparing the one segment chosen with itself says nothing)."""
-    return next((a for a in ATTRIBUTES if getattr(filters, a) is None), ATTRIBUTES[0])
+def segment_attribute(survey: views.Survey, filters: views.Filters) -> str | None:
+    """The attribute to compare in a report: the first the survey offers that the view does not
+    fix (comparing the one segment chosen with itself says nothing); None without attributes."""
+    free = [a for a in survey.attributes if a not in filters.where]
+    return (free or survey.attributes or [None])[0]
 
 
 def build_briefing(
@@ -33,8 +33,9 @@ def build_briefing(
         The stored waves (:func:`gapmodel.views.load_survey`).
     filters : views.Filters
         The view: wave, comparison wave, respondent filters, stages, alpha and adjustment.
-    attribute : {"segment", "channel", "region"}, optional
-        Compared in the Segments section; default :func:`segment_attribute`.
+    attribute : str, optional
+        The respondent attribute compared in the Segments section; default
+        :func:`segment_attribute`. A survey without attributes has no Segments section.
     progress : callable, optional
         Called as ``progress(fraction, message)`` while it works (fractions 0 to 0.5).
 
@@ -46,9 +47,12 @@ def build_briefing(
         raise ValueError("There are no waves to report on. Ingest a wave first.")
     progress = progress or quiet
     f = survey.resolve(filters)
-    attribute = attribute or segment_attribute(f)
-    if attribute not in ATTRIBUTES:
-        raise ValueError(f"Compare by one of {', '.join(ATTRIBUTES)}. Got {attribute!r}.")
+    attribute = attribute or segment_attribute(survey, f)
+    if attribute is not None and attribute not in survey.attributes:
+        raise ValueError(
+            f"Compare by one of {', '.join(survey.attributes) or 'no attribute'}. "
+            f"Got {attribute!r}."
+        )
     options = f.options()
     data = views.select(survey, f)
     if data.n_respondents == 0:
@@ -69,7 +73,7 @@ def build_briefing(
     progress(0.2, "Change since the compared wave")
     trends = views.trends(survey, f)
     progress(0.3, "Segment differences")
-    segments = views.segments(survey, f, attribute)
+    segments = None if attribute is None else views.segments(survey, f, attribute)
     progress(0.4, "Priorities")
     priorities = views.priorities(survey, f)
     wanted = ["gap", "ci_low", "ci_high", "p_adj", "padjust", "significant", "flag"]

@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 import altair as alt
 import polars as pl
 
-from gapmodel.core.vocabulary import CONCENTRATE_HERE
+from gapmodel.core.vocabulary import CONCENTRATE_HERE, name_label
 from gapmodel.render import charts
 from gapmodel.render.report.briefing import Briefing, table_rows, usable
 from gapmodel.views import findings
+from gapmodel.views.findings import groups_of
 
 
 def report_charts(b: Briefing) -> dict[str, tuple[str, alt.TopLevelMixin]]:
@@ -26,9 +27,11 @@ def report_charts(b: Briefing) -> dict[str, tuple[str, alt.TopLevelMixin]]:
         value of the attribute) and ``Priorities`` (importance-performance, when importance
         is known); charts of empty tables are left out.
     """
+    one_stage = "stage_label" not in b.overview.journey.columns
     out: dict[str, tuple[str, alt.TopLevelMixin]] = {
         "Journey": (
-            "Gap (P - E) by stage and dimension; * significant, grey: fewer than "
+            f"Gap (P - E) by {'dimension' if one_stage else 'stage and dimension'}; "
+            "* significant, grey: fewer than "
             f"{b.options.suppress_n} respondents (suppressed).",
             charts.journey_map(b.overview.journey, selectable=False),
         )
@@ -45,7 +48,8 @@ def report_charts(b: Briefing) -> dict[str, tuple[str, alt.TopLevelMixin]]:
             "Mean expectation, perception and gap (95% CI) per wave.",
             charts.wave_trend(b.trends.by_wave, b.waves),
         )
-    if b.segments.by_dimension.filter(pl.col("flag") != "suppressed").height:
+    segments = b.segments
+    if segments is not None and segments.by_dimension.filter(pl.col("flag") != "suppressed").height:
         out["Segments"] = (
             f"Gap per dimension by {b.attribute}, 95% CI; filled diamonds are significantly "
             "worse than everyone else.",
@@ -168,14 +172,19 @@ def report_tables(b: Briefing) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The small tables printed in the report, as text: section -> (headers, rows)."""
 
     def label(row: dict) -> str:
-        return f"{row.get('stage_label') or ''}: {row.get('label') or row.get('item')}"
+        item = row.get("label") or row.get("item")
+        return f"{row['stage_label']}: {item}" if row.get("stage_label") else str(item)
 
     out = {
         "Pain points": _table(
             b.overview.pain_points,
             [
                 ("#", "key", lambda r: str(r["rank"])),
-                ("Item at stage", "key", label),
+                (
+                    "Item at stage" if "stage_label" in b.overview.pain_points.columns else "Item",
+                    "key",
+                    label,
+                ),
                 ("Gap", "gap", lambda r: f"{r['gap']:+.2f}"),
                 ("95% CI", "ci", _ci),
                 ("Adj. p", "p", lambda r: _p(r["p_adj"])),
@@ -188,7 +197,7 @@ def report_tables(b: Briefing) -> dict[str, tuple[list[str], list[list[str]]]]:
         out["Change"] = _table(
             b.trends.change_dimensions,
             [
-                ("Dimension", "key", lambda r: str(r["dimension"]).capitalize()),
+                ("Dimension", "key", lambda r: name_label(r["dimension"])),
                 ("Gap then", "g0", lambda r: _fmt(r["gap_from"], "+.2f")),
                 ("Gap now", "g1", lambda r: _fmt(r["gap_to"], "+.2f")),
                 ("Change", "c", lambda r: _fmt(r["change"], "+.2f")),
@@ -200,10 +209,12 @@ def report_tables(b: Briefing) -> dict[str, tuple[list[str], list[list[str]]]]:
             ],
         )
     a = b.attribute
+    if b.segments is None:
+        return out
     out["Segments"] = _table(
         b.segments.overall,
         [
-            (a.capitalize(), "key", lambda r: str(r[a])),
+            (name_label(a), "key", lambda r: str(r[a])),
             ("Gap", "gap", lambda r: _fmt(r["gap"], "+.2f")),
             ("95% CI", "ci", _ci),
             ("Rest", "rest", lambda r: _fmt(r["gap_rest"], "+.2f")),
@@ -235,12 +246,16 @@ def section_intro(b: Briefing, section: str) -> str | None:
             "share dissatisfied)."
         )
     if section == "Segments":
+        if b.segments is None:
+            return "The survey has no respondent attribute to compare groups by."
         unfiltered = (
             f" (the {b.attribute} filter is not applied here)"
-            if getattr(b.filters, b.attribute)
+            if b.attribute in b.filters.where
             else ""
         )
-        text = f"Each {b.attribute} against everyone else in this view{unfiltered}."
+        text = (
+            f"Each of the {groups_of(b.attribute)} against everyone else in this view{unfiltered}."
+        )
         return text if b.section("Segments") else f"{text} No difference can be shown: {small}."
     if section == "Priorities" and not b.section("Priorities"):
         return f'No item sits in "{CONCENTRATE_HERE}" with a gap that can be shown.'

@@ -33,7 +33,7 @@ def report_bytes(
         The view (the sidebar's filters).
     fmt : {"html", "pdf", "xlsx"}
         File format; ``gapmodel.render.media.MEDIA_TYPES[fmt]`` is its media type.
-    attribute : {"segment", "channel", "region"}, optional
+    attribute : str, optional
         Compared in the Segments section; default
         :func:`gapmodel.render.report.content.segment_attribute`.
     progress : callable, optional

@@ -35,6 +35,12 @@ TABLE_WIDTHS = {
     "Segments": (44, 18, 34, 18, 22, 20, 24),
 }
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+# Chinese, Japanese and Korean text (names from a questionnaire, labels from a file), when the
+# system has the fonts (Debian: fonts-noto-cjk); face 1 of the collection is the Korean one.
+_CJK_FONTS = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+)
 
 
 def _unicode_font() -> tuple[Path, Path] | None:
@@ -63,6 +69,10 @@ class PdfReport(FPDF):
         if font is not None:
             self.add_font(self.family, "", str(font[0]))
             self.add_font(self.family, "B", str(font[1]))
+            if all(f.is_file() for f in _CJK_FONTS):  # for what DejaVu Sans cannot print
+                for style, file in zip(("", "B"), _CJK_FONTS, strict=True):
+                    self.add_font("NotoSansCJK", style, str(file), collection_font_number=1)
+                self.set_fallback_fonts(["NotoSansCJK"])
         self.set_title(self.printable(title))
         self.set_creator("gapmodel")
         self.set_margins(15, 15, 15)

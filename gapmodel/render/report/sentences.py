@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 
 from gapmodel.core.vocabulary import CONCENTRATE_HERE
 from gapmodel.render.report.briefing import Briefing, table_rows, usable
-from gapmodel.views import findings
+from gapmodel.render.view_export import VIEW_SHEETS, sheet_title
+from gapmodel.views import Segments, findings
 from gapmodel.views.findings import Finding
 
 TOP = 5  # rows per list of findings (pain points, changed items, segment cells, IPA items)
@@ -60,9 +61,15 @@ class _Writer:
 
 
 def write_findings(b: Briefing) -> tuple[Finding, ...]:
+    """Every sentence of the report, section by section, each with the row it came from."""
     w = _Writer()
+    for section in (_headline, _journey, _pain_points, _change, _segments, _priorities):
+        section(w, b)
+    return tuple(w.items)
+
+
+def _headline(w: _Writer, b: Briefing) -> None:
     o, f = b.overview, b.filters
-    # Headline
     for row in table_rows(o.overall):
         w.add("Headline", findings.gap_sentence(row, "Overall, service"), "Overall gap", row)
         w.add(
@@ -79,49 +86,63 @@ def write_findings(b: Briefing) -> tuple[Finding, ...]:
     for row in table_rows(o.change):
         text = findings.change_sentence(row, "The overall gap", f.compare, f.wave)
         w.add("Headline", text, "Overall change", row, effect="change")
-    # Journey: each stage, then the largest significant shortfall and exceedance on the map
-    for row in table_rows(b.stages):
-        w.add(
-            "Journey",
-            findings.gap_sentence(row, findings.subject_of(row)),
-            "Gap by stage",
-            row,
-            ["stage"],
-        )
-    cells = [r for r in table_rows(o.journey) if usable(r) and r["significant"]]
+
+
+def _journey(w: _Writer, b: Briefing) -> None:
+    """Each stage (not for a survey of one stage: that is the headline), then the largest
+    significant shortfall and exceedance on the map."""
+    if "stage_label" in b.stages.columns:
+        for row in table_rows(b.stages):
+            text = findings.gap_sentence(row, findings.subject_of(row))
+            w.add("Journey", text, "Gap by stage", row, ["stage"])
+    cells = [r for r in table_rows(b.overview.journey) if usable(r) and r["significant"]]
     worst = min((r for r in cells if r["gap"] < 0), key=lambda r: r["gap"], default=None)
     best = max((r for r in cells if r["gap"] > 0), key=lambda r: r["gap"], default=None)
     for row in (worst, best):
         if row is not None:
             text = findings.gap_sentence(row, findings.subject_of(row))
             w.add("Journey", text, "Journey map", row, ["stage", "dimension"])
-    # Pain points
-    for row in table_rows(o.pain_points):
+
+
+def _pain_points(w: _Writer, b: Briefing) -> None:
+    for row in table_rows(b.overview.pain_points):
         text = findings.pain_point_sentence(row)
         w.add("Pain points", text, "Top pain points", row, ["stage", "item"])
-    # Change since the compared wave: every dimension, then the items that changed significantly
-    if f.compare:
-        for row in table_rows(b.trends.change_dimensions):
-            text = findings.change_sentence(row, findings.subject_of(row), f.compare, f.wave)
-            w.add("Change", text, "Change by dimension", row, ["dimension"], effect="change")
-        changed = [r for r in table_rows(b.trends.change_items) if usable(r) and r["significant"]]
-        for row in sorted(changed, key=lambda r: -abs(r["change"]))[:TOP]:
-            text = findings.change_sentence(row, findings.subject_of(row), f.compare, f.wave)
-            w.add("Change", text, "Change by item", row, ["stage", "item"], effect="change")
-    # Segments
+
+
+def _change(w: _Writer, b: Briefing) -> None:
+    """Every dimension, then the items that changed significantly since the compared wave."""
+    f = b.filters
+    if not f.compare:
+        return
+    for row in table_rows(b.trends.change_dimensions):
+        text = findings.change_sentence(row, findings.subject_of(row), f.compare, f.wave)
+        w.add("Change", text, "Change by dimension", row, ["dimension"], effect="change")
+    changed = [r for r in table_rows(b.trends.change_items) if usable(r) and r["significant"]]
+    for row in sorted(changed, key=lambda r: -abs(r["change"]))[:TOP]:
+        text = findings.change_sentence(row, findings.subject_of(row), f.compare, f.wave)
+        w.add("Change", text, "Change by item", row, ["stage", "item"], effect="change")
+
+
+def _segments(w: _Writer, b: Briefing) -> None:
     a, s = b.attribute, b.segments
+    if s is None:
+        return
+    sheets = {field: sheet_title(title, a) for field, title in VIEW_SHEETS[Segments].items()}
     for row in table_rows(s.across_overall):
         text = findings.across_sentence(row, a)
-        w.add("Segments", text, f"Across {a}s", row, effect="f", ci=False)
+        w.add("Segments", text, sheets["across_overall"], row, effect="f", ci=False)
     for row in table_rows(s.overall):
         text = findings.segment_versus_sentence(row, a)
-        w.add("Segments", text, f"{a.capitalize()} vs rest", row, [a], effect="diff")
+        w.add("Segments", text, sheets["overall"], row, [a], effect="diff")
     worse = [r for r in table_rows(s.by_dimension) if usable(r) and r["worse"]]
     for row in sorted(worse, key=lambda r: r["diff"])[:TOP]:
         text = findings.segment_versus_sentence(row, a)
-        source = f"{a.capitalize()} vs rest by dimension"
-        w.add("Segments", text, source, row, [a, "dimension"], effect="diff")
-    # Priorities: what sits in "Concentrate here", largest shortfall first
+        w.add("Segments", text, sheets["by_dimension"], row, [a, "dimension"], effect="diff")
+
+
+def _priorities(w: _Writer, b: Briefing) -> None:
+    """What sits in "Concentrate here", largest shortfall first."""
     focus = [
         r
         for r in table_rows(b.ipa)
@@ -130,4 +151,3 @@ def write_findings(b: Briefing) -> tuple[Finding, ...]:
     for row in sorted(focus, key=lambda r: r["gap"] if r["gap"] is not None else 0)[:TOP]:
         text = findings.ipa_sentence(row)
         w.add("Priorities", text, "Importance-performance", row, ["stage", "item"])
-    return tuple(w.items)
