@@ -14,10 +14,18 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from gapmodel.cli import model_commands
+from gapmodel.cli import mapping_commands, model_commands
+from gapmodel.cli.uploads import (
+    Refusal,
+    add_read_options,
+    instrument_for,
+    mapping_for,
+    read_options,
+    read_upload,
+)
 from gapmodel.core import settings
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError
-from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
+from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
 from gapmodel.ingest.validation_report import ValidationReport
 from gapmodel.ingest.wave_export import FORMATS, LAYOUTS, wave_frame, write_frame
@@ -27,41 +35,6 @@ from gapmodel.storage.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 DB_HELP = "database file (default: GAPMODEL_DB or the embedded data/gapmodel.duckdb)"
-
-
-class Refusal(GapmodelError):
-    """A command-line request that cannot be carried out; the message is shown as is."""
-
-
-def _read_upload(path: str) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise Refusal(f"There is no file {path}. Check the path.")
-    limit_mb = settings.get("max_upload_mb")
-    if file.stat().st_size > limit_mb * 1024 * 1024:
-        raise Refusal(
-            f"{path} is {file.stat().st_size / 1e6:,.0f} MB; the limit is {limit_mb} MB "
-            "(GAPMODEL_MAX_UPLOAD_MB)."
-        )
-    return file.read_bytes()
-
-
-def _instrument(args: argparse.Namespace, store: Store | None) -> Instrument:
-    """The questionnaire a file is read with: --instrument, else the newest stored wave's,
-    else the default one (data/instrument.csv). Said on stderr, so that nobody wonders."""
-    if args.instrument is not None:
-        if not Path(args.instrument).is_file():
-            raise Refusal(f"There is no instrument file {args.instrument}. Check the path.")
-        return load_instrument(args.instrument)
-    stored = store.instrument() if store is not None else None
-    if stored is None:
-        return default_instrument()
-    print(
-        f"Reading the file with the questionnaire of the newest stored wave ({stored.name}, "
-        f"{len(stored.codes)} items); give --instrument FILE for another.",
-        file=sys.stderr,
-    )
-    return stored
 
 
 def _scale(text: str) -> tuple[int, int]:
@@ -101,9 +74,12 @@ def _user(args: argparse.Namespace) -> str | None:
 
 
 def _prepare(args: argparse.Namespace, store: Store | None):
-    data = _read_upload(args.file)
-    instrument = _instrument(args, store)
-    wave, report = prepare_wave(data, Path(args.file).name, instrument, args.scale)
+    data = read_upload(args.file)
+    mapping = mapping_for(args)
+    instrument = instrument_for(args, store)
+    wave, report = prepare_wave(
+        data, Path(args.file).name, instrument, args.scale, read_options(args, mapping), mapping
+    )
     if args.report:
         Path(args.report).write_bytes(report.to_csv_bytes())
     return wave, report
@@ -138,6 +114,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             raise Refusal(
                 f"{exc} Add --replace to overwrite it, or choose another label."
             ) from None
+        if args.mapping:  # offered on the Data page for the next file with these headers
+            name = store.save_mapping(
+                Path(args.mapping).stem[:100],
+                report.preview.columns,
+                mapping_csv(mapping_for(args)).decode("utf-8-sig"),
+                _user(args),
+            )
+            print(f"Saved the mapping as {name!r} for the next wave of this survey.")
     replaced = f" (replaced wave {result['replaced']!r})" if result["replaced"] else ""
     print(
         f"Ingested wave {result['label']!r}: {result['n_respondents']:,} respondents, "
@@ -261,13 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def upload_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("file", help="CSV, XLSX or Parquet file, wide or long layout")
+        p.add_argument("file", help="CSV, XLSX, ODS, SPSS .sav or Parquet file")
         p.add_argument("--scale", type=_scale, default=(1, 7), help="declared scale (default 1-7)")
-        p.add_argument(
-            "--instrument",
-            help="instrument CSV (default: the newest stored wave's questionnaire, else "
-            "data/instrument.csv)",
-        )
+        p.add_argument("--instrument", help=mapping_commands.INSTRUMENT_HELP)
+        p.add_argument("--mapping", help="mapping CSV (from python -m gapmodel map FILE)")
+        add_read_options(p)
         p.add_argument("--report", help="also write the validation report to this CSV file")
 
     p = sub.add_parser("validate", parents=[common], help="check a file; write nothing")
@@ -320,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--waves", type=int, default=3, help="number of waves (default 3)")
     p.set_defaults(handler=cmd_demo)
 
+    mapping_commands.register(sub, common)
     before = set(sub.choices)
     model_commands.register(sub)
     for name in set(sub.choices) - before:

@@ -11,6 +11,7 @@ from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import clean_name, name_key, token
 from gapmodel.ingest.cells import parse_scores
 from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES
+from gapmodel.ingest.personal import personal_by_content, personal_by_header
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
 
 MAX_ATTRIBUTES = 50
@@ -57,7 +58,7 @@ def classify_columns(
                     )
                 )
             continue
-        _attribute(report, attributes, column)
+        add_attribute(report, attributes, column)
     if len(attributes) > MAX_ATTRIBUTES:
         report.add(
             Problem(
@@ -69,10 +70,12 @@ def classify_columns(
     return ColumnRoles(respondent_id, attributes, points)
 
 
-def _attribute(report: ValidationReport, attributes: dict[str, str], column: str) -> None:
-    """Take ``column`` as the attribute of its own name, unless that name is one of the tables'
-    own columns or another column's."""
-    name = clean_name(column)
+def add_attribute(
+    report: ValidationReport, attributes: dict[str, str], column: str, name: str = ""
+) -> None:
+    """Take ``column`` as the attribute ``name`` (by default its own name), unless that name is
+    one of the tables' own columns or another column's."""
+    name = clean_name(name) or clean_name(column)
     if name_key(name) in RESERVED_ATTRIBUTES or name.startswith("_"):
         report.add(
             Problem(
@@ -96,6 +99,31 @@ def _attribute(report: ValidationReport, attributes: dict[str, str], column: str
         )
         return
     attributes[name] = column
+
+
+def without_personal(
+    report: ValidationReport, raw: pl.DataFrame, roles: ColumnRoles
+) -> ColumnRoles:
+    """The roles without the attributes that look like personal data (names, e-mail and IP
+    addresses, phone numbers, coordinates: by header or by content); each one left out is
+    reported. A mapping stores them when it maps them explicitly."""
+    kept = {}
+    for name, column in roles.attributes.items():
+        kind = personal_by_header(column) or personal_by_content(raw[column])
+        if kind is None:
+            kept[name] = column
+            continue
+        report.add(
+            Problem(
+                rule="personal_data",
+                message=f"The column {shorten(column)!r} looks like personal data ({kind}) and "
+                "was not stored. To keep it, map it as an attribute (python -m gapmodel map, "
+                "or the mapping step of the Data page).",
+                column=shorten(column),
+                severity="warning",
+            )
+        )
+    return ColumnRoles(roles.respondent_id, kept, roles.points)
 
 
 def respondent_frame(raw: pl.DataFrame, roles: ColumnRoles) -> pl.DataFrame:

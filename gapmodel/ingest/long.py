@@ -13,6 +13,7 @@ from gapmodel.ingest.attributes import (
     allocations,
     classify_columns,
     respondent_frame,
+    without_personal,
 )
 from gapmodel.ingest.cells import formula_like
 from gapmodel.ingest.naming import MEASURE_ALIASES, ColumnNames, listed
@@ -34,6 +35,7 @@ def build(
     roles = classify_columns(
         report, raw.columns, {"row", stage_col, item_col, *measure_cols.values()}, instrument
     )
+    roles = without_personal(report, raw, roles)
     require_id(report, roles)
     if report.errors:
         return None

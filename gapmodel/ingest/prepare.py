@@ -21,7 +21,9 @@ from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import clean_name, token
 from gapmodel.ingest import long, wide
 from gapmodel.ingest.cells import MAX_TEXT
-from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, read_table
+from gapmodel.ingest.mapped import mapped_columns, mapping_instrument
+from gapmodel.ingest.mapping import Mapping
+from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, ReadOptions, read_table
 from gapmodel.ingest.validation_report import PREVIEW_ROWS, Problem, ValidationReport, shorten
 from gapmodel.storage.prepared_wave import PreparedWave
 
@@ -60,6 +62,8 @@ def prepare_wave(
     filename: str,
     instrument: Instrument,
     scale: str | tuple[int, int] = (1, 7),
+    options: ReadOptions | None = None,
+    mapping: Mapping | None = None,
 ) -> tuple[PreparedWave | None, ValidationReport]:
     """Read, validate and normalise one survey wave; write nothing.
 
@@ -73,6 +77,11 @@ def prepare_wave(
         The questionnaire the wave was fielded with.
     scale : str or (int, int)
         Declared scale, e.g. ``"1-7"``.
+    options : ReadOptions, optional
+        The analyst's encoding, sheet and header row (by default the mapping's).
+    mapping : Mapping, optional
+        What each column holds (:mod:`gapmodel.ingest.mapping`); else the columns are read by
+        their names.
 
     Returns
     -------
@@ -96,20 +105,35 @@ def prepare_wave(
             )
         )
         return None, report
+    if options is None and mapping is not None:
+        options = mapping.options
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, options)
     except ReadError as exc:
         report.add(exc.problem)
         return None, report
     for note in table.notes:
         report.add(note)
     report.preview = table.frame.head(PREVIEW_ROWS)
-    raw = _rows(report, table.frame)
+    raw = _rows(report, table.frame, table.first_row)
     if raw is None or report.errors:
         return None, report
-    report.layout = "long" if {"stage", "item"} <= {token(c) for c in raw.columns} else "wide"
-    layout = long if report.layout == "long" else wide
-    built = layout.build(report, raw, instrument, scale)
+    if mapping is not None:
+        report.layout = "mapped"
+        instrument = mapping_instrument(report, mapping, instrument)
+        columns = (
+            None
+            if instrument is None
+            else mapped_columns(report, raw, mapping, instrument, table.value_labels)
+        )
+        if columns is None or report.errors:
+            return None, report
+        raw, scores, roles = columns
+        built = wide.build(report, raw, instrument, scale, (scores, roles))
+    else:
+        report.layout = "long" if {"stage", "item"} <= {token(c) for c in raw.columns} else "wide"
+        layout = long if report.layout == "long" else wide
+        built = layout.build(report, raw, instrument, scale)
     if built is None or report.errors:
         return None, report
     respondents, responses, allocations = built
@@ -128,13 +152,14 @@ def prepare_wave(
     return wave, report
 
 
-def _rows(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame | None:
-    """The data rows numbered as in the file (the header is row 1), blank rows dropped; None when
-    the header has names validation cannot work with or is too long."""
+def _rows(report: ValidationReport, raw: pl.DataFrame, first_row: int = 2) -> pl.DataFrame | None:
+    """The data rows numbered as in the file (``first_row`` is the first data row's number),
+    blank rows dropped; None when the header has names validation cannot work with or is too
+    long."""
     if not _header_problems(report, raw.columns):
         return None
     raw = _drop_blank_rows(
-        raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+        raw.with_row_index("row", offset=first_row).with_columns(pl.col("row").cast(pl.Int64))
     )
     raw = _unnamed_columns(report, raw)
     report.n_rows = raw.height

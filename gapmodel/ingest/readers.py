@@ -1,7 +1,10 @@
-"""Reading an upload's bytes into a table of text cells: CSV, Excel (.xlsx) or Parquet.
+"""Reading an upload's bytes into a table of text cells: CSV, Excel (.xlsx, .ods), SPSS (.sav)
+or Parquet.
 
 The format is recognised from the bytes, not the file name. Every cell comes back as text (or
-null) so that validation can report the value exactly as the file had it.
+null) so that validation can report the value exactly as the file had it. The header is found
+where the survey tool put it (:mod:`gapmodel.ingest.headers`), and each column keeps its
+question text beside its name.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import fastexcel
 import polars as pl
 
+from gapmodel.ingest.encodings import Decoded, EncodingUnknown, decode
+from gapmodel.ingest.headers import LOOK_AT, Header, find_header
 from gapmodel.ingest.validation_report import Problem, shorten
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -35,14 +41,39 @@ _NOT_TABLES = {
 }
 _CONTENT = re.compile(rb"[^ \t\r\n\x00]")  # any byte that is not blank
 _SCAN_BYTES = 20 * 1024 * 1024  # below this, CSV rows are checked for ragged lines up front
+_SEP_HINT = re.compile(r"^\ufeff?sep=(.)\s*$")  # Excel's first line "sep=;"
+FORMATS = ".csv, .xlsx, .ods, .sav or .parquet"
 
 
 class ReadError(Exception):
-    """The file cannot be read as a table at all; ``problem`` says why and what to do."""
+    """The file cannot be read as a table at all; ``problem`` says why and what to do.
 
-    def __init__(self, problem: Problem):
+    ``choices`` lists what the analyst may pick to read it (the encodings that fit), if any.
+    """
+
+    def __init__(self, problem: Problem, choices: list[str] | None = None):
         self.problem = problem
+        self.choices = choices or []
         super().__init__(problem.message)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file where its bytes do not say: the analyst's choices.
+
+    Attributes
+    ----------
+    encoding : str, optional
+        A CSV's text encoding (``cp949``); else it is detected.
+    sheet : str, optional
+        A workbook's sheet, by name or number from 1; else the first that holds a table.
+    header_row : int, optional
+        The header's row, from 1; else it is found.
+    """
+
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,22 +85,42 @@ class RawTable:
     frame : pl.DataFrame
         All columns String; column names as in the file (stripped).
     kind : str
-        ``csv``, ``xlsx`` or ``parquet``.
+        ``csv``, ``xlsx``, ``ods``, ``sav`` or ``parquet``.
     notes : list of Problem
-        Warnings about how the file was read (encoding, delimiter, extra sheets) and row-level
-        problems found while reading (ragged rows).
+        Warnings about how the file was read (encoding, delimiter, header rows, sheets) and
+        row-level problems found while reading (ragged rows).
+    questions : dict
+        Column -> its question text, where the file gives one.
+    first_row : int
+        The file's row number of the first data row (the header is row 1 in a plain file).
+    tool : str or None
+        The survey tool whose export layout was recognised.
+    sheets : tuple of str
+        A workbook's sheets; ``sheet`` the one read.
+    value_labels : dict
+        Column -> code -> label, from an SPSS file.
     """
 
     frame: pl.DataFrame
     kind: str
     notes: list[Problem]
+    questions: dict[str, str] = field(default_factory=dict)
+    first_row: int = 2
+    tool: str | None = None
+    sheets: tuple[str, ...] = ()
+    sheet: str | None = None
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _fail(rule: str, message: str, **where: object) -> ReadError:
     return ReadError(Problem(rule=rule, message=message, **where))
 
 
-def read_table(data: bytes, filename: str) -> RawTable:
+def _warning(rule: str, message: str) -> Problem:
+    return Problem(rule=rule, message=message, severity="warning")
+
+
+def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -> RawTable:
     """Read an upload into text cells.
 
     Parameters
@@ -78,6 +129,8 @@ def read_table(data: bytes, filename: str) -> RawTable:
         The file's content.
     filename : str
         The file's name (used in messages and as a hint only).
+    options : ReadOptions, optional
+        The analyst's encoding, sheet and header row.
 
     Returns
     -------
@@ -87,8 +140,10 @@ def read_table(data: bytes, filename: str) -> RawTable:
     ------
     ReadError
         Empty file, a file that is not a spreadsheet, a damaged or oversized Excel file,
-        an unreadable CSV. The problem names the rule and the next step.
+        an unreadable CSV or one whose encoding cannot be told. The problem names the rule and
+        the next step.
     """
+    options = options or ReadOptions()
     if not _CONTENT.search(data):
         raise _fail(
             "empty_file", "The file is empty. Export the survey wave again and upload that file."
@@ -97,13 +152,14 @@ def read_table(data: bytes, filename: str) -> RawTable:
         if data.startswith(magic):
             raise _fail(
                 "not_a_table",
-                f"This file is {kind}, not a survey table. Upload the survey export as .csv, "
-                ".xlsx or .parquet.",
+                f"This file is {kind}, not a survey table. Upload the survey export as {FORMATS}.",
             )
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data, filename)
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm", ".ods")):
+        return _read_workbook(data, filename, options)
     if data[:4] == b"PAR1":
         return _read_parquet(data)
+    if data[:4] in (b"$FL2", b"$FL3"):
+        return _read_sav(data, filename)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _fail(
             "unsupported_format",
@@ -111,11 +167,90 @@ def read_table(data: bytes, filename: str) -> RawTable:
         )
     if filename.lower().endswith(".parquet"):
         raise _fail("damaged_file", "The file is named .parquet but is not a valid Parquet file.")
-    return _read_csv(data)
+    if filename.lower().endswith((".sav", ".zsav")):
+        raise _fail("damaged_file", f"{filename} is named .sav but is not an SPSS data file.")
+    return _read_csv(data, options)
 
 
-# -- Excel -------------------------------------------------------------------------------------
-def _read_xlsx(data: bytes, filename: str) -> RawTable:
+# -- Excel and OpenDocument workbooks ------------------------------------------------------------
+def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable:
+    kind = _check_archive(data, filename)
+    try:
+        reader = fastexcel.read_excel(data)
+        sheets = tuple(reader.sheet_names)
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the same to the user
+        raise _fail(
+            "damaged_file", f"{filename} could not be read as a workbook ({shorten(exc)})."
+        ) from None
+    if not sheets:
+        raise _fail("empty_file", f"{filename} has no worksheets.")
+    try:
+        name, skipped = _choose_sheet(reader, sheets, options)
+        grid = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(
+            "damaged_file", f"{filename} could not be read as a workbook ({shorten(exc)})."
+        ) from None
+    header = _header(grid.head(LOOK_AT).rows(), options)
+    notes = _header_notes(header)
+    if len(sheets) > 1:
+        others = [s for s in sheets if s != name]
+        why = f" (no table on {', '.join(map(repr, skipped))})" if skipped else ""
+        notes.append(
+            _warning(
+                "extra_sheets",
+                f"Read the worksheet {name!r} ({sheets.index(name) + 1} of {len(sheets)}); "
+                f"{len(others)} other sheet(s) were not read{why}. To read another, choose it "
+                "(--sheet on the command line).",
+            )
+        )
+    frame = grid.slice(header.first_data_row)
+    frame.columns = _unique(header.names + [""] * (frame.width - len(header.names)))
+    return RawTable(
+        frame,
+        kind,
+        notes,
+        questions=_questions(frame.columns, header),
+        first_row=header.first_data_row + 1,
+        tool=header.tool,
+        sheets=sheets,
+        sheet=name,
+    )
+
+
+def _choose_sheet(
+    reader: fastexcel.ExcelReader, sheets: tuple[str, ...], options: ReadOptions
+) -> tuple[str, list[str]]:
+    """The sheet the analyst named, else the first that holds a table (a header of two or more
+    named columns with a row under it); the sheets skipped before it."""
+    if options.sheet:
+        wanted = options.sheet.strip()
+        by_name = {s.casefold(): s for s in sheets}
+        if wanted.casefold() in by_name:
+            return by_name[wanted.casefold()], []
+        if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
+            return sheets[int(wanted) - 1], []
+        raise _fail(
+            "unknown_sheet",
+            f"The workbook has no sheet {wanted!r}; its sheets are "
+            f"{', '.join(map(repr, sheets))}. Name one of them, or its number from 1.",
+        )
+    skipped = []
+    for name in sheets:
+        head = reader.load_sheet(name, header_row=None, dtypes="string", n_rows=LOOK_AT)
+        rows = head.to_polars().rows()
+        header = find_header(rows) if rows else None
+        if header and sum(1 for n in header.names if n) >= 2 and len(rows) > header.first_data_row:
+            return name, skipped
+        skipped.append(name)
+    return sheets[0], []
+
+
+def _check_archive(data: bytes, filename: str) -> str:
+    """``xlsx`` or ``ods`` after checking the zip archive: its members, the size it would expand
+    to (decompression bombs) and every member's checksum (truncation)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -126,10 +261,15 @@ def _read_xlsx(data: bytes, filename: str) -> RawTable:
             "Open it in Excel, save it again as .xlsx, or export CSV.",
         ) from None
     names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" in names:
+        kind = "xlsx"
+    elif "content.xml" in names and b"opendocument.spreadsheet" in archive.read("mimetype")[:100]:
+        kind = "ods"
+    else:
         raise _fail(
             "unsupported_format",
-            f"{filename} is a zip archive but not an Excel workbook. Upload .xlsx, .csv or .parquet.",
+            f"{filename} is a zip archive but not an Excel or OpenDocument workbook. Upload "
+            f"{FORMATS}.",
         )
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
@@ -167,31 +307,37 @@ def _read_xlsx(data: bytes, filename: str) -> RawTable:
             "damaged_file",
             f"{filename} is damaged (a part of the workbook fails its checksum). Save it again.",
         ) from None
-    notes: list[Problem] = []
+    return kind
+
+
+# -- SPSS and Parquet ----------------------------------------------------------------------------
+def _read_sav(data: bytes, filename: str) -> RawTable:
+    """An SPSS file: its variables, their labels as question texts and their value labels."""
+    import pyreadstat  # imported here: only SPSS uploads need it
+
     try:
-        sheets = pl.read_excel(
-            io.BytesIO(data), sheet_id=0, engine="calamine", infer_schema_length=0
-        )
-    except Exception as exc:  # noqa: BLE001 - any reader failure means the same to the user
+        frame, meta = pyreadstat.read_sav(io.BytesIO(data), output_format="polars")
+    except Exception as exc:  # noqa: BLE001
         raise _fail(
-            "damaged_file", f"{filename} could not be read as a workbook ({shorten(exc)})."
+            "damaged_file", f"{filename} could not be read as an SPSS file ({shorten(exc)})."
         ) from None
-    if not sheets:
-        raise _fail("empty_file", f"{filename} has no worksheets.")
-    first_name, frame = next(iter(sheets.items()))
-    if len(sheets) > 1:
-        notes.append(
-            Problem(
-                rule="extra_sheets",
-                message=f"Only the first worksheet ({first_name!r}) was read; "
-                f"{len(sheets) - 1} other sheet(s) were ignored.",
-                severity="warning",
-            )
-        )
-    return RawTable(_as_text(frame), "xlsx", notes)
+    table = _as_text(frame)
+    labels = meta.column_names_to_labels or {}
+    value_labels = {
+        str(column).strip(): {_code_text(code): str(label) for code, label in codes.items()}
+        for column, codes in (meta.variable_value_labels or {}).items()
+    }
+    questions = {str(c).strip(): str(t) for c, t in labels.items() if t}
+    return RawTable(table, "sav", [], questions=questions, value_labels=value_labels)
 
 
-# -- Parquet -----------------------------------------------------------------------------------
+def _code_text(code: object) -> str:
+    """A value label's code as the cell text reads it (``1.0`` -> ``1``)."""
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return str(code).strip()
+
+
 def _read_parquet(data: bytes) -> RawTable:
     try:
         frame = pl.read_parquet(io.BytesIO(data))
@@ -239,35 +385,58 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-# -- CSV ---------------------------------------------------------------------------------------
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: BOMs, UTF-16 without BOM, UTF-8, then Windows-1252 / Latin-1.
-
-    Returns
-    -------
-    (text, encoding name)
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "UTF-16"
-    head = data[:4096]
-    if len(head) >= 4 and head.count(b"\x00") >= len(head) // 3:
-        even_zero = head[0::2].count(0) > head[1::2].count(0)
-        encoding = "utf-16-be" if even_zero else "utf-16-le"
-        return data.decode(encoding, errors="replace"), "UTF-16"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+# -- The header ----------------------------------------------------------------------------------
+def _header(rows: list[tuple], options: ReadOptions) -> Header:
+    """The header of the first rows, at the analyst's row when named."""
+    if options.header_row is not None:
+        if not 1 <= options.header_row <= max(1, len(rows)):
+            raise _fail(
+                "header_row",
+                f"The header row {options.header_row} is not among the first {len(rows)} rows.",
+            )
+        return find_header([list(r) for r in rows], options.header_row - 1)
+    return find_header([list(r) for r in rows])
 
 
+def _header_notes(header: Header) -> list[Problem]:
+    """What the report says about where the header was found."""
+    notes = []
+    if header.tool:
+        notes.append(
+            _warning(
+                "survey_tool",
+                f"Read as a {header.tool} export: the header is row {header.row + 1}"
+                + (
+                    f", and the {header.text_rows} row(s) under it are question texts, not answers."
+                    if header.text_rows
+                    else "."
+                ),
+            )
+        )
+    elif header.row:
+        notes.append(
+            _warning(
+                "header_row",
+                f"The header is row {header.row + 1}; the {header.row} row(s) above it (a title) "
+                "were not read.",
+            )
+        )
+    return notes
+
+
+def _questions(columns: list[str], header: Header) -> dict[str, str]:
+    """Column -> question text, where the question text says more than the column's name."""
+    return {
+        column: question
+        for column, question in zip(columns, header.questions, strict=False)
+        if question and question != column
+    }
+
+
+# -- CSV -----------------------------------------------------------------------------------------
 def sniff_delimiter(text: str) -> str:
-    """The delimiter among ``, ; tab |`` that splits the first lines most consistently."""
+    """The delimiter among ``, ; tab |`` that splits the first lines most consistently (title
+    lines of one field do not count)."""
     lines = [line for line in text[:200_000].splitlines()[:50] if line.strip()]
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
@@ -275,94 +444,140 @@ def sniff_delimiter(text: str) -> str:
             counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
         except csv.Error:  # e.g. a field beyond the csv module's size limit: not this one
             continue
-        if not counts or counts[0] < 2:
+        counts = [c for c in counts if c >= 2]
+        if not counts:
             continue
-        consistent = sum(1 for c in counts if c == counts[0])
-        score = (consistent, counts[0])
+        width = max(set(counts), key=lambda c: (counts.count(c), c))
+        score = (counts.count(width), width)
         if score > best_score:
             best, best_score = delimiter, score
     return best
 
 
-def _read_csv(data: bytes) -> RawTable:
-    text, encoding = decode(data)
+def _decode(data: bytes, options: ReadOptions) -> Decoded:
+    try:
+        return decode(data, options.encoding)
+    except EncodingUnknown as exc:
+        head = data[:4096]
+        if sum(1 for b in head if b < 9 or 13 < b < 32) > len(head) // 20:  # control bytes
+            raise _fail(
+                "not_a_table",
+                f"This file is not a spreadsheet (it looks like binary data). Upload {FORMATS}.",
+            ) from None
+        raise ReadError(
+            Problem(rule="encoding_unknown", message=str(exc)), exc.candidates
+        ) from None
+    except LookupError as exc:
+        raise _fail("encoding_unknown", str(exc)) from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _fail(
+            "encoding_mismatch",
+            f"The file cannot be read as {options.encoding}: the bytes at line {line} are not "
+            f"text in that encoding. Name another encoding, or save the file as UTF-8.",
+            row=line,
+        ) from None
+
+
+def _read_csv(data: bytes, options: ReadOptions) -> RawTable:
+    decoded = _decode(data, options)
+    text = decoded.text
     printable = sum(1 for ch in text[:4096] if ch.isprintable() or ch in "\r\n\t")
     if printable < 0.9 * min(len(text), 4096):
         raise _fail(
             "not_a_table",
-            "This file is not a spreadsheet (it looks like binary data). Upload .csv, .xlsx or .parquet.",
+            f"This file is not a spreadsheet (it looks like binary data). Upload {FORMATS}.",
         )
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise _fail(
             "null_byte",
             f"The file contains a NULL byte at line {line}, so it is damaged. Remove it, or "
-            "export the survey again as .csv, .xlsx or .parquet.",
+            f"export the survey again as {FORMATS}.",
             row=line,
         )
-    delimiter = sniff_delimiter(text)
     notes: list[Problem] = []
-    if encoding != "UTF-8":
+    first_line = text[: text.find("\n")] if "\n" in text else text
+    hint = _SEP_HINT.match(first_line)
+    hint_lines = 1 if hint else 0
+    if hint:
+        text = text[len(first_line) + 1 :]
+    delimiter = hint[1] if hint else sniff_delimiter(text)
+    if decoded.detected:
         notes.append(
-            Problem(
-                rule="encoding",
-                message=f"The file was read as {encoding}.",
-                severity="warning",
+            _warning(
+                "encoding",
+                f"The file is not UTF-8; it was read as {decoded.encoding}, detected from its "
+                "bytes. If names or labels look wrong, name the encoding (--encoding on the "
+                "command line, the encoding choice on the Data page).",
             )
         )
+    elif decoded.encoding != "UTF-8":
+        notes.append(_warning("encoding", f"The file was read as {decoded.encoding}."))
     if delimiter != ",":
         notes.append(
-            Problem(
-                rule="delimiter",
-                message=f"Columns are separated by {_DELIMITER_NAMES[delimiter]}s.",
-                severity="warning",
+            _warning(
+                "delimiter",
+                f"Columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}s.",
             )
         )
+    header = _header(_head_rows(text, delimiter), options)
+    notes += _header_notes(header)
     if len(data) <= _SCAN_BYTES:
-        notes.extend(_ragged_rows(text, delimiter))
+        notes.extend(_ragged_rows(text, delimiter, header.row, hint_lines))
     try:
         frame = pl.read_csv(
-            data if encoding == "UTF-8" else text.encode("utf-8"),
+            text.encode("utf-8") if hint or decoded.encoding != "UTF-8" else data,
             separator=delimiter,
             infer_schema=False,
             truncate_ragged_lines=True,
+            skip_rows=header.row,
         )
     except pl.exceptions.PolarsError as exc:
-        ragged = _ragged_rows(text, delimiter)
+        ragged = _ragged_rows(text, delimiter, header.row, hint_lines)
         if ragged:
             raise ReadError(ragged[0]) from None
         raise _fail("unreadable_csv", f"The CSV could not be parsed ({shorten(exc)}).") from None
-    frame.columns = _header_names(text, delimiter, frame.columns)
-    return RawTable(frame, "csv", notes)
+    frame = frame.slice(header.text_rows)
+    frame.columns = _header_names(header, frame.columns)
+    return RawTable(
+        frame,
+        "csv",
+        notes,
+        questions=_questions(frame.columns, header),
+        first_row=hint_lines + header.first_data_row + 1,
+        tool=header.tool,
+    )
 
 
-def _header_names(text: str, delimiter: str, columns: list[str]) -> list[str]:
-    """Column names as the header spells them, stripped and unique.
-
-    polars keeps the doubled quote characters inside a quoted header cell (a header cell
-    written as say ""hi"" inside quotes becomes a name with both quote pairs, not one), so a
-    name that differs from Python's CSV reading of the header only in that is taken from the
-    latter.
-    """
+def _head_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The first rows as the csv module reads them (quotes and doubled quotes resolved)."""
     try:
-        header = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter), [])
+        reader = csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter)
+        return [row for _, row in zip(range(LOOK_AT), reader, strict=False)]
     except csv.Error:
-        header = []
-    names = []
-    for position, column in enumerate(columns):
-        name = column
-        if position < len(header) and column != header[position]:
-            if column == header[position].replace('"', '""'):
-                name = header[position]
-        names.append(name.strip())
-    return _unique(names)
+        return []
 
 
-def _ragged_rows(text: str, delimiter: str, limit: int = 50) -> list[Problem]:
+def _header_names(header: Header, columns: list[str]) -> list[str]:
+    """Column names as the header spells them (the csv module's reading: polars keeps doubled
+    quote characters inside a quoted header cell), stripped and unique."""
+    names = [
+        header.names[k] if k < len(header.names) else column.strip()
+        for k, column in enumerate(columns)
+    ]
+    return _unique([name.strip() for name in names])
+
+
+def _ragged_rows(
+    text: str, delimiter: str, header_row: int = 0, hint_lines: int = 0, limit: int = 50
+) -> list[Problem]:
     """Rows whose number of fields differs from the header's."""
     problems: list[Problem] = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
+        for _ in range(header_row):
+            next(reader)
         header = next(reader)
     except (StopIteration, csv.Error):
         return problems
@@ -375,7 +590,7 @@ def _ragged_rows(text: str, delimiter: str, limit: int = 50) -> list[Problem]:
                         rule="ragged_row",
                         message=f"This row has {len(row)} fields but the header has {width}. "
                         "Check for an unquoted delimiter or a missing value.",
-                        row=reader.line_num,
+                        row=reader.line_num + hint_lines,
                     )
                 )
                 if len(problems) >= limit:
@@ -387,13 +602,15 @@ def _ragged_rows(text: str, delimiter: str, limit: int = 50) -> list[Problem]:
                     rule="too_long",
                     message=f"A cell is longer than {csv.field_size_limit():,} characters (an "
                     "unclosed quote can cause this); cells may hold at most 200.",
-                    row=reader.line_num,
+                    row=reader.line_num + hint_lines,
                 )
             )
         else:
             problems.append(
                 Problem(
-                    rule="unreadable_csv", message=f"Malformed CSV: {exc}.", row=reader.line_num
+                    rule="unreadable_csv",
+                    message=f"Malformed CSV: {exc}.",
+                    row=reader.line_num + hint_lines,
                 )
             )
     return problems

@@ -7,7 +7,13 @@ import polars as pl
 
 from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import MEASURES
-from gapmodel.ingest.attributes import allocations, classify_columns, respondent_frame
+from gapmodel.ingest.attributes import (
+    ColumnRoles,
+    allocations,
+    classify_columns,
+    respondent_frame,
+    without_personal,
+)
 from gapmodel.ingest.cells import formula_like
 from gapmodel.ingest.naming import ColumnNames, ScoreColumn, UnknownScore, listed
 from gapmodel.ingest.respondents import check_respondent_cells, require_id
@@ -17,7 +23,11 @@ _NONE = 255  # no score: scores are at most 11
 
 
 def build(
-    report: ValidationReport, raw: pl.DataFrame, instrument: Instrument, scale: tuple[int, int]
+    report: ValidationReport,
+    raw: pl.DataFrame,
+    instrument: Instrument,
+    scale: tuple[int, int],
+    mapped: tuple[list[ScoreColumn], ColumnRoles] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
     """Respondents, responses and allocations of a wide file, or None when it has errors.
 
@@ -31,19 +41,34 @@ def build(
         The questionnaire: which stage x item pairs may have columns.
     scale : (int, int)
         The declared scale.
+    mapped : (list of ScoreColumn, ColumnRoles), optional
+        The score columns and roles a mapping gives (:mod:`gapmodel.ingest.mapped`); else they
+        are read from the column names.
     """
-    scores = _score_columns(report, raw, instrument)
+    if mapped is None:
+        scores = _score_columns(report, raw, instrument)
+    else:
+        scores = _asked(report, mapped[0], instrument)
     by_pair = _measures_by_pair(report, scores)
     if not scores and not report.errors:
         report.add(
             Problem(
                 rule="no_score_columns",
-                message="No score columns found. Name them <stage>.<item>.<E|P> with the "
-                f"stages and item codes of the instrument, for example {_example(instrument)}, "
-                "or upload a long file with stage, item, expectation and perception columns.",
+                message="No score columns found. For a survey tool's export (Qualtrics, "
+                "SurveyMonkey, Google Forms, SPSS...), let gapmodel propose a mapping of its "
+                "columns: python -m gapmodel map FILE, or the mapping step of the Data page. "
+                "Otherwise name the columns <stage>.<item>.<E|P> with the stages and item codes "
+                f"of the instrument, for example {_example(instrument)}, or upload a long file "
+                "with stage, item, expectation and perception columns.",
             )
         )
-    roles = classify_columns(report, raw.columns, {"row", *(s.name for s in scores)}, instrument)
+    if mapped is None:
+        roles = classify_columns(
+            report, raw.columns, {"row", *(s.name for s in scores)}, instrument
+        )
+        roles = without_personal(report, raw, roles)
+    else:
+        roles = mapped[1]
     require_id(report, roles)
     if report.errors:
         return None
@@ -144,24 +169,34 @@ def _score_columns(
 ) -> list[ScoreColumn]:
     """The score columns of a wide file; unknown stages and items, pairs the instrument does not
     ask and measures given twice are reported."""
-    pairs = {(s, i) for s, i in instrument.pairs().select("stage", "item").iter_rows()}
     names = ColumnNames(instrument)
-    scores: list[ScoreColumn] = []
+    parsed_columns: list[ScoreColumn] = []
     for column in raw.columns:
         if column == "row":
             continue
         parsed = names.score_column(column)
-        if parsed is None:
-            continue
         if isinstance(parsed, UnknownScore):
             report.add(_unknown_score(parsed, instrument))
-        elif (parsed.stage, parsed.item) not in pairs:
+        elif parsed is not None:
+            parsed_columns.append(parsed)
+    return _asked(report, parsed_columns, instrument)
+
+
+def _asked(
+    report: ValidationReport, columns: list[ScoreColumn], instrument: Instrument
+) -> list[ScoreColumn]:
+    """The score columns of pairs the instrument asks; the others, and measures given twice, are
+    reported."""
+    pairs = {(s, i) for s, i in instrument.pairs().select("stage", "item").iter_rows()}
+    scores: list[ScoreColumn] = []
+    for parsed in columns:
+        if (parsed.stage, parsed.item) not in pairs:
             report.add(
                 Problem(
                     rule="item_not_asked_at_stage",
                     message=f"The instrument does not ask {parsed.item!r} at stage "
                     f"{parsed.stage!r}.",
-                    column=column,
+                    column=parsed.name,
                 )
             )
         else:

@@ -13,7 +13,7 @@ import polars as pl
 
 from gapmodel.core.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The first schema, exactly as gapmodel created it at version 1.
 _SCHEMA_V1: tuple[str, ...] = (
@@ -210,6 +210,15 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE respondents DROP COLUMN extra",
         "DROP TYPE stage",
     ),
+    # 4: saved column mappings, by name, with the headers of the file each was made for.
+    4: (
+        """CREATE TABLE mappings (
+            name VARCHAR PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 100),
+            headers VARCHAR[] NOT NULL,
+            mapping VARCHAR NOT NULL,
+            saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            saved_by VARCHAR CHECK (length(saved_by) BETWEEN 1 AND 200))""",
+    ),
 }
 TABLES: tuple[str, ...] = (
     "instruments",
@@ -221,7 +230,7 @@ TABLES: tuple[str, ...] = (
     "responses",
     "allocations",
 )
-ALL_TABLES: tuple[str, ...] = (*TABLES, "audit", "schema_version", "changes")
+ALL_TABLES: tuple[str, ...] = (*TABLES, "audit", "schema_version", "changes", "mappings")
 
 
 def create_schema(cur: duckdb.DuckDBPyConnection, version: int = SCHEMA_VERSION) -> None:

@@ -2,7 +2,8 @@
 
 The store's operations are grouped by job: reading the questionnaires
 (:mod:`gapmodel.storage.questionnaires`) and the answers (:mod:`gapmodel.storage.reads`),
-writing (:mod:`gapmodel.storage.writes`) and whole tables for backups
+writing (:mod:`gapmodel.storage.writes`), saved column mappings
+(:mod:`gapmodel.storage.mappings`) and whole tables for backups
 (:mod:`gapmodel.storage.tables`).
 """
 
@@ -15,13 +16,14 @@ from pathlib import Path
 
 from gapmodel.core.errors import StoreError
 from gapmodel.storage.connection import connect
+from gapmodel.storage.mappings import StoreMappings
 from gapmodel.storage.reads import StoreReads
 from gapmodel.storage.schema import SCHEMA_VERSION, create_schema, migrate, stored_version
 from gapmodel.storage.tables import StoreTables
 from gapmodel.storage.writes import StoreWrites
 
 
-class Store(StoreReads, StoreWrites, StoreTables):
+class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
     """A survey store in one DuckDB file: one connection per process, a cursor per caller.
 
     Use :meth:`open`; the store is a context manager that closes the connection. Every method

@@ -67,11 +67,22 @@ def v1_db(tmp_path) -> Path:
     return path
 
 
-def test_the_current_version_is_3_with_names_not_positions():
-    assert SCHEMA_VERSION == 3
+def test_the_current_version_is_4_with_names_not_positions_and_saved_mappings():
+    assert SCHEMA_VERSION == 4
     assert sorted(schema._MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
-    new = "\n".join(schema._MIGRATIONS[3])
-    assert "DROP TYPE stage" in new and "ENUM" not in new
+    names = "\n".join(schema._MIGRATIONS[3])
+    assert "DROP TYPE stage" in names and "ENUM" not in names
+    assert "CREATE TABLE mappings" in "\n".join(schema._MIGRATIONS[4])
+
+
+def test_a_migrated_file_saves_and_offers_mappings(v1_db):
+    with Store.open(v1_db) as store:
+        assert store.mappings().is_empty()
+        store.save_mapping("cx survey", ["a", "b"], "column,role\na,id\n", "ana")
+        store.save_mapping("cx survey", ["a", "b", "c"], "column,role\nc,id\n", "ana")
+        assert store.mappings()["name"].to_list() == ["cx survey"]  # saved again, replaced
+        assert store.fitting_mapping(["a", "b", "c"]) == ("cx survey", "column,role\nc,id\n")
+        assert store.fitting_mapping(["a", "b"]) is None
 
 
 def test_a_v1_file_really_is_version_1(v1_db):
@@ -148,7 +159,7 @@ def test_cli_migrate_then_read(v1_db, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "python -m gapmodel migrate" in err
     assert main(["migrate", "--db", str(v1_db)]) == 0
-    assert "from schema version 1 to 3" in capsys.readouterr().out
+    assert f"from schema version 1 to {SCHEMA_VERSION}" in capsys.readouterr().out
     assert main(["migrate", "--db", str(v1_db)]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert main(["waves", "--db", str(v1_db)]) == 0

@@ -1,0 +1,106 @@
+"""``python -m gapmodel map FILE``: propose a column mapping for a survey export, as a CSV to
+check and edit, then ``validate`` / ``ingest --mapping``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from gapmodel.cli.uploads import (
+    Refusal,
+    add_read_options,
+    instrument_for,
+    read_options,
+    read_upload,
+)
+from gapmodel.ingest.mapping import Mapping, mapping_csv
+from gapmodel.ingest.proposal import propose
+from gapmodel.ingest.readers import ReadError, read_table
+from gapmodel.storage.store import Store
+
+INSTRUMENT_HELP = (
+    "instrument CSV (default: the newest stored wave's questionnaire, else data/instrument.csv)"
+)
+UNSURE = 60  # proposals below this confidence are listed for a look
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Write the proposed mapping of a file and say what it found."""
+    data = read_upload(args.file)
+    options = read_options(args, None)
+    if Path(args.db).exists():
+        with Store.open(args.db, read_only=True) as store:
+            instrument = instrument_for(args, store)
+    else:
+        instrument = instrument_for(args, None)
+    try:
+        table = read_table(data, Path(args.file).name, options)
+    except ReadError as exc:
+        choices = f" Candidates: {', '.join(exc.choices)}." if exc.choices else ""
+        raise Refusal(f"{exc.problem.message}{choices}") from None
+    mapping = propose(table, instrument, options)
+    out = mapping_csv(mapping)
+    if args.out:
+        Path(args.out).write_bytes(out)
+        stream = sys.stdout
+    else:
+        sys.stdout.buffer.write(out)
+        sys.stdout.flush()
+        stream = sys.stderr
+    for note in table.notes:
+        print(f"note: {note.message}", file=stream)
+    print(_summary(mapping, args), file=stream)
+    return 0
+
+
+def _summary(mapping: Mapping, args: argparse.Namespace) -> str:
+    """What the proposal holds, what needs a look (by mapping row) and the next step."""
+    roles = Counter(c.role for c in mapping.columns)
+    personal = sum(1 for c in mapping.columns if c.reason.startswith("personal data"))
+    pairs = {(c.stage, c.item) for c in mapping.by_role("score")}
+    lines = [
+        f"Proposed a mapping of {len(mapping.columns)} columns: {roles['score']} scores "
+        f"({len(pairs)} stage x item pairs), {roles['id']} id, {roles['attribute']} "
+        f"attributes, {roles['comment']} comment(s), {roles['ignore']} ignored "
+        f"({personal} with personal data, not stored unless you map them)."
+    ]
+    first = 2 + len([o for o in ("encoding", "sheet", "header_row") if getattr(mapping.options, o)])
+    blank_labels = [k for k, (_, s) in enumerate(mapping.labels.items()) if s is None]
+    if blank_labels:
+        rows = ", ".join(str(first + k) for k in blank_labels[:10])
+        lines.append(
+            f"{len(blank_labels)} answer text(s) need their score: rows {rows} (role label, "
+            "the score in name)."
+        )
+    first += len(mapping.labels)
+    unsure = [
+        (first + k, c)
+        for k, c in enumerate(mapping.columns)
+        if c.confidence is not None and c.confidence < UNSURE
+    ]
+    for row, c in unsure[:15]:
+        lines.append(f"  check row {row} ({c.column[:60]}): {c.reason}")
+    if len(unsure) > 15:
+        lines.append(f"  ... and {len(unsure) - 15} more rows below {UNSURE}% confidence.")
+    if not roles["id"]:
+        lines.append("No respondent id column: respondents will be numbered by their row.")
+    target = args.out or "MAPPING.csv"
+    lines.append(
+        f"Next: check {target} (any spreadsheet), then python -m gapmodel validate {args.file} "
+        f"--mapping {target}"
+    )
+    return "\n".join(lines)
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``map`` to the ``python -m gapmodel`` parser."""
+    p = sub.add_parser(
+        "map", parents=[common], help="propose a column mapping for a survey tool's export"
+    )
+    p.add_argument("file", help="CSV, XLSX, ODS, SPSS .sav or Parquet export")
+    p.add_argument("--instrument", help=INSTRUMENT_HELP)
+    p.add_argument("--out", help="write the mapping CSV here (default: standard output)")
+    add_read_options(p)
+    p.set_defaults(handler=cmd_map)

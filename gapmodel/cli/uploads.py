@@ -1,0 +1,89 @@
+"""What the upload commands (``map``, ``validate``, ``ingest``) share: the file, the
+questionnaire it is read with, how to read it, and its mapping."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gapmodel.core import settings
+from gapmodel.core.errors import GapmodelError
+from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
+from gapmodel.ingest.mapping import Mapping, MappingError, read_mapping
+from gapmodel.ingest.readers import ReadOptions
+from gapmodel.storage.store import Store
+
+
+class Refusal(GapmodelError):
+    """A command-line request that cannot be carried out; the message is shown as is."""
+
+
+def read_upload(path: str) -> bytes:
+    """The bytes of an upload file, within the size limit."""
+    file = Path(path)
+    if not file.is_file():
+        raise Refusal(f"There is no file {path}. Check the path.")
+    limit_mb = settings.get("max_upload_mb")
+    if file.stat().st_size > limit_mb * 1024 * 1024:
+        raise Refusal(
+            f"{path} is {file.stat().st_size / 1e6:,.0f} MB; the limit is {limit_mb} MB "
+            "(GAPMODEL_MAX_UPLOAD_MB)."
+        )
+    return file.read_bytes()
+
+
+def instrument_for(args: argparse.Namespace, store: Store | None) -> Instrument:
+    """The questionnaire a file is read with: --instrument, else the newest stored wave's,
+    else the default one (data/instrument.csv). Said on stderr, so that nobody wonders."""
+    if args.instrument is not None:
+        if not Path(args.instrument).is_file():
+            raise Refusal(f"There is no instrument file {args.instrument}. Check the path.")
+        return load_instrument(args.instrument)
+    stored = store.instrument() if store is not None else None
+    if stored is None:
+        return default_instrument()
+    print(
+        f"Reading the file with the questionnaire of the newest stored wave ({stored.name}, "
+        f"{len(stored.codes)} items); give --instrument FILE for another.",
+        file=sys.stderr,
+    )
+    return stored
+
+
+def add_read_options(p: argparse.ArgumentParser) -> None:
+    """The options that say how to read a file where its bytes do not."""
+    p.add_argument("--encoding", help="the CSV's text encoding, e.g. cp949 (default: detected)")
+    p.add_argument(
+        "--sheet", help="the workbook's sheet, by name or number (default: the first with a table)"
+    )
+    p.add_argument("--header-row", type=int, help="the header's row number (default: found)")
+
+
+def mapping_for(args: argparse.Namespace) -> Mapping | None:
+    """The --mapping file, parsed; its problems refuse the command, row by row."""
+    path = getattr(args, "mapping", None)
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise Refusal(f"There is no mapping file {path}. Check the path.")
+    try:
+        return read_mapping(Path(path).read_bytes(), Path(path).name)
+    except MappingError as exc:
+        for problem in exc.problems:
+            where = f"row {problem.row}: " if problem.row else ""
+            print(f"{path}: {where}{problem.message} [{problem.rule}]", file=sys.stderr)
+        raise Refusal(
+            f"The mapping {path} cannot be used ({len(exc.problems)} problem(s) above). "
+            "Correct those rows, or write a new proposal with python -m gapmodel map FILE."
+        ) from None
+
+
+def read_options(args: argparse.Namespace, mapping: Mapping | None) -> ReadOptions:
+    """--encoding, --sheet and --header-row, else the mapping's own."""
+    base = mapping.options if mapping is not None else ReadOptions()
+    return ReadOptions(
+        encoding=args.encoding or base.encoding,
+        sheet=args.sheet or base.sheet,
+        header_row=args.header_row or base.header_row,
+    )

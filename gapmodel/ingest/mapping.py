@@ -1,0 +1,325 @@
+"""A column mapping: what each column of a survey export holds, as an editable CSV.
+
+One row per source column: ``column`` (the header text exactly as in the file), ``role`` (``id``,
+``score``, ``attribute``, ``comment``, ``ignore``; blank is ``ignore``), for scores ``stage``,
+``item`` and ``measure`` (``E``, ``P``, ``A``, ``I``), for attributes ``name``. A score row whose
+item the questionnaire lacks may carry ``wording`` and ``dimension``: then the questionnaire is
+drafted from the mapping. ``confidence`` (0-100) and ``reason`` say how sure a proposal is and
+why; ``question`` and ``samples`` show what the column holds. None of those four is read back.
+
+File-level settings are rows of their own: role ``option`` with ``column`` one of ``encoding``,
+``sheet``, ``header_row`` and the value in ``name``; role ``label`` with an answer text in
+``column`` and its score in ``name`` (``Strongly agree`` -> ``7``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+
+from gapmodel.core.formulas import FORMULA_PREFIXES, neutralise
+from gapmodel.core.vocabulary import MEASURES, clean_name, name_key
+from gapmodel.ingest.naming import MEASURE_ALIASES
+from gapmodel.ingest.readers import ReadOptions
+from gapmodel.ingest.validation_report import Problem
+
+ROLES = ("id", "score", "attribute", "comment", "ignore")
+SETTING_ROLES = ("option", "label")
+OPTIONS = ("encoding", "sheet", "header_row")
+FIELDS = (
+    "column",
+    "role",
+    "stage",
+    "item",
+    "measure",
+    "name",
+    "wording",
+    "dimension",
+    "confidence",
+    "reason",
+    "question",
+    "samples",
+)
+MEASURE_LETTERS = {m: m[0].upper() for m in MEASURES}
+MAX_MAPPING_BYTES = 4_000_000
+
+
+class MappingError(Exception):
+    """A mapping file that cannot be used; ``problems`` name each row and rule."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """What one source column holds (see the module's description of the fields)."""
+
+    column: str
+    role: str = "ignore"
+    stage: str = ""
+    item: str = ""
+    measure: str = ""
+    name: str = ""
+    wording: str = ""
+    dimension: str = ""
+    confidence: int | None = None
+    reason: str = ""
+    question: str = ""
+    samples: str = ""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A whole mapping: the columns, the reading options and the answer labels."""
+
+    columns: tuple[ColumnMap, ...]
+    options: ReadOptions = field(default_factory=ReadOptions)
+    labels: dict[str, int | None] = field(default_factory=dict)
+
+    def by_role(self, role: str) -> list[ColumnMap]:
+        """The columns of one role, in file order."""
+        return [c for c in self.columns if c.role == role]
+
+    def headers(self) -> list[str]:
+        """The source columns the mapping names, in its order."""
+        return [c.column for c in self.columns]
+
+    def with_columns(self, columns: list[ColumnMap]) -> Mapping:
+        """The same mapping with other column rows (an edited table)."""
+        return replace(self, columns=tuple(columns))
+
+
+def measure_of(text: str) -> str | None:
+    """The stored measure a mapping's ``measure`` cell names (``E``, ``expected``...), or None.
+
+    Examples
+    --------
+    >>> measure_of("E"), measure_of("perceived"), measure_of("x")
+    ('expectation', 'perception', None)
+    """
+    return MEASURE_ALIASES.get(name_key(text)) if text.strip() else None
+
+
+def label_key(text: str) -> str:
+    """How an answer text is matched to a label: case, spacing and punctuation do not matter."""
+    return name_key(clean_name(text))
+
+
+# -- Reading and writing the CSV ----------------------------------------------------------------
+def mapping_csv(mapping: Mapping) -> bytes:
+    """The mapping as a UTF-8 CSV (with a BOM, so that spreadsheets read it as UTF-8); every cell
+    that a spreadsheet would run as a formula is written as text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    options = mapping.options
+    for name in OPTIONS:
+        value = getattr(options, name)
+        if value is not None:
+            writer.writerow(_row(ColumnMap(name, "option", name=str(value))))
+    for text, score in mapping.labels.items():
+        writer.writerow(_row(ColumnMap(text, "label", name="" if score is None else str(score))))
+    for column in mapping.columns:
+        writer.writerow(_row(column))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _row(column: ColumnMap) -> list[str]:
+    values = []
+    for name in FIELDS:
+        value = getattr(column, name)
+        values.append(neutralise("" if value is None else str(value)))
+    return values
+
+
+def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
+    """Parse a mapping CSV (as :func:`mapping_csv` writes it, or edited in a spreadsheet).
+
+    Raises
+    ------
+    MappingError
+        Naming each row (the header is row 1), the column and the rule it breaks.
+    """
+    if len(data) > MAX_MAPPING_BYTES:
+        raise MappingError([_problem(None, f"The mapping {name} is larger than 4 MB.")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MappingError(
+            [_problem(None, f"The mapping {name} is not UTF-8 text. Save it as CSV UTF-8.")]
+        ) from None
+    delimiter = (
+        ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+    )
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if not rows:
+        raise MappingError([_problem(None, f"The mapping {name} is empty.")])
+    header = [clean_name(h).casefold() for h in rows[0]]
+    missing = [f for f in ("column", "role") if f not in header]
+    if missing:
+        raise MappingError(
+            [
+                _problem(
+                    1,
+                    f"The mapping {name} has no {' or '.join(missing)} column; its first row "
+                    f"must name the fields ({', '.join(FIELDS[:6])}, ...).",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    columns: list[tuple[int, ColumnMap]] = []
+    options: dict[str, str] = {}
+    labels: dict[str, int] = {}
+    for number, cells in enumerate(rows[1:], start=2):
+        record = {
+            f: _unformula(cells[k]).strip() if k < len(cells) else "" for k, f in enumerate(header)
+        }
+        if not any(record.values()):
+            continue
+        parsed = _parse_row(record, number, problems)
+        if parsed is None:
+            continue
+        if parsed.role == "option":
+            options[parsed.column] = parsed.name
+        elif parsed.role == "label":
+            labels[parsed.column] = int(parsed.name)
+        else:
+            columns.append((number, parsed))
+    _check_repeats(columns, problems)
+    if problems:
+        raise MappingError(problems)
+    header_row = options.get("header_row")
+    return Mapping(
+        tuple(c for _, c in columns),
+        ReadOptions(
+            encoding=options.get("encoding") or None,
+            sheet=options.get("sheet") or None,
+            header_row=int(header_row) if header_row else None,
+        ),
+        labels,
+    )
+
+
+def _unformula(cell: str) -> str:
+    """A cell as written before :func:`gapmodel.core.formulas.neutralise` marked it as text."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES) else cell
+
+
+def _parse_row(record: dict[str, str], number: int, problems: list[Problem]) -> ColumnMap | None:
+    """One mapping row, or None (with the problem) when it breaks a rule."""
+    column = record.get("column", "")
+    role = (record.get("role", "") or "ignore").casefold()
+    if not column:
+        problems.append(_problem(number, "The row names no column.", "column"))
+        return None
+    if role not in ROLES + SETTING_ROLES:
+        problems.append(
+            _problem(
+                number,
+                f"The role {record['role']!r} is not one of {', '.join(ROLES + SETTING_ROLES)}.",
+                "role",
+                record["role"],
+            )
+        )
+        return None
+    value = record.get("name", "")
+    if role == "option":
+        if column not in OPTIONS:
+            problems.append(
+                _problem(
+                    number, f"{column!r} is not an option; use {', '.join(OPTIONS)}.", "column"
+                )
+            )
+            return None
+        if column == "header_row" and value and not (value.isdigit() and int(value) >= 1):
+            problems.append(
+                _problem(number, "header_row must be a row number from 1.", "name", value)
+            )
+            return None
+    if role == "label" and not (value.lstrip("-").isdigit()):
+        problems.append(
+            _problem(
+                number,
+                f"The label {column!r} needs its score, a whole number, in name.",
+                "name",
+                value,
+            )
+        )
+        return None
+    confidence = record.get("confidence", "")
+    parsed = ColumnMap(
+        column=column,
+        role=role,
+        stage=record.get("stage", ""),
+        item=record.get("item", ""),
+        measure=record.get("measure", ""),
+        name=value,
+        wording=record.get("wording", ""),
+        dimension=record.get("dimension", ""),
+        confidence=int(confidence) if confidence.isdigit() else None,
+        reason=record.get("reason", ""),
+    )
+    if role == "score":
+        if not parsed.item:
+            problems.append(_problem(number, f"The score column {column!r} needs an item.", "item"))
+            return None
+        if measure_of(parsed.measure) is None:
+            problems.append(
+                _problem(
+                    number,
+                    f"The score column {column!r} needs a measure: E (expected), P (perceived), "
+                    "A (adequate) or I (importance).",
+                    "measure",
+                    parsed.measure,
+                )
+            )
+            return None
+    return parsed
+
+
+def _check_repeats(columns: list[tuple[int, ColumnMap]], problems: list[Problem]) -> None:
+    """A source column mapped twice, two ids, or one score cell from two columns."""
+    seen: dict[str, int] = {}
+    scores: dict[tuple[str, str, str | None], str] = {}
+    for number, column in columns:
+        if column.column in seen:
+            problems.append(
+                _problem(
+                    number,
+                    f"The column {column.column!r} is mapped twice (also in row "
+                    f"{seen[column.column]}); keep one row.",
+                    "column",
+                )
+            )
+        seen[column.column] = number
+        if column.role == "score":
+            key = (name_key(column.stage), name_key(column.item), measure_of(column.measure))
+            if key in scores:
+                problems.append(
+                    _problem(
+                        number,
+                        f"The columns {scores[key]!r} and {column.column!r} are both mapped to "
+                        f"{column.measure} of {column.item!r} at {column.stage or 'the stage'}; "
+                        "map one of them.",
+                        "column",
+                    )
+                )
+            scores[key] = column.column
+    ids = [(n, c.column) for n, c in columns if c.role == "id"]
+    if len(ids) > 1:
+        problems.append(
+            _problem(
+                ids[1][0],
+                f"{len(ids)} columns are mapped as id ({', '.join(c for _, c in ids)}); map one.",
+                "role",
+            )
+        )
+
+
+def _problem(
+    row: int | None, message: str, column: str | None = None, value: str | None = None
+) -> Problem:
+    return Problem(rule="invalid_mapping", message=message, row=row, column=column, value=value)
