@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from gapmodel.core.formulas import FORMULA_PREFIXES, neutralise
@@ -115,24 +116,9 @@ def mapping_csv(mapping: Mapping) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
-    options = mapping.options
-    for name in OPTIONS:
-        value = getattr(options, name)
-        if value is not None:
-            writer.writerow(_row(ColumnMap(name, "option", name=str(value))))
-    for text, score in mapping.labels.items():
-        writer.writerow(_row(ColumnMap(text, "label", name="" if score is None else str(score))))
-    for column in mapping.columns:
-        writer.writerow(_row(column))
+    for record in mapping_records(mapping):
+        writer.writerow([neutralise(record[f]) for f in FIELDS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _row(column: ColumnMap) -> list[str]:
-    values = []
-    for name in FIELDS:
-        value = getattr(column, name)
-        values.append(neutralise("" if value is None else str(value)))
-    return values
 
 
 def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
@@ -169,14 +155,33 @@ def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
                 )
             ]
         )
+    records = (
+        (
+            number,
+            {
+                f: _unformula(cells[k]).strip() if k < len(cells) else ""
+                for k, f in enumerate(header)
+            },
+        )
+        for number, cells in enumerate(rows[1:], start=2)
+    )
+    return mapping_from_records(records)
+
+
+def mapping_from_records(records: Iterable[tuple[int, dict[str, str]]]) -> Mapping:
+    """A mapping from its rows (row number, field -> text), options and labels included.
+
+    Raises
+    ------
+    MappingError
+        Naming each row, the column and the rule it breaks.
+    """
     problems: list[Problem] = []
     columns: list[tuple[int, ColumnMap]] = []
     options: dict[str, str] = {}
-    labels: dict[str, int] = {}
-    for number, cells in enumerate(rows[1:], start=2):
-        record = {
-            f: _unformula(cells[k]).strip() if k < len(cells) else "" for k, f in enumerate(header)
-        }
+    labels: dict[str, int | None] = {}
+    for number, record in records:
+        record = {k: ("" if v is None else str(v).strip()) for k, v in record.items()}
         if not any(record.values()):
             continue
         parsed = _parse_row(record, number, problems)
@@ -201,6 +206,22 @@ def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
         ),
         labels,
     )
+
+
+def mapping_records(mapping: Mapping) -> list[dict[str, str]]:
+    """The mapping's rows as :func:`mapping_csv` writes them (options, labels, then columns), as
+    field -> text: what :func:`mapping_from_records` reads back."""
+    rows = [
+        ColumnMap(name, "option", name=str(getattr(mapping.options, name)))
+        for name in OPTIONS
+        if getattr(mapping.options, name) is not None
+    ]
+    rows += [
+        ColumnMap(text, "label", name="" if score is None else str(score))
+        for text, score in mapping.labels.items()
+    ]
+    rows += mapping.columns
+    return [{f: "" if getattr(r, f) is None else str(getattr(r, f)) for f in FIELDS} for r in rows]
 
 
 def _unformula(cell: str) -> str:

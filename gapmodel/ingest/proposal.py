@@ -460,3 +460,12 @@ def label_rows(mapping: Mapping) -> list[tuple[str, int | None]]:
     return sorted(
         mapping.labels.items(), key=lambda kv: (kv[1] is None, kv[1] or 0, label_key(kv[0]))
     )
+
+
+def in_own_layout(columns: list[str], instrument: Instrument) -> bool:
+    """Whether a file's columns are named as gapmodel reads them without a mapping: a score
+    column of the questionnaire, or the long layout's stage and item."""
+    if {"stage", "item"} <= {token(c) for c in columns}:
+        return True
+    names = ColumnNames(instrument)
+    return any(isinstance(names.score_column(c), ScoreColumn) for c in columns)

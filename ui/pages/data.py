@@ -8,10 +8,12 @@ import streamlit as st
 
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError, InstrumentError, StoreError
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
+from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.ingest.wave_export import template_frame, write_frame
 from ui import cache, components
 from ui.auth import current_user, require_analyst
+from ui.mapping_step import MappingChoice, mapping_step
 from ui.store import store
 from ui.text import plain
 
@@ -30,14 +32,23 @@ def _template(instrument: Instrument, attributes: dict[str, list[str]] | None) -
     return write_frame(template_frame(instrument, attributes=attributes), "csv")
 
 
-def _validate(file, scale: str, instrument: Instrument):
-    """Validate once per upload, scale and questionnaire (the file is not read again on every
-    rerun); keep the result for the commit button."""
-    key = (file.file_id, scale, instrument.sha256)
+def _validate(file, scale: str, instrument: Instrument, choice: MappingChoice):
+    """Validate once per upload, scale, questionnaire and mapping (the file is not read again on
+    every rerun); keep the result for the commit button."""
+    mapping = choice.mapping
+    key = (
+        file.file_id,
+        scale,
+        instrument.sha256,
+        choice.options,
+        None if mapping is None else mapping_csv(mapping),
+    )
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != key:
         with st.spinner(f"Reading and validating {plain(file.name)}…"):
-            wave, report = prepare_wave(file.getvalue(), file.name, instrument, scale)
+            wave, report = prepare_wave(
+                file.getvalue(), file.name, instrument, scale, choice.options, mapping
+            )
         st.session_state[_VALIDATED] = (key, wave, report)
     return st.session_state[_VALIDATED][1:]
 
@@ -57,8 +68,10 @@ with upload:
         "One file is one wave: **wide** (one row per respondent, columns "
         f"`<stage>.<item>.E` and `.P`, e.g. `{stage}.{item}.E`) or **long** "
         "(`respondent_id, stage, item, expectation, perception`). Every other column is a "
-        "respondent attribute. CSV, Excel or Parquet. Nothing is stored until you commit, "
-        "and a wave is stored whole or not at all."
+        "respondent attribute. A survey tool's export (Qualtrics, SurveyMonkey, LimeSurvey, "
+        "Google Forms, SPSS) is mapped column by column in the next step. CSV, Excel, "
+        "OpenDocument, SPSS or Parquet. Nothing is stored until you commit, and a wave is "
+        "stored whole or not at all."
     )
     attributes = survey.attribute_values if newest is not None else None
     components.download(
@@ -72,15 +85,17 @@ with upload:
     generation = st.session_state.setdefault(_GENERATION, 0)
     file = st.file_uploader(
         "Survey file",
-        type=["csv", "tsv", "txt", "xlsx", "parquet"],
+        type=["csv", "tsv", "txt", "xlsx", "xlsm", "ods", "sav", "zsav", "parquet"],
         key=f"data_file_{generation}",
-        help="Exports from survey tools: the delimiter, encoding and decimal commas are detected.",
+        help="Exports from Qualtrics, SurveyMonkey, LimeSurvey, Google Forms or SPSS, or a file "
+        "in gapmodel's layout: header rows, the delimiter, the encoding and decimal commas are "
+        "detected, and the columns are mapped in the next step.",
     )
     label_col, scale_col, date_col, replace_col = st.columns([2, 1, 1, 1.4])
-    default_label = Path(file.name).stem[:80] if file is not None else ""
-    label = label_col.text_input(
-        "Wave label", value=default_label, max_chars=80, key=f"data_label_{generation}"
-    )
+    label_key = f"data_label_{generation}"
+    if file is not None and not st.session_state.get(label_key):
+        st.session_state[label_key] = Path(file.name).stem[:80]  # until the analyst names it
+    label = label_col.text_input("Wave label", max_chars=80, key=label_key)
     scale = scale_col.selectbox("Scale", SCALES, index=1, key="data_scale")
     fielded = date_col.date_input("Fielded on", value=None, key="data_fielded")
     replace = replace_col.toggle(
@@ -117,8 +132,9 @@ with upload:
         else:
             st.caption(f"Using {plain(custom.name)}: {len(instrument.codes)} items.")
 
-    if file is not None:
-        wave, report = _validate(file, scale, instrument)
+    choice = mapping_step(file, instrument, generation) if file is not None else None
+    if choice is not None:
+        wave, report = _validate(file, scale, instrument, choice)
         figures = st.columns(4)
         figures[0].metric("Rows", f"{report.n_rows:,}")
         figures[1].metric("Respondents", f"{report.n_respondents:,}")
@@ -170,6 +186,13 @@ with upload:
                     result = store().ingest_wave(
                         wave, label, fielded, replace=replace, user=user.name
                     )
+                    if choice.mapping is not None:
+                        store().save_mapping(
+                            choice.name,
+                            choice.headers,
+                            mapping_csv(choice.mapping).decode("utf-8-sig"),
+                            user.name,
+                        )
                 except DuplicateWaveError as exc:
                     status.update(label="Not committed", state="error")
                     st.error(
@@ -182,10 +205,15 @@ with upload:
                 else:
                     status.update(label="Committed", state="complete")
                     replaced = f" (replacing {result['replaced']})" if result["replaced"] else ""
+                    saved = (
+                        f" The mapping is saved as {plain(choice.name)}."
+                        if choice.mapping is not None
+                        else ""
+                    )
                     st.session_state[_DONE] = (
                         f"Committed wave {plain(result['label'])}{plain(replaced)}: "
                         f"{result['n_respondents']:,} respondents, "
-                        f"{result['n_responses']:,} answers."
+                        f"{result['n_responses']:,} answers.{saved}"
                     )
                     st.session_state[_GENERATION] = generation + 1
                     st.session_state.pop(_VALIDATED, None)
