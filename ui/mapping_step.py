@@ -20,6 +20,7 @@ from gapmodel.ingest.mapping import (
     mapping_csv,
     mapping_from_records,
     mapping_records,
+    mapping_summary,
     read_mapping,
 )
 from gapmodel.ingest.proposal import in_own_layout, propose
@@ -153,6 +154,7 @@ def _editor(
             where = f"Row {problem.row} of the table: " if problem.row else ""
             st.error(f"{where}{plain(problem.message)}")
         return None
+    st.caption(mapping_summary(mapping))
     name_col, download_col = st.columns([3, 1], vertical_alignment="bottom")
     default = saved[0] if saved is not None else f"{table.tool or 'Survey'} mapping"
     name = name_col.text_input(

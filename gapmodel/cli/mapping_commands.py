@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 
 from gapmodel.cli.uploads import (
@@ -15,7 +14,7 @@ from gapmodel.cli.uploads import (
     read_options,
     read_upload,
 )
-from gapmodel.ingest.mapping import Mapping, mapping_csv
+from gapmodel.ingest.mapping import Mapping, mapping_csv, mapping_summary
 from gapmodel.ingest.proposal import propose
 from gapmodel.ingest.readers import ReadError, read_table
 from gapmodel.storage.store import Store
@@ -57,15 +56,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def _summary(mapping: Mapping, args: argparse.Namespace) -> str:
     """What the proposal holds, what needs a look (by mapping row) and the next step."""
-    roles = Counter(c.role for c in mapping.columns)
-    personal = sum(1 for c in mapping.columns if c.reason.startswith("personal data"))
-    pairs = {(c.stage, c.item) for c in mapping.by_role("score")}
-    lines = [
-        f"Proposed a mapping of {len(mapping.columns)} columns: {roles['score']} scores "
-        f"({len(pairs)} stage x item pairs), {roles['id']} id, {roles['attribute']} "
-        f"attributes, {roles['comment']} comment(s), {roles['ignore']} ignored "
-        f"({personal} with personal data, not stored unless you map them)."
-    ]
+    lines = [mapping_summary(mapping), "Personal data is not stored unless you map it."]
     first = 2 + len([o for o in ("encoding", "sheet", "header_row") if getattr(mapping.options, o)])
     blank_labels = [k for k, (_, s) in enumerate(mapping.labels.items()) if s is None]
     if blank_labels:
@@ -84,7 +75,7 @@ def _summary(mapping: Mapping, args: argparse.Namespace) -> str:
         lines.append(f"  check row {row} ({c.column[:60]}): {c.reason}")
     if len(unsure) > 15:
         lines.append(f"  ... and {len(unsure) - 15} more rows below {UNSURE}% confidence.")
-    if not roles["id"]:
+    if not mapping.by_role("id"):
         lines.append("No respondent id column: respondents will be numbered by their row.")
     target = args.out or "MAPPING.csv"
     lines.append(

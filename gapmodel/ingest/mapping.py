@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -91,6 +92,27 @@ class Mapping:
     def with_columns(self, columns: list[ColumnMap]) -> Mapping:
         """The same mapping with other column rows (an edited table)."""
         return replace(self, columns=tuple(columns))
+
+
+def mapping_summary(mapping: Mapping) -> str:
+    """What a mapping maps, in one sentence.
+
+    Examples
+    --------
+    >>> m = Mapping((ColumnMap("id", "id"), ColumnMap("q.E", "score", "s", "q", "E")))
+    >>> mapping_summary(m)
+    'Mapped: 1 score column(s) (1 stage x item pair(s)), 1 id, 0 attribute(s), 0 comment(s), 0 left out (0 with personal data).'
+    """
+    roles = Counter(c.role for c in mapping.columns)
+    personal = sum(
+        1 for c in mapping.columns if c.role == "ignore" and c.reason.startswith("personal")
+    )
+    pairs = {(name_key(c.stage), name_key(c.item)) for c in mapping.by_role("score")}
+    return (
+        f"Mapped: {roles['score']} score column(s) ({len(pairs)} stage x item pair(s)), "
+        f"{roles['id']} id, {roles['attribute']} attribute(s), {roles['comment']} comment(s), "
+        f"{roles['ignore']} left out ({personal} with personal data)."
+    )
 
 
 def measure_of(text: str) -> str | None:
