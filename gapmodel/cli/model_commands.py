@@ -217,6 +217,13 @@ def cmd_bench_ingest(args, store):
     return run(args.sizes)
 
 
+def cmd_bench_map(args, store):
+    """Time the mapping proposal of a Qualtrics export against a plain pandas load."""
+    from gapmodel.tools.map_bench import run
+
+    return run(args.sizes)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the model commands to the ``python -m gapmodel`` parser."""
     table = argparse.ArgumentParser(add_help=False)
@@ -308,3 +315,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "bench-ingest", parents=[sizes], help="benchmark ingesting a wide CSV against pandas"
     )
     p.set_defaults(handler=cmd_bench_ingest, needs_store=False)
+
+    p = sub.add_parser(
+        "bench-map", parents=[sizes], help="benchmark proposing a Qualtrics export's mapping"
+    )
+    p.set_defaults(handler=cmd_bench_map, needs_store=False)
