@@ -73,7 +73,15 @@ def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice
     options = ReadOptions(encoding=encoding, sheet=sheet)
     table = _read(file, options)
     if isinstance(table, ReadError):
-        st.error(plain(table.problem.message))
+        if table.problem.rule == "encoding_unknown":
+            could = f" (it could be {' or '.join(table.choices[:3])})" if table.choices else ""
+            st.error(
+                f"This file is not UTF-8, and its encoding cannot be told for sure{could}. "
+                "Choose the encoding below and check the names in the preview, or save the "
+                "file as UTF-8 and upload it again."
+            )
+        else:
+            st.error(plain(table.problem.message))
         if table.choices or table.problem.rule.startswith("encoding"):
             choices = list(dict.fromkeys([*table.choices, *ENCODINGS]))
             st.selectbox(
@@ -144,6 +152,13 @@ def _editor(
         height=min(560, 38 + 35 * frame.height),
     )
     labels = _labels(base, generation)
+    blank = sum(1 for _, score in labels if not score)
+    if blank:
+        st.warning(
+            f"Give each answer text its score in the table above: {blank} of {len(labels)} "
+            "have none yet."
+        )
+        return None
     rows = [(k + 1, r) for k, r in enumerate(_dicts(edited))]
     rows += [(0, {"column": t, "role": "label", "name": s}) for t, s in labels]
     rows += [(0, r) for r in mapping_records(base) if r["role"] == "option"]
@@ -193,31 +208,26 @@ def _order(draft: bool) -> list[str]:
 
 
 def _config(instrument: Instrument, draft: bool) -> dict:
-    text = st.column_config.TextColumn
+    text, choice = st.column_config.TextColumn, st.column_config.SelectboxColumn
+    stages, codes = list(instrument.stages), instrument.codes
     return {
-        "column": text("Column", pinned=True, width="medium"),
-        "role": st.column_config.SelectboxColumn(
-            "Role", options=ROLES, required=True, width="small"
-        ),
-        "stage": text("Stage")
+        "column": text("Column", pinned=True, width=170),
+        "role": choice("Role", options=ROLES, required=True, width=95),
+        "stage": text("Stage", width=140)
         if draft
-        else st.column_config.SelectboxColumn(
-            "Stage", options=list(instrument.stages), format_func=stage_label
-        ),
-        "item": text("Item")
-        if draft
-        else st.column_config.SelectboxColumn("Item", options=instrument.codes),
-        "measure": st.column_config.SelectboxColumn(
+        else choice("Stage", options=stages, format_func=stage_label, width=140),
+        "item": text("Item", width=170) if draft else choice("Item", options=codes, width=170),
+        "measure": choice(
             "Measure",
             options=_LETTERS,
             help="E expected, P perceived, A adequate, I importance",
-            width="small",
+            width=85,
         ),
-        "name": text("Attribute name"),
-        "wording": text("Wording"),
-        "dimension": text("Dimension"),
+        "name": text("Attribute name", width=130),
+        "wording": text("Wording", width="medium"),
+        "dimension": text("Dimension", width=120),
         "confidence": st.column_config.ProgressColumn(
-            "Confidence", min_value=0, max_value=100, format="%d%%", width="small"
+            "Confidence", min_value=0, max_value=100, format="%d%%", width=110, color="blue"
         ),
         "reason": text("Why", width="large"),
         "question": text("Question text", width="large"),

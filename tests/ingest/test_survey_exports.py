@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 from pathlib import Path
 
 import exports_support as ex
@@ -15,6 +16,7 @@ import pytest
 from reference_support import close, loop_table
 
 from gapmodel.cli import main
+from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.storage.store import Store
 
 STATISTICS = ("n", "gap", "mean_e", "t", "p_val", "w", "p_wilcoxon", "share_dissatisfied")
@@ -189,3 +191,23 @@ def test_a_file_no_questionnaire_fits_gets_a_draft_questionnaire(tmp_path, capsy
     code_of = {c: korean[w] for c, w in drafted.items.select("code", "wording").iter_rows()}
     reference = loop_table(_reference(export, "w1"), ["item"])
     _assert_equal(_gaps(db, "item", capsys, "w1"), reference, ["item"], item_of=code_of.get)
+
+
+def test_the_readme_commands_for_a_survey_tool_export_run_as_written(tmp_path, capsys):
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = readme.split("### Survey-tool exports")[1].split("```bash\n")[1].split("```")[0]
+    prefix = ".venv/bin/python -m gapmodel "
+    lines = [shlex.split(line[len(prefix) :].split("   #")[0]) for line in block.splitlines()]
+    assert [line[0] for line in lines] == ["map", "validate", "ingest", "ingest"]
+    files = {
+        "export.csv": _write(tmp_path, ex.qualtrics()),
+        "next-export.csv": tmp_path / "next.csv",
+        "mapping.csv": tmp_path / "mapping.csv",
+    }
+    files["next-export.csv"].write_bytes(ex.qualtrics(wave=2).data)
+    db = tmp_path / "readme.duckdb"
+    for line in lines:
+        args = [str(files.get(a, a)) for a in line if not a.startswith("[") and not a.endswith("]")]
+        assert main([*args, "--db", str(db)]) == 0, (line, capsys.readouterr().err)
+    with Store.open(db, read_only=True) as store:
+        assert store.wave_labels() == ["2026-10", "2027-01"]

@@ -175,7 +175,7 @@ def test_a_duplicate_file_is_refused_unless_replaced(demo):
     _upload(at, "again.csv", same, "again")
     at.button(key="data_commit").click().run()
     assert f"already ingested as wave '{label}'" in errors(at)[0]
-    assert "Replace an existing wave" in errors(at)[0]
+    assert "Replace a wave" in errors(at)[0]
     with dashboard_store(demo) as store:
         assert "again" not in store.wave_labels()
     at.toggle(key="data_replace").set_value(True).run()

@@ -99,7 +99,7 @@ with upload:
     scale = scale_col.selectbox("Scale", SCALES, index=1, key="data_scale")
     fielded = date_col.date_input("Fielded on", value=None, key="data_fielded")
     replace = replace_col.toggle(
-        "Replace an existing wave",
+        "Replace a wave",
         key="data_replace",
         help="Replace the wave with this label, or the one ingested from the same file.",
     )
@@ -196,8 +196,8 @@ with upload:
                 except DuplicateWaveError as exc:
                     status.update(label="Not committed", state="error")
                     st.error(
-                        f"{plain(exc)} Nothing was written. Switch on **Replace an existing "
-                        "wave** to replace it, or give this wave another label."
+                        f"{plain(exc)} Nothing was written. Switch on **Replace a wave** to "
+                        "replace it, or give this wave another label."
                     )
                 except (GapmodelError, ValueError) as exc:
                     status.update(label="Not committed", state="error")
