@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import streamlit as st
 from gapmodel.core.errors import StoreError
 from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import MEASURES, stage_label
+from gapmodel.ingest.encodings import codec_name
 from gapmodel.ingest.mapping import (
     FIELDS,
     ROLES,
@@ -30,7 +32,7 @@ from ui.store import store
 from ui.text import plain
 
 ENCODINGS = ["utf-8", "cp1252", "cp949", "shift_jis", "gb18030", "big5", "cp1251", "utf-16"]
-_READ = "mapping_read"
+_READ, _PROPOSAL = "mapping_read", "mapping_proposal"
 _LETTERS = [m[0].upper() for m in MEASURES]
 
 
@@ -58,6 +60,27 @@ def _read(file, options: ReadOptions) -> RawTable | ReadError:
     return st.session_state[_READ][1]
 
 
+def _encoding_choice(key: str, candidates: list[str]) -> None:
+    """The analyst's choice of encoding, the detector's candidates first."""
+    choices = list(dict.fromkeys(codec_name(c) for c in [*candidates, *ENCODINGS]))
+    st.selectbox(
+        "Encoding of the file",
+        choices,
+        index=None,
+        key=key,
+        help="The encoding the survey tool saved the file in; check the names in the preview.",
+    )
+
+
+def _proposal(table: RawTable, instrument: Instrument, options: ReadOptions) -> Mapping:
+    """The proposal for the table read last, made once (not on every edit of the table)."""
+    key = (st.session_state[_READ][0], instrument.sha256)
+    cached = st.session_state.get(_PROPOSAL)
+    if cached is None or cached[0] != key:
+        st.session_state[_PROPOSAL] = (key, propose(table, instrument, options))
+    return st.session_state[_PROPOSAL][1]
+
+
 def _saved(headers: list[str]) -> tuple[str, Mapping] | None:
     try:
         found = store().fitting_mapping(headers)
@@ -83,15 +106,10 @@ def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice
         else:
             st.error(plain(table.problem.message))
         if table.choices or table.problem.rule.startswith("encoding"):
-            choices = list(dict.fromkeys([*table.choices, *ENCODINGS]))
-            st.selectbox(
-                "Encoding of the file",
-                choices,
-                index=None,
-                key=f"data_encoding_{generation}",
-                help="The encoding the survey tool saved the file in; check the preview.",
-            )
+            _encoding_choice(f"data_encoding_{generation}", table.choices)
         return None
+    if encoding is not None:  # shown again, so that the choice is kept and can be changed
+        _encoding_choice(f"data_encoding_{generation}", [encoding])
     if len(table.sheets) > 1:
         st.selectbox(
             "Sheet",
@@ -100,6 +118,23 @@ def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice
             key=f"data_sheet_{generation}",
         )
     headers = table.frame.columns
+    own = st.file_uploader(
+        "Mapping file (optional)",
+        type=["csv"],
+        key=f"data_mapping_file_{generation}",
+        help="A mapping downloaded here before, or written by python -m gapmodel map and "
+        "edited in a spreadsheet. Without one, a saved mapping that fits the file is used, "
+        "else gapmodel proposes one.",
+    )
+    if own is not None:
+        try:
+            mapping = read_mapping(own.getvalue(), own.name)
+        except MappingError as exc:
+            for problem in exc.problems:
+                where = f"Row {problem.row} of {plain(own.name)}: " if problem.row else ""
+                st.error(f"{where}{plain(problem.message)}")
+            return None
+        return _editor(table, instrument, (Path(own.name).stem[:100], mapping), options, generation)
     saved = _saved(headers)
     if saved is None and in_own_layout(headers, instrument):
         if not st.toggle(
@@ -123,7 +158,9 @@ def _editor(
     options: ReadOptions,
     generation: int,
 ) -> MappingChoice | None:
-    base = saved[1] if saved is not None else propose(table, instrument, options)
+    base = saved[1] if saved is not None else _proposal(table, instrument, options)
+    # the tables' edits belong to this base: another base (a mapping file) starts afresh
+    version = f"{generation}_{hashlib.sha256(mapping_csv(base)).hexdigest()[:12]}"
     st.markdown(
         "**What each column holds.** gapmodel proposed a role for every column from its header, "
         "its question text and its answers; *confidence* says how sure it is. Correct any row "
@@ -145,13 +182,13 @@ def _editor(
     edited = st.data_editor(
         frame,
         hide_index=True,
-        key=f"data_mapping_{generation}",
+        key=f"data_mapping_{version}",
         column_order=_order(draft),
         disabled=["column", "confidence", "reason", "question", "samples"],
         column_config=_config(instrument, draft),
         height=min(560, 38 + 35 * frame.height),
     )
-    labels = _labels(base, generation)
+    labels = _labels(base, version)
     blank = sum(1 for _, score in labels if not score)
     if blank:
         st.warning(
@@ -235,7 +272,7 @@ def _config(instrument: Instrument, draft: bool) -> dict:
     }
 
 
-def _labels(base: Mapping, generation: int) -> list[tuple[str, str]]:
+def _labels(base: Mapping, version: str) -> list[tuple[str, str]]:
     """The answer texts of the score columns and their scores, editable."""
     if not base.labels:
         return []
@@ -253,7 +290,7 @@ def _labels(base: Mapping, generation: int) -> list[tuple[str, str]]:
     edited = st.data_editor(
         frame,
         hide_index=True,
-        key=f"data_labels_{generation}",
+        key=f"data_labels_{version}",
         disabled=["text"],
         column_config={
             "text": st.column_config.TextColumn("Answer text"),

@@ -9,7 +9,7 @@ import polars as pl
 from gapmodel.core.columns import RESERVED_ATTRIBUTES
 from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import clean_name, name_key, token
-from gapmodel.ingest.cells import parse_scores
+from gapmodel.ingest.cells import MAX_TEXT, parse_scores
 from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES
 from gapmodel.ingest.personal import personal_by_content, personal_by_header
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
@@ -76,6 +76,16 @@ def add_attribute(
     """Take ``column`` as the attribute ``name`` (by default its own name), unless that name is
     one of the tables' own columns or another column's."""
     name = clean_name(name) or clean_name(column)
+    if len(name) > MAX_TEXT:
+        report.add(
+            Problem(
+                rule="too_long",
+                message=f"The attribute name {shorten(name)!r} has {len(name):,} characters; at "
+                f"most {MAX_TEXT} are allowed. Give it a shorter name in the mapping.",
+                column=shorten(column),
+            )
+        )
+        return
     if name_key(name) in RESERVED_ATTRIBUTES or name.startswith("_"):
         report.add(
             Problem(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from gapmodel.core.formulas import FORMULA_PREFIXES, neutralise
 from gapmodel.core.vocabulary import MEASURES, clean_name, name_key
+from gapmodel.ingest.encodings import EncodingUnknown, decode
 from gapmodel.ingest.naming import MEASURE_ALIASES
 from gapmodel.ingest.readers import ReadOptions
 from gapmodel.ingest.validation_report import Problem
@@ -153,9 +154,9 @@ def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
     """
     if len(data) > MAX_MAPPING_BYTES:
         raise MappingError([_problem(None, f"The mapping {name} is larger than 4 MB.")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    try:  # a spreadsheet on Windows saves CSV in its codepage
+        text = decode(data).text
+    except (EncodingUnknown, UnicodeDecodeError):
         raise MappingError(
             [_problem(None, f"The mapping {name} is not UTF-8 text. Save it as CSV UTF-8.")]
         ) from None

@@ -115,7 +115,7 @@ def prepare_wave(
     for note in table.notes:
         report.add(note)
     report.preview = table.frame.head(PREVIEW_ROWS)
-    raw = _rows(report, table.frame, table.first_row)
+    raw = _rows(report, table.frame, table.first_row, mapped=mapping is not None)
     if raw is None or report.errors:
         return None, report
     if mapping is not None:
@@ -152,11 +152,14 @@ def prepare_wave(
     return wave, report
 
 
-def _rows(report: ValidationReport, raw: pl.DataFrame, first_row: int = 2) -> pl.DataFrame | None:
+def _rows(
+    report: ValidationReport, raw: pl.DataFrame, first_row: int = 2, mapped: bool = False
+) -> pl.DataFrame | None:
     """The data rows numbered as in the file (``first_row`` is the first data row's number),
     blank rows dropped; None when the header has names validation cannot work with or is too
-    long."""
-    if not _header_problems(report, raw.columns):
+    long (unless ``mapped``: a mapping names each attribute, so long question texts as headers
+    are fine)."""
+    if not _header_problems(report, raw.columns, mapped):
         return None
     raw = _drop_blank_rows(
         raw.with_row_index("row", offset=first_row).with_columns(pl.col("row").cast(pl.Int64))
@@ -201,7 +204,7 @@ def _unnamed_columns(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFram
     return raw.drop(unnamed)
 
 
-def _header_problems(report: ValidationReport, columns: list[str]) -> bool:
+def _header_problems(report: ValidationReport, columns: list[str], mapped: bool = False) -> bool:
     """Report reserved, overlong, repeated and too many column names; False when validation
     cannot go on (reserved or overlong names)."""
     reserved = [c for c in columns if _reserved_name(c)]
@@ -217,13 +220,13 @@ def _header_problems(report: ValidationReport, columns: list[str]) -> bool:
         )
     if reserved:
         return False
-    long_names = [c for c in columns if len(c) > MAX_TEXT]
+    long_names = [] if mapped else [c for c in columns if len(c) > MAX_TEXT]
     for column in long_names[:20]:  # extra columns are stored by name on every respondent
         report.add(
             Problem(
                 rule="too_long",
                 message=f"A column name has {len(column):,} characters; at most {MAX_TEXT} are "
-                "allowed. Shorten it.",
+                "allowed. Shorten it, or map the columns (python -m gapmodel map FILE).",
                 column=shorten(column),
             )
         )

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from gapmodel.core import settings
 from gapmodel.core.instrument import Instrument
@@ -271,48 +272,51 @@ def _labels(frame: pl.DataFrame, columns: list[str]) -> dict[str, int | None]:
 def _match_items(
     candidates: list[tuple[str, _Question]], instrument: Instrument, names: ColumnNames
 ) -> list[ColumnMap | None]:
-    """Each candidate's item (its sub-question, or else its stem, matched to the wording) and
-    stage (named in the stem, or the only stage that asks the item)."""
+    """Each candidate's item (its sub-question, or else its stem, matched to the wordings, all
+    at once) and stage (named in the stem, or the only stage that asks the item). A tie between
+    two wordings is a guess of low confidence."""
+    if not candidates:
+        return []
     wordings = instrument.items["wording"].to_list()
     codes = instrument.codes
-    asked = {code: stages for code, stages in instrument.items.select("code", "stages").iter_rows()}
+    asked = dict(instrument.items.select("code", "stages").iter_rows())
     stage_words = _stage_words(instrument)
+    texts = [q.sub or _without_cue(q.stem, q.measure) for _, q in candidates]
+    scores = process.cdist(
+        texts,
+        wordings,
+        scorer=fuzz.token_sort_ratio,
+        processor=utils.default_process,
+        dtype=np.uint8,
+        workers=-1,
+    )
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(texts)), best]
+    runner_up = np.sort(scores, axis=1)[:, -2] if len(wordings) > 1 else np.zeros_like(top)
     out: list[ColumnMap | None] = []
-    for column, q in candidates:
-        text = q.sub or _without_cue(q.stem, q.measure)
-        found = process.extractOne(
-            text, wordings, scorer=fuzz.token_set_ratio, processor=str.casefold
-        )
+    for k, (column, q) in enumerate(candidates):
         by_code = names.item(q.sub) if q.sub else None
         if by_code:
             item, score = by_code, 100
-        elif found and found[1] >= MATCH:
-            item, score = codes[found[2]], int(found[1])
+        elif top[k] >= MATCH:
+            item, score = codes[best[k]], int(top[k])
         else:
             out.append(None)
             continue
         stage = _stage_in(q.stem, stage_words, asked[item])
-        base = ColumnMap(column)
         if stage is None:
-            out.append(
-                _score(
-                    base,
-                    "",
-                    item,
-                    q.measure,
-                    40,
-                    f"item from the wording ({score}% alike); the stage is not named in the question: choose it",
-                )
-            )
+            reason = f"item from the wording ({score}% alike); the stage is not named in the question: choose it"
+            out.append(_score(ColumnMap(column), "", item, q.measure, 40, reason))
             continue
+        tied = not by_code and runner_up[k] == top[k]
+        reason = (
+            f"question text: {MEASURE_LETTERS[q.measure]} of {item!r} ({score}% alike) at "
+            f"{stage_label(stage)}"
+            + ("; another item's wording is as alike: check it" if tied else "")
+        )
         out.append(
             _score(
-                base,
-                stage,
-                item,
-                q.measure,
-                min(score, 95),
-                f"question text: {MEASURE_LETTERS[q.measure]} of {item!r} ({score}% alike) at {stage_label(stage)}",
+                ColumnMap(column), stage, item, q.measure, 45 if tied else min(score, 95), reason
             )
         )
     return out
