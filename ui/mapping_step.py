@@ -228,16 +228,17 @@ def _editor(
 
 
 def _order(draft: bool) -> list[str]:
+    """Role and confidence first (what to check), then what a score or attribute needs."""
     middle = ["wording", "dimension"] if draft else []
     return [
         "column",
         "role",
+        "confidence",
         "stage",
         "item",
         "measure",
         "name",
         *middle,
-        "confidence",
         "reason",
         "question",
         "samples",
@@ -248,12 +249,12 @@ def _config(instrument: Instrument, draft: bool) -> dict:
     text, choice = st.column_config.TextColumn, st.column_config.SelectboxColumn
     stages, codes = list(instrument.stages), instrument.codes
     return {
-        "column": text("Column", pinned=True, width=170),
+        "column": text("Column", pinned=True, width=150),
         "role": choice("Role", options=ROLES, required=True, width=95),
-        "stage": text("Stage", width=140)
+        "stage": text("Stage", width=125)
         if draft
-        else choice("Stage", options=stages, format_func=stage_label, width=140),
-        "item": text("Item", width=170) if draft else choice("Item", options=codes, width=170),
+        else choice("Stage", options=stages, format_func=stage_label, width=125),
+        "item": text("Item", width=150) if draft else choice("Item", options=codes, width=150),
         "measure": choice(
             "Measure",
             options=_LETTERS,
@@ -264,7 +265,7 @@ def _config(instrument: Instrument, draft: bool) -> dict:
         "wording": text("Wording", width="medium"),
         "dimension": text("Dimension", width=120),
         "confidence": st.column_config.ProgressColumn(
-            "Confidence", min_value=0, max_value=100, format="%d%%", width=110, color="blue"
+            "Confidence", min_value=0, max_value=100, format="%d%%", width=100, color="blue"
         ),
         "reason": text("Why", width="large"),
         "question": text("Question text", width="large"),

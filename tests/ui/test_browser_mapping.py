@@ -31,7 +31,7 @@ def _set_role(page, row: int, role: str) -> None:
     table = page.locator("[data-testid=stDataFrame]:visible").first
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
-    page.mouse.click(box["x"] + 170 + 45, box["y"] + ROW_HEIGHT * 1.5)  # after the pinned column
+    page.mouse.click(box["x"] + 150 + 45, box["y"] + ROW_HEIGHT * 1.5)  # after the pinned column
     for _ in range(row):
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
