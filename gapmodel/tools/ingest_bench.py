@@ -30,7 +30,8 @@ HEADER = (
 )
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
+    """This process's peak resident memory, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -76,13 +77,15 @@ def _child(kind: str, csv_path: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         run = gapmodel_ingest if kind == "gapmodel" else baseline_ingest
         figures = run(csv_path, os.path.join(folder, "bench.duckdb"))
-    print(json.dumps({**figures, "peak_mb": _peak_mb()}))
+    print(json.dumps({**figures, "peak_mb": peak_mb()}))
 
 
-def _in_child(kind: str, csv_path: str) -> dict[str, float]:
+def in_child(module: str, kind: str, path: str) -> dict[str, float]:
+    """Run ``python -m module --child kind path`` (one timed run in a fresh process, so that its
+    peak memory is its own) and return the figures it prints as JSON."""
     env = {**os.environ, "GAPMODEL_MAX_UPLOAD_MB": "100000", "GAPMODEL_MAX_ROWS": "100000000"}
     out = subprocess.run(
-        [sys.executable, "-m", "gapmodel.tools.ingest_bench", "--child", kind, csv_path],
+        [sys.executable, "-m", module, "--child", kind, path],
         capture_output=True,
         text=True,
         env=env,
@@ -101,8 +104,8 @@ def run(sizes: list[int]) -> int:
             frame = generate_wave(size, 0, instrument, with_adequate=False, with_points=False)
             Path(csv_path).write_bytes(wave_csv(frame))
             del frame
-            ours = _in_child("gapmodel", csv_path)
-            base = _in_child("baseline", csv_path)
+            ours = in_child("gapmodel.tools.ingest_bench", "gapmodel", csv_path)
+            base = in_child("gapmodel.tools.ingest_bench", "baseline", csv_path)
             size_mb = os.path.getsize(csv_path) / 1e6
         print(
             f"{size:>11,}  {size_mb:7.0f}  {ours['prepare_s']:9.2f}  {ours['store_s']:7.2f}  "

@@ -8,7 +8,8 @@ measure: 3 stages x 22 items, E and P), then times, each in a fresh process:
   header rows, read the table, propose the mapping and write it;
 - baseline: ``pandas.read_csv`` of the same file, the two header-text rows skipped.
 
-It prints both times, their ratio and each process's peak resident memory.
+It prints both times, their ratio (baseline / gapmodel: above 1 is faster than the baseline) and
+each process's peak resident memory.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import csv
 import io
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ import polars as pl
 from gapmodel.core.instrument import default_instrument
 from gapmodel.core.vocabulary import stage_label
 from gapmodel.tools.demo import generate_wave
+from gapmodel.tools.ingest_bench import in_child, peak_mb
 
 HEADER = "respondents  file_mb  columns  map_s  baseline_s  ratio  peak_mb  base_peak_mb"
 _META = {
@@ -87,10 +87,6 @@ def qualtrics_export(n_respondents: int) -> bytes:
     return ("\ufeff" + head.getvalue() + body).encode("utf-8")
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def gapmodel_map(path: str) -> dict[str, float]:
     """The timed path: what the ``map`` command does."""
     from gapmodel.ingest.mapping import mapping_csv
@@ -116,18 +112,6 @@ def baseline_read(path: str) -> dict[str, float]:
     return {"map_s": time.perf_counter() - start}
 
 
-def _in_child(kind: str, path: str) -> dict[str, float]:
-    env = {**os.environ, "GAPMODEL_MAX_UPLOAD_MB": "100000"}
-    out = subprocess.run(
-        [sys.executable, "-m", "gapmodel.tools.map_bench", "--child", kind, path],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def run(sizes: list[int]) -> int:
     """Print, for each size, the map and baseline times, their ratio and peak memory."""
     print(HEADER)
@@ -135,12 +119,12 @@ def run(sizes: list[int]) -> int:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, f"qualtrics-{size}.csv")
             Path(path).write_bytes(qualtrics_export(size))
-            ours = _in_child("gapmodel", path)
-            base = _in_child("baseline", path)
+            ours = in_child("gapmodel.tools.map_bench", "gapmodel", path)
+            base = in_child("gapmodel.tools.map_bench", "baseline", path)
             size_mb = os.path.getsize(path) / 1e6
         print(
             f"{size:>11,}  {size_mb:7.0f}  {ours['columns']:7.0f}  {ours['map_s']:5.2f}  "
-            f"{base['map_s']:10.2f}  {ours['map_s'] / base['map_s']:5.2f}x  "
+            f"{base['map_s']:10.2f}  {base['map_s'] / ours['map_s']:5.2f}x  "
             f"{ours['peak_mb']:7.0f}  {base['peak_mb']:12.0f}"
         )
     return 0
@@ -149,6 +133,6 @@ def run(sizes: list[int]) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         run_one = gapmodel_map if sys.argv[2] == "gapmodel" else baseline_read
-        print(json.dumps({**run_one(sys.argv[3]), "peak_mb": _peak_mb()}))
+        print(json.dumps({**run_one(sys.argv[3]), "peak_mb": peak_mb()}))
     else:
         run([int(x) for x in sys.argv[1:]] or [100_000])
