@@ -16,6 +16,7 @@ from gapmodel.core.vocabulary import MEASURES, stage_label
 from gapmodel.ingest.encodings import codec_name
 from gapmodel.ingest.mapping import (
     FIELDS,
+    MISSING,
     ROLES,
     Mapping,
     MappingError,
@@ -279,14 +280,14 @@ def _labels(base: Mapping, version: str) -> list[tuple[str, str]]:
         return []
     st.markdown(
         "**Answer texts.** The score columns hold answers as text; give each its score "
-        "(the number on the scale)."
+        f"(the number on the scale), or *{MISSING}* for an answer that means no score."
     )
     frame = pl.DataFrame(
         {
             "text": list(base.labels),
-            "score": [s for s in base.labels.values()],
+            "score": [None if s is None else str(s) for s in base.labels.values()],
         },
-        schema={"text": pl.String, "score": pl.Int64},
+        schema={"text": pl.String, "score": pl.String},
     )
     edited = st.data_editor(
         frame,
@@ -295,10 +296,12 @@ def _labels(base: Mapping, version: str) -> list[tuple[str, str]]:
         disabled=["text"],
         column_config={
             "text": st.column_config.TextColumn("Answer text"),
-            "score": st.column_config.NumberColumn("Score", step=1, min_value=0, max_value=11),
+            "score": st.column_config.TextColumn(
+                "Score", help=f"A whole number on the scale, or {MISSING}", max_chars=9
+            ),
         },
     )
-    return [(r["text"], "" if r["score"] is None else str(int(r["score"]))) for r in _dicts(edited)]
+    return [(r["text"], (r["score"] or "").strip()) for r in _dicts(edited)]
 
 
 def _dicts(frame) -> list[dict]:

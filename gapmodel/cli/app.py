@@ -30,6 +30,7 @@ from gapmodel.ingest.prepare import parse_scale, prepare_wave
 from gapmodel.ingest.validation_report import ValidationReport
 from gapmodel.ingest.wave_export import FORMATS, LAYOUTS, wave_frame, write_frame
 from gapmodel.storage import backup
+from gapmodel.storage.mappings import MAX_MAPPING_TEXT, mapping_name
 from gapmodel.storage.prepared_wave import PreparedWave
 from gapmodel.storage.store import Store
 
@@ -115,19 +116,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 f"{exc} Add --replace to overwrite it, or choose another label."
             ) from None
         if args.mapping:  # offered on the Data page for the next file with these headers
-            name = store.save_mapping(
-                Path(args.mapping).stem[:100],
-                report.preview.columns,
-                mapping_csv(mapping_for(args)).decode("utf-8-sig"),
-                _user(args),
-            )
-            print(f"Saved the mapping as {name!r} for the next wave of this survey.")
+            _save_mapping(store, args, report.preview.columns)
     replaced = f" (replaced wave {result['replaced']!r})" if result["replaced"] else ""
     print(
         f"Ingested wave {result['label']!r}: {result['n_respondents']:,} respondents, "
         f"{result['n_responses']:,} responses{replaced}."
     )
     return EXIT_OK
+
+
+def _save_mapping(store: Store, args: argparse.Namespace, headers: list[str]) -> None:
+    """Save the mapping a wave was read with, under its file's name; the wave is stored already,
+    so a mapping that cannot be saved is a warning, not a refusal."""
+    name, user = mapping_name(Path(args.mapping).stem), _user(args)
+    text = mapping_csv(mapping_for(args)).decode("utf-8-sig")
+    if len(text) > MAX_MAPPING_TEXT:
+        print("warning: the mapping is larger than 4 MB and was not saved.", file=sys.stderr)
+        return
+    store.save_mapping(name, headers, text, user)
+    print(f"Saved the mapping as {name!r} for the next wave of this survey.")
 
 
 def _refuse_invalid(wave: PreparedWave | None, report: ValidationReport) -> None:

@@ -39,6 +39,11 @@ def cmd_map(args: argparse.Namespace) -> int:
     except ReadError as exc:
         choices = f" Candidates: {', '.join(exc.choices)}." if exc.choices else ""
         raise Refusal(f"{exc.problem.message}{choices}") from None
+    if table.frame.height == 0:
+        raise Refusal(
+            f"{args.file} has a header but no answers under it (rows of question texts are not "
+            "answers). Export the responses too, or name the header row with --header-row."
+        )
     mapping = propose(table, instrument, options)
     out = mapping_csv(mapping)
     if args.out:

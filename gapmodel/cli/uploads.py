@@ -51,13 +51,21 @@ def instrument_for(args: argparse.Namespace, store: Store | None) -> Instrument:
     return stored
 
 
+def _row_number(text: str) -> int:
+    if not text.strip().isascii() or not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"Give a row number from 1. Got {text!r}.")
+    return int(text)
+
+
 def add_read_options(p: argparse.ArgumentParser) -> None:
     """The options that say how to read a file where its bytes do not."""
     p.add_argument("--encoding", help="the CSV's text encoding, e.g. cp949 (default: detected)")
     p.add_argument(
         "--sheet", help="the workbook's sheet, by name or number (default: the first with a table)"
     )
-    p.add_argument("--header-row", type=int, help="the header's row number (default: found)")
+    p.add_argument(
+        "--header-row", type=_row_number, help="the header's row number, from 1 (default: found)"
+    )
 
 
 def mapping_for(args: argparse.Namespace) -> Mapping | None:
@@ -83,7 +91,7 @@ def read_options(args: argparse.Namespace, mapping: Mapping | None) -> ReadOptio
     """--encoding, --sheet and --header-row, else the mapping's own."""
     base = mapping.options if mapping is not None else ReadOptions()
     return ReadOptions(
-        encoding=args.encoding or base.encoding,
-        sheet=args.sheet or base.sheet,
-        header_row=args.header_row or base.header_row,
+        encoding=args.encoding if args.encoding is not None else base.encoding,
+        sheet=args.sheet if args.sheet is not None else base.sheet,
+        header_row=args.header_row if args.header_row is not None else base.header_row,
     )

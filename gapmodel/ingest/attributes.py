@@ -13,6 +13,7 @@ from gapmodel.ingest.cells import MAX_TEXT, parse_scores
 from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES
 from gapmodel.ingest.personal import personal_by_content, personal_by_header
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
+from gapmodel.storage.names import unsafe_character
 
 MAX_ATTRIBUTES = 50
 
@@ -74,8 +75,22 @@ def add_attribute(
     report: ValidationReport, attributes: dict[str, str], column: str, name: str = ""
 ) -> None:
     """Take ``column`` as the attribute ``name`` (by default its own name), unless that name is
-    one of the tables' own columns or another column's."""
-    name = clean_name(name) or clean_name(column)
+    one of the tables' own columns or another column's. A name a mapping gives must also be
+    plain text: no control or bidi characters, no pattern (``*``, ``^...$``)."""
+    given = clean_name(name)
+    name = given or clean_name(column)
+    pattern = name == "*" or (name.startswith("^") and name.endswith("$"))
+    if pattern or (given and unsafe_character(given) is not None):
+        report.add(
+            Problem(
+                rule="invalid_mapping",
+                message=f"The attribute name {shorten(name)!r} (column {shorten(column)!r}) "
+                "cannot be used: it holds control or direction characters, or reads as a "
+                "pattern. Give the attribute a plain name in the mapping.",
+                column=shorten(column),
+            )
+        )
+        return
     if len(name) > MAX_TEXT:
         report.add(
             Problem(

@@ -14,15 +14,45 @@ from dataclasses import dataclass
 import chardet
 
 _SAMPLE = 200_000  # detection looks at the first 200 kB (chardet's own limit)
-# Where the detector cannot tell these apart, the Windows codepage is the one spreadsheets on
-# Windows write; the others are DOS, Mac and HP codepages of the same letters.
-_WESTERN = {"cp1252", "iso8859-1", "iso8859-15"}
-_WESTERN_LOOKALIKES = _WESTERN | {
+# The single-byte codepages of Latin letters (Western, Central European, DOS, Mac, HP), which
+# read each other's letters differently only where a text has accents.
+_LATIN = {
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
     "mac-roman",
+    "mac-latin2",
     "hp-roman8",
-    "iso8859-3",
-    *(f"cp{n}" for n in (437, 850, 858, 860, 861, 863, 865)),
+    *(f"iso8859-{n}" for n in (1, 2, 3, 4, 9, 10, 13, 14, 15, 16)),
+    *(f"cp{n}" for n in (437, 850, 852, 858, 860, 861, 863, 865)),
 }
+_WESTERN = {"cp1252", "iso8859-1", "iso8859-15"}
+_WESTERN_LANGUAGES = {
+    None,
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "da",
+    "sv",
+    "no",
+    "nb",
+    "fi",
+    "is",
+    "ga",
+    "ca",
+    "eu",
+    "gl",
+    "af",
+    "id",
+    "ms",
+}
+_CJK_LEAST = 20  # characters: fewer do not tell Chinese, Japanese and Korean codepages apart
+_PUNCTUATION = set("–—‘’‚“”„…•·€£¥°«»§©®™±×÷¡¿\u00a0")
 _LANGUAGES = {
     "ko": "Korean",
     "ja": "Japanese",
@@ -81,12 +111,15 @@ def codec_name(name: str) -> str:
         For a name Python does not know, with the way to find a valid one.
     """
     try:
-        return codecs.lookup(name.strip()).name
+        info = codecs.lookup(name.strip())
     except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib...
         raise LookupError(
-            f"{name!r} is not an encoding name. Use one such as utf-8, cp1252, cp949, "
+            f"{name!r} is not a text encoding name. Use one such as utf-8, cp1252, cp949, "
             "shift_jis, gb18030 or utf-16."
-        ) from None
+        )
+    return info.name
 
 
 def decode(data: bytes, encoding: str | None = None) -> Decoded:
@@ -96,7 +129,8 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     ----------
     data : bytes
     encoding : str, optional
-        The encoding the analyst named; then nothing is guessed.
+        The encoding the analyst named; then nothing is guessed (a byte-order mark still
+        wins: it is certain).
 
     Raises
     ------
@@ -107,10 +141,10 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     LookupError
         For an unknown encoding name.
     """
+    if encoding and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return Decoded(data.decode(codec_name(encoding)), encoding.strip())
     if encoding:
-        codec = codec_name(encoding)
-        body = data[3:] if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf") else data
-        return Decoded(body.decode(codec), encoding.strip())
+        codec_name(encoding)  # a byte-order mark says more than the name, but the name is checked
     if data.startswith(b"\xef\xbb\xbf"):
         return Decoded(data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -129,10 +163,48 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
 
 
 def _detect(data: bytes) -> Decoded:
-    """The detector's encoding, when every close candidate reads the same text."""
-    sample = _cut(data[:_SAMPLE])
+    """The detector's encoding, when every close candidate reads the same text.
+
+    Two readings are settled without asking: Western European text (a Western codepage among
+    the likeliest, for a Western language), which the Latin codepages read alike but for a few
+    symbols, is read as Windows-1252 when that gives letters; and no
+    Chinese, Japanese or Korean codepage is taken from fewer than ``_CJK_LEAST`` characters.
+    """
+    fitting = _candidates(data)
+    if not fitting:
+        raise EncodingUnknown([], _unknown_message([]))
+    confidence, name, codec, language, text = fitting[0]
+    close_western = any(
+        f[0] >= 0.9 * confidence and f[2] in _WESTERN and f[3] in _WESTERN_LANGUAGES
+        for f in fitting
+    )
+    if close_western:
+        try:
+            western = data.decode("cp1252")
+        except UnicodeDecodeError:
+            western = None
+        if western is not None and _reads_as_words(western):
+            return Decoded(western, "Windows-1252 (Western European)", detected=True)
+    rivals = [
+        f for f in fitting[1:] if f[0] >= 0.9 * confidence and f[4][:_SAMPLE] != text[:_SAMPLE]
+    ]
+    few = (
+        language in ("ko", "ja", "zh")
+        and sum(1 for ch in text[:_SAMPLE] if ord(ch) > 127) < _CJK_LEAST
+    )
+    if rivals or few or (codec in _LATIN and not _reads_as_words(text)):
+        others = [f[1] for f in rivals] or [f[1] for f in fitting[1:] if f[2] != codec][:2]
+        names = [name, *others]
+        raise EncodingUnknown(names, _unknown_message(names))
+    label = f"{name} ({_LANGUAGES[language]})" if language in _LANGUAGES else name
+    return Decoded(text, label, detected=True)
+
+
+def _candidates(data: bytes) -> list[tuple[float, str, str, str | None, str]]:
+    """The detector's guesses that decode the whole file: (confidence, name, codec, language,
+    text), most likely first."""
     fitting = []
-    for guess in chardet.detect_all(sample, ignore_threshold=True):
+    for guess in chardet.detect_all(_cut(data[:_SAMPLE]), ignore_threshold=True):
         name = guess.get("encoding")
         if not name:
             continue
@@ -142,18 +214,16 @@ def _detect(data: bytes) -> Decoded:
         except (LookupError, UnicodeDecodeError):
             continue
         fitting.append((guess["confidence"], name, codec, guess.get("language"), text))
-    if not fitting:
-        raise EncodingUnknown([], _unknown_message([]))
-    confidence, name, codec, language, text = fitting[0]
-    rivals = [
-        f for f in fitting[1:] if f[0] >= 0.9 * confidence and f[4][:_SAMPLE] != text[:_SAMPLE]
-    ]
-    western = codec in _WESTERN and all(f[2] in _WESTERN_LOOKALIKES for f in rivals)
-    if rivals and not western:
-        names = [name, *(f[1] for f in rivals)]
-        raise EncodingUnknown(names, _unknown_message(names))
-    label = f"{name} ({_LANGUAGES[language]})" if language in _LANGUAGES else name
-    return Decoded(text, label, detected=True)
+    return fitting
+
+
+def _reads_as_words(text: str) -> bool:
+    """Whether a Latin codepage's reading of the bytes gives letters (ä, é, ß) and the usual
+    punctuation (– ’ “ €), as Western text has, rather than a run of symbols (``¼­¿ï``, which is
+    how a Korean word in CP949 reads in Windows-1252)."""
+    others = [ch for ch in text[:_SAMPLE] if ord(ch) > 127]
+    plain = sum(1 for ch in others if ch.isalpha() or ch in _PUNCTUATION)
+    return plain >= 0.8 * len(others)
 
 
 def _cut(sample: bytes) -> bytes:

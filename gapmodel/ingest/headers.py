@@ -110,21 +110,42 @@ def find_header(rows: list[list[object]], row: int | None = None) -> Header:
     width = len(names)
     below = [r + [""] * (width - len(r)) for r in below]
     tokens = {token(n) for n in names if n}
+    texts = _texts_below(names, below[0])
     if tokens & {"responseid", "response_id"} or {"startdate", "enddate"} <= tokens:
         if any(c.startswith('{"ImportId"') for c in below[1]):
             return Header(at, 2, "Qualtrics", names, _or_names(below[0], names))
-        if "V1" not in names:
+        if texts and "V1" not in names:  # the question texts' row, unless it was deleted
             return Header(at, 1, "Qualtrics", names, _or_names(below[0], names))
     if names[:2] == ["V1", "V2"]:
-        return Header(at, 1, "Qualtrics (legacy)", names, _or_names(below[0], names))
+        return Header(
+            at,
+            int(texts),
+            "Qualtrics (legacy)",
+            names,
+            _or_names(below[0], names) if texts else list(names),
+        )
     if {"respondent_id", "collector_id"} <= tokens:
-        joined = _surveymonkey_names(names, below[0])
-        return Header(at, 1, "SurveyMonkey", joined, joined)
+        if not below[0][names.index("Respondent ID")] if "Respondent ID" in names else True:
+            joined = _surveymonkey_names(names, below[0])
+            return Header(at, 1, "SurveyMonkey", joined, joined)
+        return Header(at, 0, "SurveyMonkey", names, list(names))
     if {"submitdate", "lastpage"} <= tokens or {"submitdate", "startlanguage"} <= tokens:
         return Header(at, 0, "LimeSurvey", names, [_limesurvey_text(n) for n in names])
     if names and token(names[0]) in TIMESTAMP_HEADERS:
         return Header(at, 0, "Google Forms", names, list(names))
     return Header(at, 0, None, names, list(names))
+
+
+def _texts_below(names: list[str], below: list[str]) -> bool:
+    """Whether the row under a Qualtrics header holds the question texts (``Response ID``
+    under ``ResponseId``, ``Start Date`` under ``StartDate``, ``ResponseID`` under ``V1``), not
+    the first answers."""
+    pairs = {"responseid": "response_id", "startdate": "start_date", "v1": "responseid"}
+    return any(
+        token(below[k]) in (pairs[token(n)], token(n))
+        for k, n in enumerate(names)
+        if token(n) in pairs and k < len(below) and below[k]
+    )
 
 
 def _tool_header(row: list[object]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import polars as pl
 
@@ -17,9 +18,9 @@ from gapmodel.core.errors import InstrumentError
 from gapmodel.core.instrument import Instrument, load_instrument
 from gapmodel.core.vocabulary import clean_name
 from gapmodel.ingest.attributes import ColumnRoles, add_attribute
-from gapmodel.ingest.mapping import ColumnMap, Mapping, label_key, measure_of
+from gapmodel.ingest.mapping import MISSING, ColumnMap, Mapping, label_key, measure_of
 from gapmodel.ingest.naming import ColumnNames, ScoreColumn, listed
-from gapmodel.ingest.personal import personal_by_content, personal_by_header
+from gapmodel.ingest.personal import personal_by_content, personal_by_header, personal_in_text
 from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
 
 ROW_ID = "_row_id"
@@ -129,6 +130,7 @@ def mapped_columns(
     -------
     (raw, scores, roles) or None when the mapping does not fit the file.
     """
+    mapping = _as_in_file(mapping, raw.columns)
     present = set(raw.columns)
     missing = [c.column for c in mapping.columns if c.role != "ignore" and c.column not in present]
     for column in missing[:20]:
@@ -168,7 +170,13 @@ def mapped_columns(
     attributes: dict[str, str] = {}
     for a in mapping.by_role("attribute"):
         add_attribute(report, attributes, a.column, a.name)
-        kind = personal_by_header(a.column, a.question) or personal_by_content(raw[a.column])
+    for a in mapping.by_role("attribute") + mapping.by_role("id"):
+        values = raw[a.column]
+        kind = (
+            personal_by_header(a.column, a.question)
+            or personal_by_content(values)
+            or personal_in_text(values)
+        )
         if kind:
             report.add(
                 Problem(
@@ -184,16 +192,35 @@ def mapped_columns(
     return raw, scores, ColumnRoles(respondent_id, attributes, {})
 
 
+def _as_in_file(mapping: Mapping, columns: list[str]) -> Mapping:
+    """The mapping's columns named as the file spells them, where they differ only in Unicode
+    normalisation or outer spaces (a header copied through another program)."""
+    spelled = {clean_name(c): c for c in columns}
+    return mapping.with_columns(
+        [
+            c
+            if c.column in spelled.values()
+            else replace(c, column=spelled.get(clean_name(c.column), c.column))
+            for c in mapping.columns
+        ]
+    )
+
+
 def _scores_from_labels(
-    raw: pl.DataFrame, columns: list[str], labels: dict[str, int | None]
+    raw: pl.DataFrame, columns: list[str], labels: dict[str, int | str | None]
 ) -> pl.DataFrame:
     """Score cells that hold an answer text of the mapping's labels, as their scores."""
     known = {label_key(text): score for text, score in labels.items() if score is not None}
     if not known or not columns:
         return raw
     texts = pl.concat([raw[c].drop_nulls().unique() for c in columns]).unique().to_list()
-    scores = {t: str(known[label_key(t)]) for t in texts if label_key(t) in known}
-    return raw.with_columns(pl.col(c).replace(scores) for c in columns) if scores else raw
+    scores = {t: known[label_key(t)] for t in texts if label_key(t) in known}
+    missing = [t for t, s in scores.items() if s == MISSING]  # "Don't know": no score
+    scores = {t: str(s) for t, s in scores.items() if s != MISSING}
+    return raw.with_columns(
+        pl.when(pl.col(c).is_in(missing)).then(None).otherwise(pl.col(c).replace(scores)).alias(c)
+        for c in columns
+    )
 
 
 def _respondent_id(

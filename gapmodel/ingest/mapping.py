@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,8 @@ FIELDS = (
     "samples",
 )
 MEASURE_LETTERS = {m: m[0].upper() for m in MEASURES}
+MISSING = "missing"  # a label's score for an answer that means no score ("Don't know")
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
 MAX_MAPPING_BYTES = 4_000_000
 
 
@@ -80,7 +83,7 @@ class Mapping:
 
     columns: tuple[ColumnMap, ...]
     options: ReadOptions = field(default_factory=ReadOptions)
-    labels: dict[str, int | None] = field(default_factory=dict)
+    labels: dict[str, int | str | None] = field(default_factory=dict)
 
     def by_role(self, role: str) -> list[ColumnMap]:
         """The columns of one role, in file order."""
@@ -163,6 +166,8 @@ def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
     delimiter = (
         ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
     )
+    if text.startswith("sep=") and "\n" in text:  # Excel's hint line
+        delimiter, text = text[4:5], text.split("\n", 1)[1]
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
         raise MappingError([_problem(None, f"The mapping {name} is empty.")])
@@ -202,7 +207,7 @@ def mapping_from_records(records: Iterable[tuple[int, dict[str, str]]]) -> Mappi
     problems: list[Problem] = []
     columns: list[tuple[int, ColumnMap]] = []
     options: dict[str, str] = {}
-    labels: dict[str, int | None] = {}
+    labels: dict[str, int | str | None] = {}
     for number, record in records:
         record = {k: ("" if v is None else str(v).strip()) for k, v in record.items()}
         if not any(record.values()):
@@ -213,7 +218,9 @@ def mapping_from_records(records: Iterable[tuple[int, dict[str, str]]]) -> Mappi
         if parsed.role == "option":
             options[parsed.column] = parsed.name
         elif parsed.role == "label":
-            labels[parsed.column] = int(parsed.name)
+            labels[parsed.column] = (
+                MISSING if parsed.name.casefold() == MISSING else int(parsed.name)
+            )
         else:
             columns.append((number, parsed))
     _check_repeats(columns, problems)
@@ -278,16 +285,17 @@ def _parse_row(record: dict[str, str], number: int, problems: list[Problem]) -> 
                 )
             )
             return None
-        if column == "header_row" and value and not (value.isdigit() and int(value) >= 1):
+        if column == "header_row" and value and not (_WHOLE.fullmatch(value) and int(value) >= 1):
             problems.append(
                 _problem(number, "header_row must be a row number from 1.", "name", value)
             )
             return None
-    if role == "label" and not (value.lstrip("-").isdigit()):
+    if role == "label" and not (_WHOLE.fullmatch(value) or value.casefold() == MISSING):
         problems.append(
             _problem(
                 number,
-                f"The label {column!r} needs its score, a whole number, in name.",
+                f"The answer text {column!r} needs its score: a whole number in name (or "
+                f'{MISSING!r}, when the answer means no score, such as "Don\'t know").',
                 "name",
                 value,
             )
@@ -303,7 +311,7 @@ def _parse_row(record: dict[str, str], number: int, problems: list[Problem]) -> 
         name=value,
         wording=record.get("wording", ""),
         dimension=record.get("dimension", ""),
-        confidence=int(confidence) if confidence.isdigit() else None,
+        confidence=int(confidence) if _WHOLE.fullmatch(confidence) else None,
         reason=record.get("reason", ""),
     )
     if role == "score":

@@ -157,8 +157,8 @@ def _rows(
 ) -> pl.DataFrame | None:
     """The data rows numbered as in the file (``first_row`` is the first data row's number),
     blank rows dropped; None when the header has names validation cannot work with or is too
-    long (unless ``mapped``: a mapping names each attribute, so long question texts as headers
-    are fine)."""
+    long (unless ``mapped``: a mapping names each attribute and says which of two columns of
+    the same header to read, so long question texts and repeated headers are fine)."""
     if not _header_problems(report, raw.columns, mapped):
         return None
     raw = _drop_blank_rows(
@@ -232,7 +232,7 @@ def _header_problems(report: ValidationReport, columns: list[str], mapped: bool 
         )
     if long_names:
         return False
-    for column in (c for c in columns if _DUPLICATED.search(c)):
+    for column in (c for c in columns if _DUPLICATED.search(c) and not mapped):
         report.add(
             Problem(
                 rule="duplicate_column",

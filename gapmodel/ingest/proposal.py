@@ -23,8 +23,9 @@ from rapidfuzz import fuzz, process, utils
 from gapmodel.core import settings
 from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import MAX_NAME, clean_name, stage_label, token
+from gapmodel.ingest.attributes import MAX_ATTRIBUTES
 from gapmodel.ingest.headers import TIMESTAMP_HEADERS
-from gapmodel.ingest.mapping import MEASURE_LETTERS, ColumnMap, Mapping, label_key
+from gapmodel.ingest.mapping import MEASURE_LETTERS, MISSING, ColumnMap, Mapping
 from gapmodel.ingest.naming import ID_ALIASES, STAGE_ALIASES, ColumnNames, ScoreColumn
 from gapmodel.ingest.personal import personal_by_content, personal_by_header, personal_in_text
 from gapmodel.ingest.readers import RawTable, ReadOptions
@@ -81,8 +82,14 @@ TOOL_COLUMNS = {
 }
 TOOL_IDS = {"responseid", "response_id", "respondent_id", "id", "_recordid", "回答id", "응답_id"}
 _SUB_BRACKET = re.compile(r"^(?P<stem>.+?)\s*\[(?P<sub>[^\[\]]+)\]\s*$")
+_DUPLICATED = re.compile(r"_duplicated_\d+$")  # how the reader marks a repeated header
 _NUMERIC = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
 _LABELLED = re.compile(r"^\s*(?P<n>\d{1,2})\s*(?:[-–=:.)]\s*\S.*)?$|^.*\((?P<m>\d{1,2})\)\s*$")
+_NO_ANSWER = re.compile(
+    r"don.?t know|not applicable|prefer not|no answer|no opinion|weiß nicht|keine angabe|"
+    r"ne sais pas|no sé|모르겠|해당 없음|わからない|該当なし|不知道|不适用",
+    re.IGNORECASE,
+)
 _CODE_LIKE = re.compile(r"^(?:[A-Za-z]{1,4}\d+(?:[_.]\w+)?|V\d+)$")
 _QUESTION_WORDS = re.compile(
     r"^(?:what\s+is\s+your|what's\s+your|which\s+is\s+your|please\s+(?:select|enter|give)\s+"
@@ -140,58 +147,94 @@ def propose(table: RawTable, instrument: Instrument, options: ReadOptions | None
         How the file was read (kept in the mapping, so the next wave is read the same way).
     """
     frame = table.frame
-    names = ColumnNames(instrument)
+    rows, candidates = _roles(table, ColumnNames(instrument))
+    for column, _ in [c for c in candidates if not _in_a_block(c, candidates, frame)]:
+        candidates = [c for c in candidates if c[0] != column]  # a single question in words
+        rows[column] = _other(rows[column], column, rows[column].question, frame[column])
+    scored = _match_items(candidates, instrument, ColumnNames(instrument))
+    if sum(1 for row in scored if row is not None) * 2 < len(candidates):
+        scored = _draft(candidates)
+    for (column, _), row in zip(candidates, scored, strict=True):
+        rows[column] = _merge(rows[column], row) if row else _unmatched(rows[column])
+    labels = _labels(frame, [c for c, _ in candidates])
+    return Mapping(_capped(rows[c] for c in frame.columns), options or ReadOptions(), labels)
+
+
+def _roles(
+    table: RawTable, names: ColumnNames
+) -> tuple[dict[str, ColumnMap], list[tuple[str, _Question]]]:
+    """Each column's role where its name or content says it, and the columns whose question
+    text and answers look like scores (to be matched to the questionnaire)."""
     rows: dict[str, ColumnMap] = {}
     candidates: list[tuple[str, _Question]] = []
     has_id = False
-    for column in frame.columns:
+    for column in table.frame.columns:
         question = table.questions.get(column, column)
-        values = frame[column]
-        samples = _samples(values)
-        base = ColumnMap(column, question=question if question != column else "", samples=samples)
+        values = table.frame[column]
+        base = ColumnMap(
+            column, question=question if question != column else "", samples=_samples(values)
+        )
         parsed = names.score_column(column)
         if isinstance(parsed, ScoreColumn):
-            rows[column] = _score(
-                base, parsed.stage, parsed.item, parsed.measure, 100, "gapmodel's own column name"
-            )
-            continue
-        if not has_id and _is_id(column, question, values):
+            reason = "gapmodel's own column name"
+            rows[column] = _score(base, parsed.stage, parsed.item, parsed.measure, 100, reason)
+        elif _DUPLICATED.search(column):
+            reason = "a second column with the same header: map it only if it asks another question"
+            rows[column] = _with(base, role="ignore", confidence=60, reason=reason)
+        elif not has_id and _is_id(column, question, values):
             rows[column] = _with(
                 base, role="id", confidence=95, reason="the survey's respondent id"
             )
             has_id = True
-            continue
-        kind = personal_by_header(column, question, words=False)
-        if kind:
+        elif kind := personal_by_header(column, question, words=False):
             rows[column] = _personal(base, kind)
-            continue
-        if token(column) in TOOL_COLUMNS | TIMESTAMP_HEADERS or token(question) in TOOL_COLUMNS:
+        elif token(column) in TOOL_COLUMNS | TIMESTAMP_HEADERS or token(question) in TOOL_COLUMNS:
             rows[column] = _with(base, role="ignore", confidence=90, reason="survey-tool metadata")
-            continue
-        split = split_question(question)
-        if split.measure and _score_like(values, table.value_labels.get(column)):
+        elif (split := split_question(question)).measure and _score_like(
+            values, table.value_labels.get(column)
+        ):
             candidates.append((column, split))
             rows[column] = base
-            continue
-        kind = personal_by_header(column, question) or personal_by_content(values)
-        rows[column] = _personal(base, kind) if kind else _other(base, column, question, values)
-    labels = _labels(frame, [c for c, _ in candidates])
-    scored = _match_items(candidates, instrument, names)
-    if sum(1 for row in scored if row is not None) * 2 < len(candidates):
-        scored = _draft(candidates)
-    for (column, _), row in zip(candidates, scored, strict=True):
-        rows[column] = (
-            _merge(rows[column], row)
-            if row
-            else _with(
-                rows[column],
-                role="ignore",
-                confidence=30,
-                reason="looks like a score, but matches no item of the questionnaire: fill in stage, "
-                "item and measure to use it",
-            )
-        )
-    return Mapping(tuple(rows[c] for c in frame.columns), options or ReadOptions(), labels)
+        else:
+            kind = personal_by_header(column, question) or personal_by_content(values)
+            rows[column] = _personal(base, kind) if kind else _other(base, column, question, values)
+    return rows, candidates
+
+
+def _in_a_block(
+    candidate: tuple[str, _Question], candidates: list[tuple[str, _Question]], frame: pl.DataFrame
+) -> bool:
+    """Whether a column that looks like a score is one: numbers, or answers in words in a block
+    of questions (a matrix); one question answered in words ("What is your sex?") is not."""
+    column, q = candidate
+    filled = frame[column].drop_nulls().head(2000)
+    if (
+        filled.is_empty()
+        or filled.str.contains(r"^\s*\d{1,2}(?:[.,]0+)?\s*$").sum() * 2 > filled.len()
+    ):
+        return True
+    return sum(1 for _, other in candidates if other.stem == q.stem) >= 2
+
+
+def _unmatched(row: ColumnMap) -> ColumnMap:
+    reason = (
+        "looks like a score, but matches no item of the questionnaire: fill in stage, item and "
+        "measure to use it"
+    )
+    return _with(row, role="ignore", confidence=30, reason=reason)
+
+
+def _capped(rows) -> tuple[ColumnMap, ...]:
+    """The rows, with attributes beyond the most a wave keeps proposed as ignore."""
+    out, attributes = [], 0
+    for row in rows:
+        if row.role == "attribute":
+            attributes += 1
+            if attributes > MAX_ATTRIBUTES:
+                reason = f"more than {MAX_ATTRIBUTES} attributes: map it instead of another"
+                row = _with(row, role="ignore", confidence=40, reason=reason)
+        out.append(row)
+    return tuple(out)
 
 
 def _with(base: ColumnMap, **changes: object) -> ColumnMap:
@@ -255,17 +298,20 @@ def _score_like(values: pl.Series, value_labels: dict[str, str] | None) -> bool:
     return head.n_unique() <= 11
 
 
-def _labels(frame: pl.DataFrame, columns: list[str]) -> dict[str, int | None]:
+def _labels(frame: pl.DataFrame, columns: list[str]) -> dict[str, int | str | None]:
     """Scores for answer texts in score columns: the number an answer text begins with
     (``7 - Excellent``) or ends with (``Excellent (7)``)."""
     if not columns:
         return {}
     texts = pl.concat([frame[c].drop_nulls().head(5000).str.strip_chars() for c in columns])
     texts = texts.unique()
-    labels: dict[str, int | None] = {}
+    labels: dict[str, int | str | None] = {}
     for text in sorted(t for t in texts.to_list() if t and not _NUMERIC.match(t)):
         match = _LABELLED.match(text)
-        labels[text] = int(match["n"] or match["m"]) if match else None  # None: for the analyst
+        if match:
+            labels[text] = int(match["n"] or match["m"])
+        else:  # an answer that means no score, or one for the analyst to score
+            labels[text] = MISSING if _NO_ANSWER.search(text) else None
     return labels
 
 
@@ -457,13 +503,6 @@ def _attribute_name(column: str, question: str) -> str:
     if short and len(short) <= MAX_NAME and (coded or asked or labelled):
         return short[0].upper() + short[1:]
     return name[:MAX_NAME]
-
-
-def label_rows(mapping: Mapping) -> list[tuple[str, int | None]]:
-    """The mapping's answer labels as rows (text, score), sorted by score."""
-    return sorted(
-        mapping.labels.items(), key=lambda kv: (kv[1] is None, kv[1] or 0, label_key(kv[0]))
-    )
 
 
 def in_own_layout(columns: list[str], instrument: Instrument) -> bool:

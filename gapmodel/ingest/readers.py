@@ -319,7 +319,9 @@ def _read_sav(data: bytes, filename: str) -> RawTable:
         frame, meta = pyreadstat.read_sav(io.BytesIO(data), output_format="polars")
     except Exception as exc:  # noqa: BLE001
         raise _fail(
-            "damaged_file", f"{filename} could not be read as an SPSS file ({shorten(exc)})."
+            "damaged_file",
+            f"{filename} could not be read as an SPSS file ({shorten(exc)}). Export it from "
+            "SPSS or the survey tool again, or export CSV.",
         ) from None
     table = _as_text(frame)
     labels = meta.column_names_to_labels or {}
@@ -357,10 +359,19 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     columns = []
     for position, dtype in enumerate(frame.dtypes):
         col = pl.nth(position)
-        if dtype.is_float():
+        if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
+            raise _fail(
+                "unsupported_column",
+                f"The column {shorten(frame.columns[position])!r} holds "
+                f"{'nested lists or records' if dtype.is_nested() else 'binary data'}, not "
+                "answers. Export the survey as a flat table (one value per cell).",
+                column=shorten(frame.columns[position]),
+            )
+        if dtype.is_float():  # whole numbers as integers; inf, NaN and 1e20 as written
+            whole = (col == col.round(0)) & (col.abs() < 1e15)
             col = (
-                pl.when(col == col.round(0))
-                .then(col.cast(pl.Int64).cast(pl.String))
+                pl.when(whole)
+                .then(col.cast(pl.Int64, strict=False).cast(pl.String))
                 .otherwise(col.cast(pl.String))
             )
         elif dtype != pl.String:

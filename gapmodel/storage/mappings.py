@@ -23,6 +23,13 @@ def check_mapping_name(name: str) -> str:
     return name
 
 
+def mapping_name(text: str) -> str:
+    """A name a mapping can be saved under, made from any text (a file name): control and bidi
+    characters left out, at most 100 characters, ``mapping`` when nothing is left."""
+    kept = "".join(ch for ch in str(text) if unsafe_character(ch) is None)
+    return " ".join(kept.split())[:MAX_MAPPING_NAME].strip() or "mapping"
+
+
 class StoreMappings(StoreBase):
     """The mappings part of :class:`gapmodel.storage.store.Store`."""
 

@@ -176,25 +176,40 @@ def test_a_codepage_is_detected_and_said(text, encoding, named):
 
 
 def test_an_encoding_that_cannot_be_told_is_refused_and_can_be_named(tmp_path):
-    data = "respondent_id,Abteilung\n" + "R1,Ær\n" + "R2,x\n" * 5
-    raw = data.encode("cp1252").replace(b"\xc6", b"\x8e")  # a byte each codepage reads its way
-    with pytest.raises(EncodingUnknown):
+    """One Korean word in a CP949 file: Big5 and CP949 both read it, differently."""
+    data = "respondent_id,City\n" + "R1,서울\n" + "".join(f"R{k},x\n" for k in range(2, 9))
+    raw = data.encode("cp949")
+    with pytest.raises(EncodingUnknown) as caught:
         decode(raw)
+    assert "CP949" in caught.value.candidates
     path = tmp_path / "w.csv"
     path.write_bytes(raw)
     result = run_cli("map", str(path), "--db", str(tmp_path / "x.duckdb"))
     assert result.returncode == 1 and "--encoding" in result.stderr
     assert "Traceback" not in result.stderr
-    result = run_cli("map", str(path), "--encoding", "cp1252", "--db", str(tmp_path / "x.duckdb"))
+    result = run_cli("map", str(path), "--encoding", "cp949", "--db", str(tmp_path / "x.duckdb"))
     assert result.returncode == 0, result.stderr
-    assert "Žr" in result.stdout
+    assert "서울" in result.stdout
+
+
+def test_western_text_is_read_as_windows_1252_and_said():
+    """The Latin codepages read 'Cañón' and 'Ærø' alike but for a few symbols: the spreadsheets'
+    Windows-1252 is taken, and the report says the codepage was assumed."""
+    text = "respondent_id,Name\nR1,Ærø\nR2,Cañón – Straße\n"
+    decoded = decode(text.encode("cp1252"))
+    assert decoded.text == text and decoded.detected
+    assert decoded.encoding == "Windows-1252 (Western European)"
+    with pytest.raises(EncodingUnknown):  # but a CJK word read as Latin symbols is not taken
+        decode("respondent_id,City\nR1,서울\n".encode("cp949"))
 
 
 def test_a_wrong_encoding_name_and_a_misfit_are_refused_in_one_sentence(tmp_path):
     path = tmp_path / "w.csv"
     path.write_bytes("id,x\n가,1\n".encode("cp949"))
     bad = run_cli("map", str(path), "--encoding", "klingon", "--db", str(tmp_path / "x.duckdb"))
-    assert bad.returncode == 1 and "is not an encoding name" in bad.stderr
+    assert bad.returncode == 1 and "is not a text encoding name" in bad.stderr
+    rot13 = run_cli("map", str(path), "--encoding", "rot13", "--db", str(tmp_path / "x.duckdb"))
+    assert rot13.returncode == 1 and "is not a text encoding name" in rot13.stderr
     misfit = run_cli("map", str(path), "--encoding", "utf-8", "--db", str(tmp_path / "x.duckdb"))
     assert misfit.returncode == 1 and "cannot be read as utf-8" in misfit.stderr
 

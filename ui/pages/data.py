@@ -11,6 +11,7 @@ from gapmodel.core.instrument import Instrument, default_instrument, load_instru
 from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.ingest.wave_export import template_frame, write_frame
+from gapmodel.storage.mappings import MAX_MAPPING_TEXT, mapping_name
 from ui import cache, components
 from ui.auth import current_user, require_analyst
 from ui.mapping_step import MappingChoice, mapping_step
@@ -51,6 +52,21 @@ def _validate(file, scale: str, instrument: Instrument, choice: MappingChoice):
             )
         st.session_state[_VALIDATED] = (key, wave, report)
     return st.session_state[_VALIDATED][1:]
+
+
+def _save_mapping(choice: MappingChoice, user: str | None) -> str:
+    """Save the mapping the committed wave was read with; what to tell the analyst."""
+    if choice.mapping is None:
+        return ""
+    name = mapping_name(choice.name)
+    text = mapping_csv(choice.mapping).decode("utf-8-sig")
+    try:
+        if len(text) > MAX_MAPPING_TEXT:
+            raise ValueError("It is larger than 4 MB.")
+        store().save_mapping(name, choice.headers, text, user)
+    except (GapmodelError, ValueError) as exc:
+        return f" The mapping was not saved: {plain(exc)}"
+    return f" The mapping is saved as {plain(name)}."
 
 
 try:
@@ -186,13 +202,7 @@ with upload:
                     result = store().ingest_wave(
                         wave, label, fielded, replace=replace, user=user.name
                     )
-                    if choice.mapping is not None:
-                        store().save_mapping(
-                            choice.name,
-                            choice.headers,
-                            mapping_csv(choice.mapping).decode("utf-8-sig"),
-                            user.name,
-                        )
+                    saved = _save_mapping(choice, user.name)
                 except DuplicateWaveError as exc:
                     status.update(label="Not committed", state="error")
                     st.error(
@@ -205,11 +215,6 @@ with upload:
                 else:
                     status.update(label="Committed", state="complete")
                     replaced = f" (replacing {result['replaced']})" if result["replaced"] else ""
-                    saved = (
-                        f" The mapping is saved as {plain(choice.name)}."
-                        if choice.mapping is not None
-                        else ""
-                    )
                     st.session_state[_DONE] = (
                         f"Committed wave {plain(result['label'])}{plain(replaced)}: "
                         f"{result['n_respondents']:,} respondents, "
