@@ -134,7 +134,7 @@ def without_personal(
     reported. A mapping stores them when it maps them explicitly."""
     kept = {}
     for name, column in roles.attributes.items():
-        kind = personal_by_header(column) or personal_by_content(raw[column])
+        kind = personal_by_header(column, words=False) or personal_by_content(raw[column])
         if kind is None:
             kept[name] = column
             continue

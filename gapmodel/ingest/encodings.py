@@ -14,19 +14,11 @@ from dataclasses import dataclass
 import chardet
 
 _SAMPLE = 200_000  # detection looks at the first 200 kB (chardet's own limit)
-# The single-byte codepages of Latin letters (Western, Central European, DOS, Mac, HP), which
-# read each other's letters differently only where a text has accents.
-_LATIN = {
-    "cp1252",
-    "cp1250",
-    "cp1254",
-    "cp1257",
-    "mac-roman",
-    "mac-latin2",
-    "hp-roman8",
-    *(f"iso8859-{n}" for n in (1, 2, 3, 4, 9, 10, 13, 14, 15, 16)),
-    *(f"cp{n}" for n in (437, 850, 852, 858, 860, 861, 863, 865)),
-}
+# Central European codepages: their letters (ő, ř, ł) read as other letters in Windows-1252.
+_CENTRAL = {"cp1250", "iso8859-2", "iso8859-16", "mac-latin2", "cp852"}
+# Languages the detector names that are not written in Latin letters.
+_OTHER_SCRIPTS = {"ru", "uk", "bg", "mk", "be", "sr", "kk", "el", "he", "ar", "fa", "ur", "th"}
+_OTHER_SCRIPTS |= {"ko", "ja", "zh", "hi"}
 _WESTERN = {"cp1252", "iso8859-1", "iso8859-15"}
 _WESTERN_LANGUAGES = {
     None,
@@ -142,7 +134,11 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
         For an unknown encoding name.
     """
     if encoding and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return Decoded(data.decode(codec_name(encoding)), encoding.strip())
+        codec = codec_name(encoding)
+        if codec.startswith(("utf-16", "utf-32")) and b"\x00" not in data[:4096]:
+            # every letter of a header takes a zero byte in UTF-16: this is another encoding
+            raise UnicodeDecodeError(codec, data[:1], 0, 1, "no zero bytes")
+        return Decoded(data.decode(codec), encoding.strip())
     if encoding:
         codec_name(encoding)  # a byte-order mark says more than the name, but the name is checked
     if data.startswith(b"\xef\xbb\xbf"):
@@ -165,34 +161,28 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
 def _detect(data: bytes) -> Decoded:
     """The detector's encoding, when every close candidate reads the same text.
 
-    Two readings are settled without asking: Western European text (a Western codepage among
-    the likeliest, for a Western language), which the Latin codepages read alike but for a few
-    symbols, is read as Windows-1252 when that gives letters; and no
-    Chinese, Japanese or Korean codepage is taken from fewer than ``_CJK_LEAST`` characters.
+    Two readings are settled without asking: text the detector takes for a Latin-letter
+    language other than a Central European one (or a Western codepage among the likeliest),
+    which the Latin codepages read alike but for a few symbols, is read as Windows-1252 when that
+    gives letters; and no Chinese, Japanese or Korean
+    codepage is taken from fewer than ``_CJK_LEAST`` characters. The candidates are compared on
+    the sample; only the one taken decodes the whole file.
     """
-    fitting = _candidates(data)
+    fitting = _candidates(_cut(data[:_SAMPLE]))
     if not fitting:
         raise EncodingUnknown([], _unknown_message([]))
-    confidence, name, codec, language, text = fitting[0]
-    close_western = any(
-        f[0] >= 0.9 * confidence and f[2] in _WESTERN and f[3] in _WESTERN_LANGUAGES
-        for f in fitting
-    )
-    if close_western:
-        try:
-            western = data.decode("cp1252")
-        except UnicodeDecodeError:
-            western = None
-        if western is not None and _reads_as_words(western):
+    confidence, name, codec, language, sample = fitting[0]
+    close = [f for f in fitting if f[0] >= 0.9 * confidence]
+    latin = language not in _OTHER_SCRIPTS and not _multibyte(codec) and codec not in _CENTRAL
+    if latin or any(f[2] in _WESTERN and f[3] in _WESTERN_LANGUAGES for f in close):
+        western = _whole(data, "cp1252")
+        if western is not None and _reads_as_words(western[:_SAMPLE]):
             return Decoded(western, "Windows-1252 (Western European)", detected=True)
-    rivals = [
-        f for f in fitting[1:] if f[0] >= 0.9 * confidence and f[4][:_SAMPLE] != text[:_SAMPLE]
-    ]
-    few = (
-        language in ("ko", "ja", "zh")
-        and sum(1 for ch in text[:_SAMPLE] if ord(ch) > 127) < _CJK_LEAST
-    )
-    if rivals or few or (codec in _LATIN and not _reads_as_words(text)):
+    rivals = [f for f in close[1:] if f[4] != sample]
+    few = language in ("ko", "ja", "zh") and sum(ord(ch) > 127 for ch in sample) < _CJK_LEAST
+    text = _whole(data, codec)
+    garbled = not _multibyte(codec) and not _reads_as_words(sample)
+    if rivals or few or text is None or garbled:
         others = [f[1] for f in rivals] or [f[1] for f in fitting[1:] if f[2] != codec][:2]
         names = [name, *others]
         raise EncodingUnknown(names, _unknown_message(names))
@@ -200,17 +190,30 @@ def _detect(data: bytes) -> Decoded:
     return Decoded(text, label, detected=True)
 
 
-def _candidates(data: bytes) -> list[tuple[float, str, str, str | None, str]]:
-    """The detector's guesses that decode the whole file: (confidence, name, codec, language,
-    text), most likely first."""
+def _multibyte(codec: str) -> bool:
+    """Whether a codec writes characters in more than one byte (the Unicode and CJK ones)."""
+    return codec.startswith(("utf", "cp949", "euc", "cp932", "shift", "gb", "big5", "iso2022"))
+
+
+def _whole(data: bytes, codec: str) -> str | None:
+    """The whole file in ``codec``, or None when some bytes beyond the sample do not fit it."""
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _candidates(sample: bytes) -> list[tuple[float, str, str, str | None, str]]:
+    """The detector's guesses that decode the sample: (confidence, name, codec, language, the
+    sample's text), most likely first."""
     fitting = []
-    for guess in chardet.detect_all(_cut(data[:_SAMPLE]), ignore_threshold=True):
+    for guess in chardet.detect_all(sample, ignore_threshold=True):
         name = guess.get("encoding")
         if not name:
             continue
         try:
             codec = codecs.lookup(name).name
-            text = data.decode(codec)
+            text = sample.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
         fitting.append((guess["confidence"], name, codec, guess.get("language"), text))

@@ -46,7 +46,8 @@ _HEADERS = {
     "姓名": "names",
     "phone": "phone numbers",
     "phone_number": "phone numbers",
-    "mobile": "phone numbers",
+    "mobile_number": "phone numbers",
+    "mobile_phone": "phone numbers",
     "telephone": "phone numbers",
     "telefon": "phone numbers",
     "téléphone": "phone numbers",
@@ -72,18 +73,19 @@ _HEADER_WORDS = re.compile(
     r"your name|이메일|전화|휴대|メール|電話|电话|邮箱|手机",
     re.IGNORECASE,
 )
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+# international (+41 ...) or national (0...) numbers of 8 to 15 digits; not a date
+_PHONE = re.compile(r"(?:\+|\(?0)\d[\d ()./-]{6,16}\d")
+_DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:[ T].*)?")
 _CONTENT = {
-    "e-mail addresses": re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"),
+    "e-mail addresses": _EMAIL,
     # IPv4, or IPv6 with "::" or seven colons (a time such as 09:12:44 has two)
     "IP addresses": re.compile(
         r"(?:\d{1,3}\.){3}\d{1,3}|(?=[0-9A-Fa-f:]*::)[0-9A-Fa-f:]{3,39}"
         r"|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}"
     ),
-    # international (+41 ...) or national (0...) numbers; dates and ids do not start so
-    "phone numbers": re.compile(r"(?:\+|\(?0)\d[\d ()./-]{6,16}\d"),
+    "phone numbers": _PHONE,
 }
-_PHONE_IN_TEXT = re.compile(r"(?:\+|\b0)\d[\d ()./-]{6,}\d")
-_EMAIL_IN_TEXT = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 SAMPLE = 200  # answered cells looked at per column
 
 
@@ -135,18 +137,25 @@ def personal_by_content(values: pl.Series) -> str | None:
     if not sample:
         return None
     for kind, pattern in _CONTENT.items():
-        hits = sum(1 for v in sample if pattern.fullmatch(v))
+        hits = sum(1 for v in sample if pattern.fullmatch(v) and _plausible(kind, v))
         if hits * 2 > len(sample):
             return kind
     return None
+
+
+def _plausible(kind: str, value: str) -> bool:
+    """A phone number has 8 to 15 digits and is not a date (01/02/2024, 03.11.2023)."""
+    if kind != "phone numbers":
+        return True
+    return 8 <= sum(ch.isdigit() for ch in value) <= 15 and not _DATE.fullmatch(value)
 
 
 def personal_in_text(values: pl.Series) -> str | None:
     """Personal data inside free text (a comment that gives a phone number or an e-mail
     address), or None."""
     for value in values.drop_nulls().head(SAMPLE * 5).to_list():
-        if _EMAIL_IN_TEXT.search(value):
+        if _EMAIL.search(value):
             return "e-mail addresses"
-        if _PHONE_IN_TEXT.search(value):
+        if any(_plausible("phone numbers", m[0]) for m in _PHONE.finditer(value)):
             return "phone numbers"
     return None
