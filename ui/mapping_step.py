@@ -1,9 +1,12 @@
 """The Data page's mapping step: how the file was read (encoding, sheet), what each column holds
-(an editable table, proposed by gapmodel or taken from a saved mapping), and the answer labels."""
+(an editable table, proposed by gapmodel, taken from a saved mapping or from a mapping file), and
+the answer labels. What does not change between reruns (the file read, the base mapping) is
+made once per file and choice."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from gapmodel.ingest.mapping import (
     mapping_summary,
     read_mapping,
 )
+from gapmodel.ingest.prepare import size_problem
 from gapmodel.ingest.proposal import in_own_layout, propose
 from gapmodel.ingest.readers import RawTable, ReadError, ReadOptions, read_table
 from ui import components
@@ -33,32 +37,57 @@ from ui.store import store
 from ui.text import plain
 
 ENCODINGS = ["utf-8", "cp1252", "cp949", "shift_jis", "gb18030", "big5", "cp1251", "utf-16"]
-_READ, _PROPOSAL = "mapping_read", "mapping_proposal"
 _LETTERS = [m[0].upper() for m in MEASURES]
 
 
 @dataclass(frozen=True)
 class MappingChoice:
-    """What the step decided: the mapping (None: read the columns by their names), its name,
-    the headers it was made for, and the reading options."""
+    """What the step decided: the file as read, the mapping (None: read the columns by their
+    names), its name, and the reading options."""
 
+    table: RawTable
     mapping: Mapping | None
     name: str
-    headers: list[str]
     options: ReadOptions
+
+    @property
+    def headers(self) -> list[str]:
+        """The file's headers, which the mapping is saved for."""
+        return self.table.frame.columns
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The mapping the table starts from, where it came from (``proposal``, ``saved`` or
+    ``file``), its name, and what the editor shows of it."""
+
+    mapping: Mapping
+    source: str
+    name: str
+    version: str
+    rows: pl.DataFrame
+    options: list[dict[str, str]]
+
+
+def _once(slot: str, key: object, make: Callable[[], object]) -> object:
+    """``make()``, kept in the session until ``key`` changes (the file, the options, ...)."""
+    cached = st.session_state.get(slot)
+    if cached is None or cached[0] != key:
+        st.session_state[slot] = (key, make())
+    return st.session_state[slot][1]
 
 
 def _read(file, options: ReadOptions) -> RawTable | ReadError:
-    """The upload read once per file and options (kept across reruns)."""
-    key = (file.file_id, options)
-    cached = st.session_state.get(_READ)
-    if cached is None or cached[0] != key:
+    def read() -> RawTable | ReadError:
+        too_large = size_problem(file.getvalue())
+        if too_large is not None:
+            return ReadError(too_large)
         try:
-            result: RawTable | ReadError = read_table(file.getvalue(), file.name, options)
+            return read_table(file.getvalue(), file.name, options)
         except ReadError as exc:
-            result = exc
-        st.session_state[_READ] = (key, result)
-    return st.session_state[_READ][1]
+            return exc
+
+    return _once("mapping_read", (file.file_id, options), read)
 
 
 def _encoding_choice(key: str, candidates: list[str]) -> None:
@@ -69,17 +98,87 @@ def _encoding_choice(key: str, candidates: list[str]) -> None:
         choices,
         index=None,
         key=key,
+        placeholder="As detected",
         help="The encoding the survey tool saved the file in; check the names in the preview.",
     )
 
 
-def _proposal(table: RawTable, instrument: Instrument, options: ReadOptions) -> Mapping:
-    """The proposal for the table read last, made once (not on every edit of the table)."""
-    key = (st.session_state[_READ][0], instrument.sha256)
-    cached = st.session_state.get(_PROPOSAL)
-    if cached is None or cached[0] != key:
-        st.session_state[_PROPOSAL] = (key, propose(table, instrument, options))
-    return st.session_state[_PROPOSAL][1]
+def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice | None:
+    """Lay out the step; None while the file cannot be read or the mapping is incomplete (the
+    page says why)."""
+    encoding_key = f"data_encoding_{generation}"
+    ui = ReadOptions(
+        encoding=st.session_state.get(encoding_key),
+        sheet=st.session_state.get(f"data_sheet_{generation}"),
+    )
+    own = st.file_uploader(
+        "Mapping file (optional)",
+        type=["csv"],
+        key=f"data_mapping_file_{generation}",
+        help="A mapping downloaded here before, or written by python -m gapmodel map and "
+        "edited in a spreadsheet. Without one, a saved mapping that fits the file is used, "
+        "else gapmodel proposes one.",
+    )
+    uploaded = _uploaded(own)
+    if isinstance(uploaded, MappingError):
+        for problem in uploaded.problems:
+            where = f"Row {problem.row} of {plain(own.name)}: " if problem.row else ""
+            st.error(f"{where}{plain(problem.message)}")
+        return None
+    options = ui.over(uploaded.options) if uploaded is not None else ui
+    table = _read(file, options)
+    if isinstance(table, ReadError):
+        _unreadable(table, encoding_key)
+        return None
+    if ui.encoding is not None or table.encoding is not None:  # detected: may be corrected
+        _encoding_choice(encoding_key, [table.encoding or ui.encoding])
+    if len(table.sheets) > 1:
+        st.selectbox(
+            "Sheet",
+            table.sheets,
+            index=table.sheets.index(table.sheet),
+            key=f"data_sheet_{generation}",
+        )
+    key = (st.session_state["mapping_read"][0], instrument.sha256, own.file_id if own else None)
+    base = _once("mapping_base", key, lambda: _base(table, instrument, options, own, uploaded))
+    if base is None:  # the file is in gapmodel's own layout and no mapping is saved for it
+        if not st.toggle(
+            "Map the columns myself",
+            key=f"data_map_{generation}",
+            help="The columns are named as gapmodel reads them; map them to change that.",
+        ):
+            return MappingChoice(table, None, "", options)
+        base = _once(
+            "mapping_own_layout", key, lambda: _base(table, instrument, options, None, None, True)
+        )
+    return _editor(table, instrument, base, options, generation)
+
+
+def _uploaded(own) -> Mapping | MappingError | None:
+    if own is None:
+        return None
+
+    def parse() -> Mapping | MappingError:
+        try:
+            return read_mapping(own.getvalue(), own.name)
+        except MappingError as exc:
+            return exc
+
+    return _once("mapping_file", own.file_id, parse)
+
+
+def _unreadable(error: ReadError, encoding_key: str) -> None:
+    if error.problem.rule == "encoding_unknown":
+        could = f" (it could be {' or '.join(error.choices[:3])})" if error.choices else ""
+        st.error(
+            f"This file is not UTF-8, and its encoding cannot be told for sure{could}. "
+            "Choose the encoding below and check the names in the preview, or save the file "
+            "as UTF-8 and upload it again."
+        )
+    else:
+        st.error(plain(error.problem.message))
+    if error.choices or error.problem.rule.startswith("encoding"):
+        _encoding_choice(encoding_key, error.choices)
 
 
 def _saved(headers: list[str]) -> tuple[str, Mapping] | None:
@@ -90,106 +189,72 @@ def _saved(headers: list[str]) -> tuple[str, Mapping] | None:
         return None
 
 
-def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice | None:
-    """Lay out the step; None while the file cannot be read (the page shows why)."""
-    encoding = st.session_state.get(f"data_encoding_{generation}")
-    sheet = st.session_state.get(f"data_sheet_{generation}")
-    options = ReadOptions(encoding=encoding, sheet=sheet)
-    table = _read(file, options)
-    if isinstance(table, ReadError):
-        if table.problem.rule == "encoding_unknown":
-            could = f" (it could be {' or '.join(table.choices[:3])})" if table.choices else ""
-            st.error(
-                f"This file is not UTF-8, and its encoding cannot be told for sure{could}. "
-                "Choose the encoding below and check the names in the preview, or save the "
-                "file as UTF-8 and upload it again."
-            )
-        else:
-            st.error(plain(table.problem.message))
-        if table.choices or table.problem.rule.startswith("encoding"):
-            _encoding_choice(f"data_encoding_{generation}", table.choices)
+def _base(
+    table: RawTable,
+    instrument: Instrument,
+    options: ReadOptions,
+    own,
+    uploaded: Mapping | None,
+    wanted: bool = False,
+) -> _Base | None:
+    """The mapping file, else the saved mapping for these headers, else the proposal (None for
+    a file in gapmodel's own layout, unless the analyst ``wanted`` to map it)."""
+    if uploaded is not None:
+        mapping, source, name = uploaded, "file", Path(own.name).stem
+    elif (saved := _saved(table.frame.columns)) is not None:
+        mapping, source, name = saved[1], "saved", saved[0]
+    elif not wanted and in_own_layout(table.frame.columns, instrument):
         return None
-    if encoding is not None:  # shown again, so that the choice is kept and can be changed
-        _encoding_choice(f"data_encoding_{generation}", [encoding])
-    if len(table.sheets) > 1:
-        st.selectbox(
-            "Sheet",
-            table.sheets,
-            index=table.sheets.index(table.sheet),
-            key=f"data_sheet_{generation}",
-        )
-    headers = table.frame.columns
-    own = st.file_uploader(
-        "Mapping file (optional)",
-        type=["csv"],
-        key=f"data_mapping_file_{generation}",
-        help="A mapping downloaded here before, or written by python -m gapmodel map and "
-        "edited in a spreadsheet. Without one, a saved mapping that fits the file is used, "
-        "else gapmodel proposes one.",
-    )
-    if own is not None:
-        try:
-            mapping = read_mapping(own.getvalue(), own.name)
-        except MappingError as exc:
-            for problem in exc.problems:
-                where = f"Row {problem.row} of {plain(own.name)}: " if problem.row else ""
-                st.error(f"{where}{plain(problem.message)}")
-            return None
-        return _editor(table, instrument, (Path(own.name).stem[:100], mapping), options, generation)
-    saved = _saved(headers)
-    if saved is None and in_own_layout(headers, instrument):
-        if not st.toggle(
-            "Map the columns myself",
-            key=f"data_map_{generation}",
-            help="The columns are named as gapmodel reads them; map them to change that.",
-        ):
-            return MappingChoice(None, "", headers, options)
-    if saved is not None:
-        st.success(
-            f"This file has the columns of the saved mapping **{plain(saved[0])}**; it is used "
-            "below. Change any row if this wave differs."
-        )
-    return _editor(table, instrument, saved, options, generation)
+    else:
+        mapping, source = propose(table, instrument, options), "proposal"
+        name = f"{table.tool or 'Survey'} mapping"
+    records = mapping_records(mapping)
+    rows = pl.DataFrame(
+        [r for r in records if r["role"] not in ("option", "label")],
+        schema={f: pl.String for f in FIELDS},
+        orient="row",
+    ).with_columns(pl.col("confidence").cast(pl.Int64, strict=False))
+    version = hashlib.sha256(mapping_csv(mapping)).hexdigest()[:12]
+    options_rows = [r for r in records if r["role"] == "option"]
+    return _Base(mapping, source, name, version, rows, options_rows)
+
+
+_INTRO = {
+    "proposal": "gapmodel proposed a role for every column from its header, its question text "
+    "and its answers; *confidence* says how sure it is.",
+    "saved": "This file has the columns of the saved mapping **{name}**, which is used here.",
+    "file": "The mapping file **{name}** is used here.",
+}
 
 
 def _editor(
-    table: RawTable,
-    instrument: Instrument,
-    saved: tuple[str, Mapping] | None,
-    options: ReadOptions,
-    generation: int,
+    table: RawTable, instrument: Instrument, base: _Base, options: ReadOptions, generation: int
 ) -> MappingChoice | None:
-    base = saved[1] if saved is not None else _proposal(table, instrument, options)
-    # the tables' edits belong to this base: another base (a mapping file) starts afresh
-    version = f"{generation}_{hashlib.sha256(mapping_csv(base)).hexdigest()[:12]}"
+    version = f"{generation}_{base.version}"  # the tables' edits belong to this base
     st.markdown(
-        "**What each column holds.** gapmodel proposed a role for every column from its header, "
-        "its question text and its answers; *confidence* says how sure it is. Correct any row "
-        "in the table (personal data is not stored unless you give it a role)."
+        "**What each column holds.** "
+        + _INTRO[base.source].format(name=plain(base.name))
+        + " Correct any row in the table (personal data is not stored unless you give it a "
+        "role)."
     )
-    draft = any(c.wording for c in base.by_role("score"))
-    if draft:
+    draft = any(c.wording for c in base.mapping.by_role("score"))
+    if draft and base.source == "proposal":
         st.info(
             "No item of the current questionnaire fits these questions, so a draft "
             "questionnaire is proposed: one item per question, named in *wording*, in the "
             "dimension *General*. Rename items, dimensions and stages as you like; the draft is "
             "stored with the wave."
         )
-    frame = pl.DataFrame(
-        [r for r in mapping_records(base) if r["role"] not in ("option", "label")],
-        schema={f: pl.String for f in FIELDS},
-        orient="row",
-    ).with_columns(pl.col("confidence").cast(pl.Int64, strict=False))
     edited = st.data_editor(
-        frame,
+        base.rows,
         hide_index=True,
         key=f"data_mapping_{version}",
         column_order=_order(draft),
         disabled=["column", "confidence", "reason", "question", "samples"],
         column_config=_config(instrument, draft),
-        height=min(560, 38 + 35 * frame.height),
+        height=min(560, 38 + 35 * base.rows.height),
     )
-    labels = _labels(base, version)
+    labels = _labels(base.mapping, version)
     blank = sum(1 for _, score in labels if not score)
     if blank:
         st.warning(
@@ -199,7 +264,7 @@ def _editor(
         return None
     rows = [(k + 1, r) for k, r in enumerate(_dicts(edited))]
     rows += [(0, {"column": t, "role": "label", "name": s}) for t, s in labels]
-    rows += [(0, r) for r in mapping_records(base) if r["role"] == "option"]
+    rows += [(0, r) for r in base.options]
     try:
         mapping = mapping_from_records(rows)
     except MappingError as exc:
@@ -209,10 +274,9 @@ def _editor(
         return None
     st.caption(mapping_summary(mapping))
     name_col, download_col = st.columns([3, 1], vertical_alignment="bottom")
-    default = saved[0] if saved is not None else f"{table.tool or 'Survey'} mapping"
     name = name_col.text_input(
         "Save the mapping as",
-        value=default,
+        value=base.name,
         max_chars=100,
         key=f"data_mapping_name_{generation}",
         help="Saved when you commit, and offered for the next file with the same columns.",
@@ -225,7 +289,7 @@ def _editor(
         f"data_mapping_csv_{generation}",
         download_col,
     )
-    return MappingChoice(mapping, name.strip() or default, table.frame.columns, options)
+    return MappingChoice(table, mapping, name.strip() or base.name, options)
 
 
 def _order(draft: bool) -> list[str]:

@@ -11,6 +11,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -25,12 +26,11 @@ from gapmodel.cli.uploads import (
 )
 from gapmodel.core import settings
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError
-from gapmodel.ingest.mapping import mapping_csv
+from gapmodel.ingest.mapping import Mapping, mapping_csv
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
 from gapmodel.ingest.validation_report import ValidationReport
 from gapmodel.ingest.wave_export import FORMATS, LAYOUTS, wave_frame, write_frame
 from gapmodel.storage import backup
-from gapmodel.storage.mappings import MAX_MAPPING_TEXT, mapping_name
 from gapmodel.storage.prepared_wave import PreparedWave
 from gapmodel.storage.store import Store
 
@@ -75,24 +75,26 @@ def _user(args: argparse.Namespace) -> str | None:
 
 
 def _prepare(args: argparse.Namespace, store: Store | None):
+    """The wave, its report, and the mapping it was read with (its options those used)."""
     data = read_upload(args.file)
     mapping = mapping_for(args)
     instrument = instrument_for(args, store)
+    options = read_options(args, mapping)
     wave, report = prepare_wave(
-        data, Path(args.file).name, instrument, args.scale, read_options(args, mapping), mapping
+        data, Path(args.file).name, instrument, args.scale, options, mapping
     )
     if args.report:
         Path(args.report).write_bytes(report.to_csv_bytes())
-    return wave, report
+    return wave, report, None if mapping is None else replace(mapping, options=options)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Dry run: print the validation report, write nothing."""
     if Path(args.db).exists():
         with Store.open(args.db, read_only=True) as store:
-            _, report = _prepare(args, store)
+            _, report, _ = _prepare(args, store)
     else:
-        _, report = _prepare(args, None)
+        _, report, _ = _prepare(args, None)
     print(report.to_text())
     return EXIT_OK if report.ok else EXIT_REFUSED
 
@@ -101,11 +103,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Validate a file and write it as one wave, in one transaction."""
     new_file = not Path(args.db).exists()
     if new_file:  # checked first, so that a refused file leaves no empty database behind
-        wave, report = _prepare(args, None)
+        wave, report, mapping = _prepare(args, None)
         _refuse_invalid(wave, report)
     with Store.open(args.db) as store:
         if not new_file:  # read with the newest stored wave's questionnaire
-            wave, report = _prepare(args, store)
+            wave, report, mapping = _prepare(args, store)
             _refuse_invalid(wave, report)
         try:
             result = store.ingest_wave(
@@ -115,8 +117,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             raise Refusal(
                 f"{exc} Add --replace to overwrite it, or choose another label."
             ) from None
-        if args.mapping:  # offered on the Data page for the next file with these headers
-            _save_mapping(store, args, report.preview.columns)
+        if mapping is not None:  # offered on the Data page for the next file with these headers
+            _save_mapping(store, args, mapping, report.preview.columns)
     replaced = f" (replaced wave {result['replaced']!r})" if result["replaced"] else ""
     print(
         f"Ingested wave {result['label']!r}: {result['n_respondents']:,} respondents, "
@@ -125,15 +127,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _save_mapping(store: Store, args: argparse.Namespace, headers: list[str]) -> None:
+def _save_mapping(
+    store: Store, args: argparse.Namespace, mapping: Mapping, headers: list[str]
+) -> None:
     """Save the mapping a wave was read with, under its file's name; the wave is stored already,
     so a mapping that cannot be saved is a warning, not a refusal."""
-    name, user = mapping_name(Path(args.mapping).stem), _user(args)
-    text = mapping_csv(mapping_for(args)).decode("utf-8-sig")
-    if len(text) > MAX_MAPPING_TEXT:
-        print("warning: the mapping is larger than 4 MB and was not saved.", file=sys.stderr)
+    text = mapping_csv(mapping).decode("utf-8-sig")
+    try:
+        name = store.save_mapping(Path(args.mapping).stem, headers, text, _user(args))
+    except ValueError as exc:
+        print(f"warning: the mapping was not saved: {exc}", file=sys.stderr)
         return
-    store.save_mapping(name, headers, text, user)
     print(f"Saved the mapping as {name!r} for the next wave of this survey.")
 
 

@@ -14,7 +14,7 @@ from gapmodel.cli.uploads import (
     read_options,
     read_upload,
 )
-from gapmodel.ingest.mapping import Mapping, mapping_csv, mapping_summary
+from gapmodel.ingest.mapping import Mapping, mapping_csv, mapping_records, mapping_summary
 from gapmodel.ingest.proposal import propose
 from gapmodel.ingest.readers import ReadError, read_table
 from gapmodel.storage.store import Store
@@ -60,24 +60,25 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def _summary(mapping: Mapping, args: argparse.Namespace) -> str:
-    """What the proposal holds, what needs a look (by mapping row) and the next step."""
+    """What the proposal holds, what needs a look (by the mapping file's row) and the next step."""
     lines = [mapping_summary(mapping), "Personal data is not stored unless you map it."]
-    first = 2 + len([o for o in ("encoding", "sheet", "header_row") if getattr(mapping.options, o)])
-    blank_labels = [k for k, (_, s) in enumerate(mapping.labels.items()) if s is None]
-    if blank_labels:
-        rows = ", ".join(str(first + k) for k in blank_labels[:10])
+    rows = list(enumerate(mapping_records(mapping), start=2))  # row 1 is the header
+    blank = [n for n, r in rows if r["role"] == "label" and not r["name"]]
+    if blank:
+        listed = ", ".join(map(str, blank[:10])) + (", ..." if len(blank) > 10 else "")
         lines.append(
-            f"{len(blank_labels)} answer text(s) need their score: rows {rows} (role label, "
-            "the score in name)."
+            f"{len(blank)} answer text(s) need their score: rows {listed} (role label, the "
+            "score in name, or missing)."
         )
-    first += len(mapping.labels)
     unsure = [
-        (first + k, c)
-        for k, c in enumerate(mapping.columns)
-        if c.confidence is not None and c.confidence < UNSURE
+        (n, r)
+        for n, r in rows
+        if r["role"] not in ("option", "label")
+        and r["confidence"]
+        and int(r["confidence"]) < UNSURE
     ]
-    for row, c in unsure[:15]:
-        lines.append(f"  check row {row} ({c.column[:60]}): {c.reason}")
+    for n, r in unsure[:15]:
+        lines.append(f"  check row {n} ({r['column'][:60]}): {r['reason']}")
     if len(unsure) > 15:
         lines.append(f"  ... and {len(unsure) - 15} more rows below {UNSURE}% confidence.")
     if not mapping.by_role("id"):

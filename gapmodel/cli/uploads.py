@@ -89,9 +89,5 @@ def mapping_for(args: argparse.Namespace) -> Mapping | None:
 
 def read_options(args: argparse.Namespace, mapping: Mapping | None) -> ReadOptions:
     """--encoding, --sheet and --header-row, else the mapping's own."""
-    base = mapping.options if mapping is not None else ReadOptions()
-    return ReadOptions(
-        encoding=args.encoding if args.encoding is not None else base.encoding,
-        sheet=args.sheet if args.sheet is not None else base.sheet,
-        header_row=args.header_row if args.header_row is not None else base.header_row,
-    )
+    given = ReadOptions(args.encoding, args.sheet, args.header_row)
+    return given.over(mapping.options if mapping is not None else ReadOptions())

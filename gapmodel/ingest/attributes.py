@@ -71,6 +71,11 @@ def classify_columns(
     return ColumnRoles(respondent_id, attributes, points)
 
 
+def pattern_name(name: str) -> bool:
+    """Whether polars would read a column name as a pattern, not a name (``*``, ``^...$``)."""
+    return name == "*" or (name.startswith("^") and name.endswith("$"))
+
+
 def add_attribute(
     report: ValidationReport, attributes: dict[str, str], column: str, name: str = ""
 ) -> None:
@@ -79,8 +84,7 @@ def add_attribute(
     plain text: no control or bidi characters, no pattern (``*``, ``^...$``)."""
     given = clean_name(name)
     name = given or clean_name(column)
-    pattern = name == "*" or (name.startswith("^") and name.endswith("$"))
-    if pattern or (given and unsafe_character(given) is not None):
+    if pattern_name(name) or (given and unsafe_character(given) is not None):
         report.add(
             Problem(
                 rule="invalid_mapping",

@@ -87,11 +87,14 @@ class Decoded:
         Its name for people (``UTF-8``, ``CP949 (Korean)``).
     detected : bool
         True when the encoding is the detector's reading of the bytes, not certain.
+    codec : str
+        Python's name of the codec (``cp949``), for a choice that names it again.
     """
 
     text: str
     encoding: str
     detected: bool = False
+    codec: str = "utf-8"
 
 
 def codec_name(name: str) -> str:
@@ -177,7 +180,7 @@ def _detect(data: bytes) -> Decoded:
     if latin or any(f[2] in _WESTERN and f[3] in _WESTERN_LANGUAGES for f in close):
         western = _whole(data, "cp1252")
         if western is not None and _reads_as_words(western[:_SAMPLE]):
-            return Decoded(western, "Windows-1252 (Western European)", detected=True)
+            return Decoded(western, "Windows-1252 (Western European)", True, "cp1252")
     rivals = [f for f in close[1:] if f[4] != sample]
     few = language in ("ko", "ja", "zh") and sum(ord(ch) > 127 for ch in sample) < _CJK_LEAST
     text = _whole(data, codec)
@@ -187,7 +190,7 @@ def _detect(data: bytes) -> Decoded:
         names = [name, *others]
         raise EncodingUnknown(names, _unknown_message(names))
     label = f"{name} ({_LANGUAGES[language]})" if language in _LANGUAGES else name
-    return Decoded(text, label, detected=True)
+    return Decoded(text, label, True, codec)
 
 
 def _multibyte(codec: str) -> bool:

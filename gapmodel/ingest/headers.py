@@ -125,7 +125,8 @@ def find_header(rows: list[list[object]], row: int | None = None) -> Header:
             _or_names(below[0], names) if texts else list(names),
         )
     if {"respondent_id", "collector_id"} <= tokens:
-        if not below[0][names.index("Respondent ID")] if "Respondent ID" in names else True:
+        at_id = [token(n) for n in names].index("respondent_id")
+        if not below[0][at_id]:  # the sub-questions' row leaves the id column empty
             joined = _surveymonkey_names(names, below[0])
             return Header(at, 1, "SurveyMonkey", joined, joined)
         return Header(at, 0, "SurveyMonkey", names, list(names))

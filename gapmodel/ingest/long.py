@@ -21,6 +21,11 @@ from gapmodel.ingest.respondents import check_respondent_cells, measure_columns,
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
 
 
+def is_long(columns: list[str]) -> bool:
+    """Whether a file's columns are the long layout's: it has stage and item columns."""
+    return {"stage", "item"} <= {token(c) for c in columns}
+
+
 def build(
     report: ValidationReport, raw: pl.DataFrame, instrument: Instrument, scale: tuple[int, int]
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:

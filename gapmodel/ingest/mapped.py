@@ -24,6 +24,7 @@ from gapmodel.ingest.personal import personal_by_content, personal_by_header, pe
 from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
 
 ROW_ID = "_row_id"
+DRAFT_STAGE = "Survey"  # the stage of a drafted questionnaire whose rows name none
 
 
 def _error(message: str, column: str | None = None, rule: str = "invalid_mapping") -> Problem:
@@ -43,26 +44,37 @@ def mapping_instrument(
         return instrument
     if not any(s.wording for s in scores):
         for s in unknown[:20]:
-            what = "item" if names.item(s.item) is None else "stage"
-            there = listed(instrument.codes) if what == "item" else ", ".join(instrument.stages)
-            report.add(
-                _error(
+            if names.item(s.item) is not None and not s.stage.strip():
+                message = (
+                    f"The score column {s.column!r} needs a stage: one of "
+                    f"{', '.join(instrument.stages)}."
+                )
+            else:
+                what = "item" if names.item(s.item) is None else "stage"
+                there = listed(instrument.codes) if what == "item" else ", ".join(instrument.stages)
+                message = (
                     f"The mapping maps {s.column!r} to the {what} "
                     f"{(s.item if what == 'item' else s.stage)!r}, which the questionnaire "
                     f"({instrument.name}) does not have ({there}). Correct the row, give the "
                     "questionnaire that has it, or fill in wording and dimension to draft a new "
-                    "questionnaire from the mapping.",
-                    s.column,
+                    "questionnaire from the mapping."
                 )
-            )
+            report.add(_error(message, s.column))
         return None
     return _draft(report, scores, instrument)
 
 
+def stage_of(names: ColumnNames, row: ColumnMap) -> str | None:
+    """The stage a score row names, or for a blank stage the questionnaire's only one (a draft
+    names blank stages ``Survey``); None when the questionnaire has no such stage."""
+    if row.stage.strip():
+        return names.stage(row.stage)
+    stages = names.instrument.stages
+    return stages[0] if len(stages) == 1 else names.stage(DRAFT_STAGE)
+
+
 def _stage_known(names: ColumnNames, row: ColumnMap) -> bool:
-    if not row.stage:
-        return len(names.instrument.stages) == 1
-    return names.stage(row.stage) is not None
+    return stage_of(names, row) is not None
 
 
 def _draft(
@@ -81,7 +93,7 @@ def _draft(
         item["dimension"] = (
             item["dimension"] or clean_name(s.dimension) or old.get("dimension") or ""
         )
-        stage = names.stage(s.stage) or clean_name(s.stage) or "Survey"
+        stage = names.stage(s.stage) or clean_name(s.stage) or DRAFT_STAGE
         if stage not in item["stages"]:
             item["stages"].append(stage)
     out = io.StringIO()
@@ -132,7 +144,11 @@ def mapped_columns(
     """
     mapping = _as_in_file(mapping, raw.columns)
     present = set(raw.columns)
-    missing = [c.column for c in mapping.columns if c.role != "ignore" and c.column not in present]
+    missing = [  # comments are never stored: one the next wave lacks does not matter
+        c.column
+        for c in mapping.columns
+        if c.role not in ("ignore", "comment") and c.column not in present
+    ]
     for column in missing[:20]:
         report.add(
             _error(
@@ -143,7 +159,8 @@ def mapped_columns(
                 "mapping_column_missing",
             )
         )
-    unmapped = [c for c in raw.columns if c != "row" and c not in set(mapping.headers())]
+    known = set(mapping.headers())
+    unmapped = [c for c in raw.columns if c != "row" and c not in known]
     if unmapped:
         report.add(
             Problem(
@@ -157,12 +174,7 @@ def mapped_columns(
         return None
     names = ColumnNames(instrument)
     scores = [
-        ScoreColumn(
-            s.column,
-            names.stage(s.stage) if s.stage else instrument.stages[0],
-            names.item(s.item),
-            measure_of(s.measure),
-        )
+        ScoreColumn(s.column, stage_of(names, s), names.item(s.item), measure_of(s.measure))
         for s in mapping.by_role("score")
     ]
     raw = _scores_from_labels(raw, [s.name for s in scores], mapping.labels)

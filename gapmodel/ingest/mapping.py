@@ -5,7 +5,7 @@ One row per source column: ``column`` (the header text exactly as in the file), 
 ``item`` and ``measure`` (``E``, ``P``, ``A``, ``I``), for attributes ``name``. A score row whose
 item the questionnaire lacks may carry ``wording`` and ``dimension``: then the questionnaire is
 drafted from the mapping. ``confidence`` (0-100) and ``reason`` say how sure a proposal is and
-why; ``question`` and ``samples`` show what the column holds. None of those four is read back.
+why; ``question`` and ``samples`` show what the column holds, and are not read back.
 
 File-level settings are rows of their own: role ``option`` with ``column`` one of ``encoding``,
 ``sheet``, ``header_row`` and the value in ``name``; role ``label`` with an answer text in
@@ -27,6 +27,7 @@ from gapmodel.ingest.encodings import EncodingUnknown, decode
 from gapmodel.ingest.naming import MEASURE_ALIASES
 from gapmodel.ingest.readers import ReadOptions
 from gapmodel.ingest.validation_report import Problem
+from gapmodel.storage.mappings import MAX_MAPPING_TEXT
 
 ROLES = ("id", "score", "attribute", "comment", "ignore")
 SETTING_ROLES = ("option", "label")
@@ -48,7 +49,6 @@ FIELDS = (
 MEASURE_LETTERS = {m: m[0].upper() for m in MEASURES}
 MISSING = "missing"  # a label's score for an answer that means no score ("Don't know")
 _WHOLE = re.compile(r"-?[0-9]{1,9}")
-MAX_MAPPING_BYTES = 4_000_000
 
 
 class MappingError(Exception):
@@ -155,7 +155,7 @@ def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
     MappingError
         Naming each row (the header is row 1), the column and the rule it breaks.
     """
-    if len(data) > MAX_MAPPING_BYTES:
+    if len(data) > MAX_MAPPING_TEXT:
         raise MappingError([_problem(None, f"The mapping {name} is larger than 4 MB.")])
     try:  # a spreadsheet on Windows saves CSV in its codepage
         text = decode(data).text

@@ -18,16 +18,22 @@ import polars as pl
 
 from gapmodel.core import settings
 from gapmodel.core.instrument import Instrument
-from gapmodel.core.vocabulary import clean_name, token
+from gapmodel.core.vocabulary import clean_name
 from gapmodel.ingest import long, wide
+from gapmodel.ingest.attributes import pattern_name
 from gapmodel.ingest.cells import MAX_TEXT
 from gapmodel.ingest.mapped import mapped_columns, mapping_instrument
 from gapmodel.ingest.mapping import Mapping
-from gapmodel.ingest.readers import MAX_COLUMNS, ReadError, ReadOptions, read_table
+from gapmodel.ingest.readers import (
+    DUPLICATED,
+    MAX_COLUMNS,
+    RawTable,
+    ReadError,
+    ReadOptions,
+    read_table,
+)
 from gapmodel.ingest.validation_report import PREVIEW_ROWS, Problem, ValidationReport, shorten
 from gapmodel.storage.prepared_wave import PreparedWave
-
-_DUPLICATED = re.compile(r"_duplicated_\d+$")
 
 
 def parse_scale(text: str | tuple[int, int]) -> tuple[int, int]:
@@ -78,7 +84,7 @@ def prepare_wave(
     scale : str or (int, int)
         Declared scale, e.g. ``"1-7"``.
     options : ReadOptions, optional
-        The analyst's encoding, sheet and header row (by default the mapping's).
+        The analyst's encoding, sheet and header row; where one is not set, the mapping's.
     mapping : Mapping, optional
         What each column holds (:mod:`gapmodel.ingest.mapping`); else the columns are read by
         their names.
@@ -93,25 +99,43 @@ def prepare_wave(
     A pair with E or P missing is kept (the other score is data) but only complete pairs
     count in the analysis. Missing-value tokens: empty, NA, N/A, NaN, null, none, -, ., #N/A.
     """
-    scale = parse_scale(scale)
     report = ValidationReport(source_name=filename)
-    limit_mb = settings.get("max_upload_mb")
-    if len(data) > limit_mb * 1024 * 1024:
-        report.add(
-            Problem(
-                rule="file_too_large",
-                message=f"The file is {len(data) / 1e6:,.0f} MB; the limit is {limit_mb} MB "
-                "(GAPMODEL_MAX_UPLOAD_MB). Split the wave or export Parquet.",
-            )
-        )
+    too_large = size_problem(data)
+    if too_large is not None:
+        report.add(too_large)
         return None, report
-    if options is None and mapping is not None:
-        options = mapping.options
+    base = mapping.options if mapping is not None else ReadOptions()
     try:
-        table = read_table(data, filename, options)
+        table = read_table(data, filename, (options or ReadOptions()).over(base))
     except ReadError as exc:
         report.add(exc.problem)
         return None, report
+    return prepare_table(table, data, filename, instrument, scale, mapping)
+
+
+def size_problem(data: bytes) -> Problem | None:
+    """The problem of a file above the upload limit, or None."""
+    limit_mb = settings.get("max_upload_mb")
+    if len(data) <= limit_mb * 1024 * 1024:
+        return None
+    return Problem(
+        rule="file_too_large",
+        message=f"The file is {len(data) / 1e6:,.0f} MB; the limit is {limit_mb} MB "
+        "(GAPMODEL_MAX_UPLOAD_MB). Split the wave or export Parquet.",
+    )
+
+
+def prepare_table(
+    table: RawTable,
+    data: bytes,
+    filename: str,
+    instrument: Instrument,
+    scale: str | tuple[int, int] = (1, 7),
+    mapping: Mapping | None = None,
+) -> tuple[PreparedWave | None, ValidationReport]:
+    """:func:`prepare_wave` of a file already read (``table``, from its bytes ``data``)."""
+    scale = parse_scale(scale)
+    report = ValidationReport(source_name=filename)
     for note in table.notes:
         report.add(note)
     report.preview = table.frame.head(PREVIEW_ROWS)
@@ -131,7 +155,7 @@ def prepare_wave(
         raw, scores, roles = columns
         built = wide.build(report, raw, instrument, scale, (scores, roles))
     else:
-        report.layout = "long" if {"stage", "item"} <= {token(c) for c in raw.columns} else "wide"
+        report.layout = "long" if long.is_long(raw.columns) else "wide"
         layout = long if report.layout == "long" else wide
         built = layout.build(report, raw, instrument, scale)
     if built is None or report.errors:
@@ -232,12 +256,12 @@ def _header_problems(report: ValidationReport, columns: list[str], mapped: bool 
         )
     if long_names:
         return False
-    for column in (c for c in columns if _DUPLICATED.search(c) and not mapped):
+    for column in (c for c in columns if DUPLICATED.search(c) and not mapped):
         report.add(
             Problem(
                 rule="duplicate_column",
-                message=f"The column name {_DUPLICATED.sub('', column)!r} appears more than once.",
-                column=_DUPLICATED.sub("", column),
+                message=f"The column name {DUPLICATED.sub('', column)!r} appears more than once.",
+                column=DUPLICATED.sub("", column),
             )
         )
     if len(columns) > MAX_COLUMNS:
@@ -304,4 +328,4 @@ def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
 def _reserved_name(name: str) -> bool:
     """Column names validation cannot work with: its own ``row`` column, and names that polars
     reads as a pattern instead of a name (``*``, ``^...$``)."""
-    return name in ("row", "*") or (name.startswith("^") and name.endswith("$"))
+    return name == "row" or pattern_name(name)

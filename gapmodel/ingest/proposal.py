@@ -25,10 +25,12 @@ from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import MAX_NAME, clean_name, stage_label, token
 from gapmodel.ingest.attributes import MAX_ATTRIBUTES
 from gapmodel.ingest.headers import TIMESTAMP_HEADERS
+from gapmodel.ingest.long import is_long
+from gapmodel.ingest.mapped import DRAFT_STAGE
 from gapmodel.ingest.mapping import MEASURE_LETTERS, MISSING, ColumnMap, Mapping
 from gapmodel.ingest.naming import ID_ALIASES, STAGE_ALIASES, ColumnNames, ScoreColumn
 from gapmodel.ingest.personal import personal_by_content, personal_by_header, personal_in_text
-from gapmodel.ingest.readers import RawTable, ReadOptions
+from gapmodel.ingest.readers import DUPLICATED, RawTable, ReadOptions
 
 MATCH = 80  # rapidfuzz score (0-100) from which a sub-question is taken as an item
 SAMPLES = 3
@@ -82,7 +84,8 @@ TOOL_COLUMNS = {
 }
 TOOL_IDS = {"responseid", "response_id", "respondent_id", "id", "_recordid", "回答id", "응답_id"}
 _SUB_BRACKET = re.compile(r"^(?P<stem>.+?)\s*\[(?P<sub>[^\[\]]+)\]\s*$")
-_DUPLICATED = re.compile(r"_duplicated_\d+$")  # how the reader marks a repeated header
+_NOT_IN_NAME = re.compile(r"[^\w &'-]")  # what a stage name may not hold
+_SCORE_TEXT = r"^\s*\d{1,2}(?:[.,]0+)?\s*$"  # a score as a cell writes it: 7, 7.0, 7,0
 _NUMERIC = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
 _LABELLED = re.compile(r"^\s*(?P<n>\d{1,2})\s*(?:[-–=:.)]\s*\S.*)?$|^.*\((?P<m>\d{1,2})\)\s*$")
 _NO_ANSWER = re.compile(
@@ -147,11 +150,12 @@ def propose(table: RawTable, instrument: Instrument, options: ReadOptions | None
         How the file was read (kept in the mapping, so the next wave is read the same way).
     """
     frame = table.frame
-    rows, candidates = _roles(table, ColumnNames(instrument))
+    names = ColumnNames(instrument)
+    rows, candidates = _roles(table, names)
     for column, _ in [c for c in candidates if not _in_a_block(c, candidates, frame)]:
         candidates = [c for c in candidates if c[0] != column]  # a single question in words
         rows[column] = _other(rows[column], column, rows[column].question, frame[column])
-    scored = _match_items(candidates, instrument, ColumnNames(instrument))
+    scored = _match_items(candidates, names)
     if sum(1 for row in scored if row is not None) * 2 < len(candidates):
         scored = _draft(candidates)
     for (column, _), row in zip(candidates, scored, strict=True):
@@ -178,7 +182,7 @@ def _roles(
         if isinstance(parsed, ScoreColumn):
             reason = "gapmodel's own column name"
             rows[column] = _score(base, parsed.stage, parsed.item, parsed.measure, 100, reason)
-        elif _DUPLICATED.search(column):
+        elif DUPLICATED.search(column):
             reason = "a second column with the same header: map it only if it asks another question"
             rows[column] = _with(base, role="ignore", confidence=60, reason=reason)
         elif not has_id and _is_id(column, question, values):
@@ -208,10 +212,7 @@ def _in_a_block(
     of questions (a matrix); one question answered in words ("What is your sex?") is not."""
     column, q = candidate
     filled = frame[column].drop_nulls().head(2000)
-    if (
-        filled.is_empty()
-        or filled.str.contains(r"^\s*\d{1,2}(?:[.,]0+)?\s*$").sum() * 2 > filled.len()
-    ):
+    if filled.is_empty() or filled.str.contains(_SCORE_TEXT).sum() * 2 > filled.len():
         return True
     return sum(1 for _, other in candidates if other.stem == q.stem) >= 2
 
@@ -292,7 +293,7 @@ def _score_like(values: pl.Series, value_labels: dict[str, str] | None) -> bool:
     if filled.is_empty():
         return False
     head = filled.head(2000)
-    numbers = head.str.contains(r"^\d{1,2}(?:[.,]0+)?$").sum()
+    numbers = head.str.contains(_SCORE_TEXT).sum()
     if numbers * 2 > head.len() or value_labels:
         return True
     return head.n_unique() <= 11
@@ -316,13 +317,14 @@ def _labels(frame: pl.DataFrame, columns: list[str]) -> dict[str, int | str | No
 
 
 def _match_items(
-    candidates: list[tuple[str, _Question]], instrument: Instrument, names: ColumnNames
+    candidates: list[tuple[str, _Question]], names: ColumnNames
 ) -> list[ColumnMap | None]:
     """Each candidate's item (its sub-question, or else its stem, matched to the wordings, all
     at once) and stage (named in the stem, or the only stage that asks the item). A tie between
     two wordings is a guess of low confidence."""
     if not candidates:
         return []
+    instrument = names.instrument
     wordings = instrument.items["wording"].to_list()
     codes = instrument.codes
     asked = dict(instrument.items.select("code", "stages").iter_rows())
@@ -407,26 +409,28 @@ def _without_cue(text: str, measure: str | None) -> str:
 
 
 def _draft(candidates: list[tuple[str, _Question]]) -> list[ColumnMap | None]:
-    """A draft questionnaire: one item per sub-question (E and P columns of the same
-    sub-question share it); one stage per block of questions, the k-th expectation block with
-    the k-th perception block (a single stage when there is one block per measure); one
-    dimension to rename."""
+    """A draft questionnaire: one item per sub-question (the E and P columns of a sub-question
+    share it, at every stage that asks it); one stage per block of questions, the k-th
+    expectation block with the k-th perception block, named by the block's text before its
+    colon (a single stage when there is one block per measure); one dimension to rename."""
     blocks: dict[str | None, list[str]] = {}
+    texts: dict[str, str] = {}
     for _, q in candidates:
         seen = blocks.setdefault(q.measure, [])
         if _block(q) not in seen:
             seen.append(_block(q))
+            texts[_block(q)] = q.stem
     first = blocks.get("expectation") or next(iter(blocks.values()))
     single = max(len(b) for b in blocks.values()) <= 1
-    codes: dict[tuple[str, str], str] = {}
+    stages = [] if single else _stage_names([texts[b] for b in first])
+    codes: dict[str, str] = {}
     out: list[ColumnMap | None] = []
     for column, q in candidates:
         k = blocks[q.measure].index(_block(q))
-        stage = "Survey" if single else _stage_name(first[k] if k < len(first) else "", k + 1)
+        stage = DRAFT_STAGE if single else stages[k] if k < len(stages) else f"Stage {k + 1}"
         wording = q.sub or _without_cue(q.stem, q.measure).strip(" :?-")
-        key = (stage, token(wording))
-        code = codes.get(key) or _code(wording, set(codes.values()), len(codes) + 1)
-        codes[key] = code
+        code = codes.get(token(wording)) or _code(wording, set(codes.values()), len(codes) + 1)
+        codes[token(wording)] = code
         out.append(
             _score(
                 ColumnMap(column),
@@ -448,10 +452,18 @@ def _block(q: _Question) -> str:
     return token(_without_cue(q.stem, q.measure))
 
 
-def _stage_name(block: str, k: int) -> str:
-    words = [w for w in block.split("_") if w][:4]
-    name = " ".join(words).capitalize()
-    return name[:MAX_NAME] if name and name[0].isalpha() else f"Stage {k}"
+def _stage_names(stems: list[str]) -> list[str]:
+    """A stage name per block: its text before the colon, in the characters a name may have
+    (``Before you bought (pre-purchase): what did you expect?`` -> ``Before you bought
+    pre-purchase``), else ``Stage k``; each distinct."""
+    names: list[str] = []
+    for k, stem in enumerate(stems, start=1):
+        head = stem.split(":", 1)[0] if ":" in stem else _without_cue(stem, "expectation")
+        name = clean_name(_NOT_IN_NAME.sub(" ", head))[:MAX_NAME].strip(" -_'&")
+        if not name or not name[0].isalnum() or name in names:
+            name = f"Stage {k}"
+        names.append(name)
+    return names
 
 
 def _code(wording: str, used: set[str], k: int) -> str:
@@ -508,7 +520,7 @@ def _attribute_name(column: str, question: str) -> str:
 def in_own_layout(columns: list[str], instrument: Instrument) -> bool:
     """Whether a file's columns are named as gapmodel reads them without a mapping: a score
     column of the questionnaire, or the long layout's stage and item."""
-    if {"stage", "item"} <= {token(c) for c in columns}:
+    if is_long(columns):
         return True
     names = ColumnNames(instrument)
     return any(isinstance(names.score_column(c), ScoreColumn) for c in columns)

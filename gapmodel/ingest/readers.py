@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 import fastexcel
 import polars as pl
@@ -41,7 +41,8 @@ _NOT_TABLES = {
 }
 _CONTENT = re.compile(rb"[^ \t\r\n\x00]")  # any byte that is not blank
 _SCAN_BYTES = 20 * 1024 * 1024  # below this, CSV rows are checked for ragged lines up front
-_SEP_HINT = re.compile(r"^\ufeff?sep=(.)\s*$")  # Excel's first line "sep=;"
+_SEP_HINT = re.compile(r"^sep=(.)\s*$")  # Excel's first line "sep=;"
+DUPLICATED = re.compile(r"_duplicated_\d+$")  # how a repeated header is named (see _unique)
 FORMATS = ".csv, .xlsx, .ods, .sav or .parquet"
 
 
@@ -75,6 +76,16 @@ class ReadOptions:
     sheet: str | None = None
     header_row: int | None = None
 
+    def over(self, base: ReadOptions) -> ReadOptions:
+        """These options, and ``base``'s where these leave one unset (the analyst's choice over
+        a mapping's)."""
+        return ReadOptions(
+            *(
+                mine if mine is not None else theirs
+                for mine, theirs in zip(astuple(self), astuple(base), strict=True)
+            )
+        )
+
 
 @dataclass(frozen=True)
 class RawTable:
@@ -99,6 +110,8 @@ class RawTable:
         A workbook's sheets; ``sheet`` the one read.
     value_labels : dict
         Column -> code -> label, from an SPSS file.
+    encoding : str or None
+        The codec a CSV was read with when it was detected, not certain (it may be wrong).
     """
 
     frame: pl.DataFrame
@@ -110,6 +123,7 @@ class RawTable:
     sheets: tuple[str, ...] = ()
     sheet: str | None = None
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoding: str | None = None
 
 
 def _fail(rule: str, message: str, **where: object) -> ReadError:
@@ -203,7 +217,7 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
                 "extra_sheets",
                 f"Read the worksheet {name!r} ({sheets.index(name) + 1} of {len(sheets)}); "
                 f"{len(others)} other sheet(s) were not read{why}. To read another, choose it "
-                "(--sheet on the command line).",
+                "(the sheet choice on the Data page, --sheet on the command line).",
             )
         )
     frame = grid.slice(header.first_data_row)
@@ -558,6 +572,7 @@ def _read_csv(data: bytes, options: ReadOptions) -> RawTable:
         questions=_questions(frame.columns, header),
         first_row=hint_lines + header.first_data_row + 1,
         tool=header.tool,
+        encoding=decoded.codec if decoded.detected else None,
     )
 
 

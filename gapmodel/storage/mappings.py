@@ -12,17 +12,6 @@ MAX_MAPPING_NAME = 100
 MAX_MAPPING_TEXT = 4_000_000
 
 
-def check_mapping_name(name: str) -> str:
-    """A mapping's name: 1 to 100 characters without control characters."""
-    name = " ".join(str(name).split())
-    if not name or len(name) > MAX_MAPPING_NAME or unsafe_character(name) is not None:
-        raise ValueError(
-            f"A mapping's name must be 1 to {MAX_MAPPING_NAME} characters without control "
-            "characters."
-        )
-    return name
-
-
 def mapping_name(text: str) -> str:
     """A name a mapping can be saved under, made from any text (a file name): control and bidi
     characters left out, at most 100 characters, ``mapping`` when nothing is left."""
@@ -36,10 +25,16 @@ class StoreMappings(StoreBase):
     def save_mapping(
         self, name: str, headers: list[str], text: str, user: str | None = None
     ) -> str:
-        """Save (or replace) the mapping ``name``: its CSV ``text`` and the ``headers`` of the
-        file it was made for. Returns the name as stored."""
+        """Save (or replace) the mapping ``name`` (as :func:`mapping_name` cleans it): its CSV
+        ``text`` and the ``headers`` of the file it was made for. Returns the name as stored.
+
+        Raises
+        ------
+        ValueError
+            For a mapping larger than 4 MB, or a user name the audit trail refuses.
+        """
         self._require_writable()
-        name, user = check_mapping_name(name), check_user(user)
+        name, user = mapping_name(name), check_user(user)
         if len(text) > MAX_MAPPING_TEXT:
             raise ValueError("The mapping is larger than 4 MB.")
         with self._write_lock:

@@ -51,7 +51,7 @@ def qualtrics_export(n_respondents: int) -> bytes:
     instrument = default_instrument()
     wide = generate_wave(n_respondents, 0, instrument, with_adequate=False, with_points=False)
     wording = dict(instrument.items.select("code", "wording").iter_rows())
-    names, texts, ids, columns = list(_META), [t for t, _ in _META.values()], [], []
+    names, texts, columns = list(_META), [t for t, _ in _META.values()], []
     ids = [json.dumps({"ImportId": i}, separators=(",", ":")) for _, i in _META.values()]
     block = 0
     for stage in instrument.stages:

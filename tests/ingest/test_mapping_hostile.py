@@ -229,3 +229,68 @@ def test_a_repeated_header_is_left_to_the_mapping():
     assert len(repeated) == 1 and repeated[0].role == "ignore"
     wave, report = prepare_wave(data, "g.csv", INSTRUMENT, mapping=mapping)
     assert wave is not None, report.to_text()
+
+
+def test_dates_are_not_phone_numbers_and_stay_attributes():
+    frame = pl.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3"],
+            "visit_date": ["01/02/2024", "03.11.2023", "2024-05-06"],
+            "Smartphone owner": ["yes", "no", "yes"],
+            "pre_purchase.courtesy.E": ["5", "6", "7"],
+            "pre_purchase.courtesy.P": ["6", "6", "5"],
+        }
+    )
+    wave, report = prepare_wave(frame.write_csv().encode(), "w.csv", INSTRUMENT)
+    assert wave is not None and wave.attributes == ["visit_date", "Smartphone owner"]
+
+
+def test_a_file_with_respondent_and_collector_ids_but_no_sub_question_row_keeps_its_first_row():
+    data = b"respondent_id,collector_id,segment,pre_purchase.courtesy.E,pre_purchase.courtesy.P\n"
+    data += b"1001,77,A,5,6\n1002,77,B,6,6\n"
+    wave, report = prepare_wave(data, "w.csv", INSTRUMENT)
+    assert wave is not None and wave.respondents.height == 2, report.to_text()
+
+
+def test_a_blank_stage_is_the_only_stage_or_needs_a_stage():
+    data = b"id,x.E,x.P\nR1,5,6\nR2,4,4\n"
+    rows = "column,role,stage,item,measure,wording,dimension\nid,id,,,,,\n"
+    blank = read_mapping((rows + "x.E,score,,courtesy,E,,\nx.P,score,,courtesy,P,,\n").encode())
+    _, report = prepare_wave(data, "w.csv", INSTRUMENT, mapping=blank)
+    assert (
+        "needs a stage: one of pre_purchase, encounter, post_purchase" in report.errors[0].message
+    )
+    draft = read_mapping(
+        (
+            rows + "x.E,score,,q1,E,Staff are kind,Care\nx.P,score,,q1,P,Staff are kind,Care\n"
+        ).encode()
+    )
+    wave, report = prepare_wave(data, "w.csv", INSTRUMENT, mapping=draft)
+    assert wave is not None and wave.instrument.stages == ("Survey",), report.to_text()
+
+
+def test_a_comment_column_the_next_wave_lacks_does_not_refuse_it():
+    export = ex.qualtrics()
+    mapping = _proposal(export)
+    assert _rows(mapping)["Q9"].role == "comment"
+    frame = read_table(export.data, export.filename).frame.drop("Q9")
+    wave, report = prepare_wave(frame.write_csv().encode(), "w.csv", INSTRUMENT, mapping=mapping)
+    assert wave is not None, report.to_text()
+
+
+def test_a_draft_asks_one_sub_question_at_every_stage_as_one_item():
+    frame = pl.DataFrame(
+        {
+            "id": ["R1", "R2"],
+            "Booking: what did you expect? [Zorbly gadgets hum]": ["5", "6"],
+            "Booking: how was it actually? [Zorbly gadgets hum]": ["4", "6"],
+            "Delivery: what did you expect? [Zorbly gadgets hum]": ["7", "6"],
+            "Delivery: how was it actually? [Zorbly gadgets hum]": ["5", "5"],
+        }
+    )
+    mapping = propose(read_table(frame.write_csv().encode(), "w.csv"), INSTRUMENT)
+    scores = mapping.by_role("score")
+    assert {c.item for c in scores} == {"zorbly_gadgets_hum"}
+    assert [c.stage for c in scores] == ["Booking", "Booking", "Delivery", "Delivery"]
+    wave, report = prepare_wave(frame.write_csv().encode(), "w.csv", INSTRUMENT, mapping=mapping)
+    assert wave is not None and wave.instrument.stages == ("Booking", "Delivery"), report.to_text()

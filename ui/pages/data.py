@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError, InstrumentError, StoreError
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.mapping import mapping_csv
-from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.ingest.prepare import prepare_table
 from gapmodel.ingest.wave_export import template_frame, write_frame
-from gapmodel.storage.mappings import MAX_MAPPING_TEXT, mapping_name
 from ui import cache, components
 from ui.auth import current_user, require_analyst
 from ui.mapping_step import MappingChoice, mapping_step
@@ -34,8 +34,8 @@ def _template(instrument: Instrument, attributes: dict[str, list[str]] | None) -
 
 
 def _validate(file, scale: str, instrument: Instrument, choice: MappingChoice):
-    """Validate once per upload, scale, questionnaire and mapping (the file is not read again on
-    every rerun); keep the result for the commit button."""
+    """Validate the file the mapping step read, once per upload, scale, questionnaire and
+    mapping (not on every rerun); keep the result for the commit button."""
     mapping = choice.mapping
     key = (
         file.file_id,
@@ -46,9 +46,9 @@ def _validate(file, scale: str, instrument: Instrument, choice: MappingChoice):
     )
     cached = st.session_state.get(_VALIDATED)
     if cached is None or cached[0] != key:
-        with st.spinner(f"Reading and validating {plain(file.name)}…"):
-            wave, report = prepare_wave(
-                file.getvalue(), file.name, instrument, scale, choice.options, mapping
+        with st.spinner(f"Validating {plain(file.name)}…"):
+            wave, report = prepare_table(
+                choice.table, file.getvalue(), file.name, instrument, scale, mapping
             )
         st.session_state[_VALIDATED] = (key, wave, report)
     return st.session_state[_VALIDATED][1:]
@@ -58,12 +58,9 @@ def _save_mapping(choice: MappingChoice, user: str | None) -> str:
     """Save the mapping the committed wave was read with; what to tell the analyst."""
     if choice.mapping is None:
         return ""
-    name = mapping_name(choice.name)
     text = mapping_csv(choice.mapping).decode("utf-8-sig")
     try:
-        if len(text) > MAX_MAPPING_TEXT:
-            raise ValueError("It is larger than 4 MB.")
-        store().save_mapping(name, choice.headers, text, user)
+        name = store().save_mapping(choice.name, choice.headers, text, user)
     except (GapmodelError, ValueError) as exc:
         return f" The mapping was not saved: {plain(exc)}"
     return f" The mapping is saved as {plain(name)}."
@@ -258,6 +255,23 @@ with stored:
         components.csv_download(
             "Wave list (CSV)", lambda: waves, "gapmodel-waves.csv", key="data_waves_csv"
         )
+        mappings = store().mappings()
+        if not mappings.is_empty():
+            st.subheader("Saved mappings")
+            st.caption("Each is offered for the next upload with the same columns.")
+            st.dataframe(
+                mappings.select(
+                    "name", pl.col("headers").list.len().alias("columns"), "saved_at", "saved_by"
+                ),
+                hide_index=True,
+                key="data_mappings",
+                column_config={
+                    "name": "Mapping",
+                    "columns": st.column_config.NumberColumn("Columns", format="localized"),
+                    "saved_at": st.column_config.DatetimeColumn("Saved", format="YYYY-MM-DD HH:mm"),
+                    "saved_by": "By",
+                },
+            )
         st.subheader("Delete a wave")
         doomed = st.selectbox("Wave", waves["label"].to_list(), index=None, key="data_delete_wave")
         sure = st.checkbox(
