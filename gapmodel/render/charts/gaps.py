@@ -89,11 +89,13 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
     base = alt.Chart(frame).encode(x=x, y=y)
     # Conditions are given as channel objects: Altair resolves a condition dict against the
     # whole schema on every call, which made this chart slow to build.
+    room = 0 if len(stages) <= 3 else 80  # for the slanted stage names
+    height = max(len(dimensions), 2) * 48 + room  # one dimension still leaves the legend room
     color = alt.Color(
         "gap_colour:Q",
         title="Gap (P - E)",
         scale=alt.Scale(scheme="redblue", domain=[-extent, extent], domainMid=0),
-        legend=alt.Legend(orient="right", format="+.1f", gradientLength=180),
+        legend=alt.Legend(orient="right", format="+.1f", gradientLength=min(180, height - 30)),
         condition={"test": "datum.flag == 'suppressed'", "value": "#e0e0e0"},
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(color=color, tooltip=tooltip)
@@ -107,8 +109,7 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         color=alt.ColorValue("#222222", condition={"test": "datum.strong", "value": "white"}),
         tooltip=tooltip,
     )
-    room = 0 if len(stages) <= 3 else 80  # for the slanted stage names
-    return (cells + text).properties(width="container", height=max(len(dimensions), 1) * 48 + room)
+    return (cells + text).properties(width="container", height=height)
 
 
 # -- items ranked by gap ----------------------------------------------------------------------------
