@@ -316,10 +316,10 @@ def _config(instrument: Instrument, draft: bool) -> dict:
     return {
         "column": text("Column", pinned=True, width=150),
         "role": choice("Role", options=ROLES, required=True, width=95),
-        "stage": text("Stage", width=125)
+        "stage": text("Stage", width=120)
         if draft
-        else choice("Stage", options=stages, format_func=stage_label, width=125),
-        "item": text("Item", width=150) if draft else choice("Item", options=codes, width=150),
+        else choice("Stage", options=stages, format_func=stage_label, width=120),
+        "item": text("Item", width=170) if draft else choice("Item", options=codes, width=170),
         "measure": choice(
             "Measure",
             options=_LETTERS,
@@ -330,7 +330,7 @@ def _config(instrument: Instrument, draft: bool) -> dict:
         "wording": text("Wording", width="medium"),
         "dimension": text("Dimension", width=120),
         "confidence": st.column_config.ProgressColumn(
-            "Confidence", min_value=0, max_value=100, format="%d%%", width=100, color="blue"
+            "Confidence", min_value=0, max_value=100, format="%d%%", width=95, color="blue"
         ),
         "reason": text("Why", width="large"),
         "question": text("Question text", width="large"),
