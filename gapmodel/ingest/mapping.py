@@ -49,6 +49,9 @@ FIELDS = (
 MEASURE_LETTERS = {m: m[0].upper() for m in MEASURES}
 MISSING = "missing"  # a label's score for an answer that means no score ("Don't know")
 _WHOLE = re.compile(r"-?[0-9]{1,9}")
+# what the settings rows say in their reason cell, for whoever edits the CSV
+_OPTION_HELP = "how the file is read (encoding, sheet or header_row): the value in name"
+_LABEL_HELP = f"an answer text in the score columns: its score in name, or {MISSING}"
 
 
 class MappingError(Exception):
@@ -242,12 +245,12 @@ def mapping_records(mapping: Mapping) -> list[dict[str, str]]:
     """The mapping's rows as :func:`mapping_csv` writes them (options, labels, then columns), as
     field -> text: what :func:`mapping_from_records` reads back."""
     rows = [
-        ColumnMap(name, "option", name=str(getattr(mapping.options, name)))
+        ColumnMap(name, "option", name=str(getattr(mapping.options, name)), reason=_OPTION_HELP)
         for name in OPTIONS
         if getattr(mapping.options, name) is not None
     ]
     rows += [
-        ColumnMap(text, "label", name="" if score is None else str(score))
+        ColumnMap(text, "label", name="" if score is None else str(score), reason=_LABEL_HELP)
         for text, score in mapping.labels.items()
     ]
     rows += mapping.columns

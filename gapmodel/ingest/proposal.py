@@ -84,6 +84,7 @@ TOOL_COLUMNS = {
 }
 TOOL_IDS = {"responseid", "response_id", "respondent_id", "id", "_recordid", "回答id", "응답_id"}
 _SUB_BRACKET = re.compile(r"^(?P<stem>.+?)\s*\[(?P<sub>[^\[\]]+)\]\s*$")
+_QUESTION_TAIL = re.compile(r"\s+(?:what|how|which|did|do|were|was|would)\b", re.IGNORECASE)
 _NOT_IN_NAME = re.compile(r"[^\w &'-]")  # what a stage name may not hold
 _SCORE_TEXT = r"^\s*\d{1,2}(?:[.,]0+)?\s*$"  # a score as a cell writes it: 7, 7.0, 7,0
 _NUMERIC = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
@@ -458,7 +459,7 @@ def _stage_names(stems: list[str]) -> list[str]:
     pre-purchase``), else ``Stage k``; each distinct."""
     names: list[str] = []
     for k, stem in enumerate(stems, start=1):
-        head = stem.split(":", 1)[0] if ":" in stem else _without_cue(stem, "expectation")
+        head = stem.split(":", 1)[0] if ":" in stem else _QUESTION_TAIL.split(stem, 1)[0]
         name = clean_name(_NOT_IN_NAME.sub(" ", head))[:MAX_NAME].strip(" -_'&")
         if not name or not name[0].isalnum() or name in names:
             name = f"Stage {k}"

@@ -239,6 +239,10 @@ def test_question_texts_split_into_block_sub_question_and_measure():
         == "Staff are well-trained"
     )
     assert split_question("What is your sex?").measure is None
+    expected, perceived = (
+        split_question(f"Staff were courteous ({m})") for m in ("expected", "perceived")
+    )
+    assert (expected.measure, perceived.measure) == ("expectation", "perception")
 
 
 def test_the_proposal_marks_its_guesses_and_personal_data():

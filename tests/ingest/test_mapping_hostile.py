@@ -282,8 +282,8 @@ def test_a_draft_asks_one_sub_question_at_every_stage_as_one_item():
     frame = pl.DataFrame(
         {
             "id": ["R1", "R2"],
-            "Booking: what did you expect? [Zorbly gadgets hum]": ["5", "6"],
-            "Booking: how was it actually? [Zorbly gadgets hum]": ["4", "6"],
+            "Booking what did you expect? [Zorbly gadgets hum]": ["5", "6"],
+            "Booking how was it actually? [Zorbly gadgets hum]": ["4", "6"],
             "Delivery: what did you expect? [Zorbly gadgets hum]": ["7", "6"],
             "Delivery: how was it actually? [Zorbly gadgets hum]": ["5", "5"],
         }
