@@ -10,7 +10,7 @@ import streamlit as st
 
 from gapmodel.core.columns import COLUMNS as REGISTERED
 from gapmodel.core.columns import Column
-from gapmodel.core.vocabulary import name_label
+from gapmodel.core.vocabulary import name_label, relabelled
 from gapmodel.render import charts
 from gapmodel.render.chart_images import chart_png, chart_svg
 from gapmodel.render.media import MEDIA_TYPES
@@ -83,9 +83,7 @@ def show_table(
     shown = [c for c in columns if c in table.columns and c not in HIDDEN]
     frame = table.select(shown).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     if "dimension" in shown:  # named as the charts name it
-        frame = frame.with_columns(
-            pl.col("dimension").cast(pl.String).map_elements(name_label, return_dtype=pl.String)
-        )
+        frame = frame.with_columns(relabelled("dimension", name_label))
     config = {c: COLUMNS[c] for c in shown if c in COLUMNS}
     config |= {a: st.column_config.TextColumn(name_label(a)) for a in attributes if a in shown}
     st.dataframe(frame, hide_index=True, column_config=config, height=height, key=key)

@@ -79,7 +79,7 @@ def _once(slot: str, key: object, make: Callable[[], object]) -> object:
 
 def _read(file, options: ReadOptions) -> RawTable | ReadError:
     def read() -> RawTable | ReadError:
-        too_large = size_problem(file.getvalue())
+        too_large = size_problem(file.size)
         if too_large is not None:
             return ReadError(too_large)
         try:

@@ -7,10 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from gapmodel.core import settings
 from gapmodel.core.errors import GapmodelError
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.mapping import Mapping, MappingError, read_mapping
+from gapmodel.ingest.prepare import size_problem
 from gapmodel.ingest.readers import ReadOptions
 from gapmodel.storage.store import Store
 
@@ -24,12 +24,9 @@ def read_upload(path: str) -> bytes:
     file = Path(path)
     if not file.is_file():
         raise Refusal(f"There is no file {path}. Check the path.")
-    limit_mb = settings.get("max_upload_mb")
-    if file.stat().st_size > limit_mb * 1024 * 1024:
-        raise Refusal(
-            f"{path} is {file.stat().st_size / 1e6:,.0f} MB; the limit is {limit_mb} MB "
-            "(GAPMODEL_MAX_UPLOAD_MB)."
-        )
+    too_large = size_problem(file.stat().st_size)  # checked before the bytes are read
+    if too_large is not None:
+        raise Refusal(f"{path}: {too_large.message}")
     return file.read_bytes()
 
 

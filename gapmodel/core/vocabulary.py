@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import polars as pl
 
@@ -24,12 +24,12 @@ ITEM_KEYS: tuple[str, ...] = ("stage", "item", "dimension", "element")
 WAVE = "wave"
 
 # The stages of the default questionnaire, and how pages name them.
-DEFAULT_STAGES: tuple[str, ...] = ("pre_purchase", "encounter", "post_purchase")
 DEFAULT_STAGE_LABELS: dict[str, str] = {
     "pre_purchase": "Pre-purchase",
     "encounter": "Service encounter",
     "post_purchase": "Post-purchase",
 }
+DEFAULT_STAGES: tuple[str, ...] = tuple(DEFAULT_STAGE_LABELS)
 # The five SERVQUAL dimensions, in their usual order (the default questionnaire's).
 DEFAULT_DIMENSIONS: tuple[str, ...] = (
     "tangibles",
@@ -142,6 +142,25 @@ def name_label(name: str) -> str:
     """
     text = str(name)
     return text[:1].upper() + text[1:] if text == text.lower() else text
+
+
+def relabelled(column: str, label: Callable[[str], str]) -> pl.Expr:
+    """``label`` of each value of a text (or Enum) column, as text: worked out once per distinct
+    value, not once per row (tables of responses have millions of rows and a few stages).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"s": ["encounter", "Kiosk", "encounter"]})
+    >>> frame.select(relabelled("s", stage_label))["s"].to_list()
+    ['Service encounter', 'Kiosk', 'Service encounter']
+    """
+
+    def relabel(values: pl.Series) -> pl.Series:
+        text = values.cast(pl.String)
+        names = {v: label(v) for v in text.unique().drop_nulls().to_list()}
+        return text.replace_strict(names, default=None, return_dtype=pl.String)
+
+    return pl.col(column).map_batches(relabel, return_dtype=pl.String)
 
 
 def ordered_enum(names: Iterable[str]) -> pl.Enum:

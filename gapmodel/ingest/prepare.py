@@ -100,7 +100,7 @@ def prepare_wave(
     count in the analysis. Missing-value tokens: empty, NA, N/A, NaN, null, none, -, ., #N/A.
     """
     report = ValidationReport(source_name=filename)
-    too_large = size_problem(data)
+    too_large = size_problem(len(data))
     if too_large is not None:
         report.add(too_large)
         return None, report
@@ -113,14 +113,14 @@ def prepare_wave(
     return prepare_table(table, data, filename, instrument, scale, mapping)
 
 
-def size_problem(data: bytes) -> Problem | None:
-    """The problem of a file above the upload limit, or None."""
+def size_problem(size: int) -> Problem | None:
+    """The problem of a file of ``size`` bytes above the upload limit, or None."""
     limit_mb = settings.get("max_upload_mb")
-    if len(data) <= limit_mb * 1024 * 1024:
+    if size <= limit_mb * 1024 * 1024:
         return None
     return Problem(
         rule="file_too_large",
-        message=f"The file is {len(data) / 1e6:,.0f} MB; the limit is {limit_mb} MB "
+        message=f"The file is {size / 1e6:,.0f} MB; the limit is {limit_mb} MB "
         "(GAPMODEL_MAX_UPLOAD_MB). Split the wave or export Parquet.",
     )
 

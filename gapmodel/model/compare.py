@@ -133,7 +133,7 @@ def _join_on(
 
 def segment_gaps(
     data: GapData,
-    attribute: str = "segment",
+    attribute: str,
     by: Sequence[str] = ("dimension",),
     options: TableOptions | None = None,
 ) -> pl.DataFrame:
@@ -243,7 +243,7 @@ def segment_gaps(
 
 def segment_differences(
     data: GapData,
-    attribute: str = "segment",
+    attribute: str,
     by: Sequence[str] = ("dimension",),
     options: TableOptions | None = None,
 ) -> pl.DataFrame:

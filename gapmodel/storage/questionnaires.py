@@ -16,7 +16,7 @@ import polars as pl
 
 from gapmodel.core.errors import InstrumentError, StoreError
 from gapmodel.core.instrument import Instrument, load_instrument
-from gapmodel.core.vocabulary import name_key, ordered_enum
+from gapmodel.core.vocabulary import name_key, ordered_enum, relabelled
 from gapmodel.storage.base import StoreBase
 
 WAVE_ORDER = "w.fielded NULLS LAST, w.ingested_at, w.wave_id"
@@ -109,17 +109,14 @@ class QuestionnaireReads(StoreBase):
             wave = labels[-1] if labels else ""
         else:
             self._wave_id(cur, wave)
-        name = cur.sql(
-            "SELECT i.name FROM waves w JOIN instruments i USING (instrument_id) WHERE w.label = ?",
-            params=[wave],
-        ).fetchall()
-        items = cur.sql(
-            """SELECT it.item, it.wording, it.dimension, it.element, it.stages
+        rows = cur.sql(
+            """SELECT i.name, it.item, it.wording, it.dimension, it.element, it.stages
                FROM items it JOIN waves w USING (instrument_id)
+               JOIN instruments i USING (instrument_id)
                WHERE w.label = ? ORDER BY it.position""",
             params=[wave],
         ).pl()
-        return (name[0][0] if name else ""), items
+        return (rows["name"][0] if rows.height else ""), rows.drop("name")
 
     def instrument(self, wave: str | None = None) -> Instrument | None:
         """The questionnaire a wave was ingested with, as its file described it (the newest
@@ -149,6 +146,37 @@ class QuestionnaireReads(StoreBase):
                 f"{' '.join(exc.problems)} Give the questionnaire file with the upload."
             ) from None
 
+    def survey_items(self, waves: Sequence[str] | None = None) -> pl.DataFrame:
+        """Every item of the questionnaires some waves (all when omitted) were fielded with,
+        each once, as the newest of them names and classes it.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``item, wording, dimension, element``, in the newest questionnaire's order, then
+            the items only older ones have.
+        """
+        with self._reading() as cur:
+            return self._survey_items(cur, waves).select("item", "wording", "dimension", "element")
+
+    def _survey_items(
+        self, cur: duckdb.DuckDBPyConnection, waves: Sequence[str] | None
+    ) -> pl.DataFrame:
+        """:meth:`survey_items` in one query, with ``_item`` (the item's key) as well."""
+        labels = list(waves) if waves is not None else self._waves(cur)["label"].to_list()
+        rows = cur.sql(
+            """SELECT w.label AS wave, it.item, it.wording, it.dimension, it.element, it.position
+               FROM items it JOIN waves w USING (instrument_id)
+               WHERE w.label IN (SELECT unnest(?::VARCHAR[]))""",
+            params=[labels],
+        ).pl()
+        newest = {label: k for k, label in enumerate(reversed(labels))}
+        rows = rows.with_columns(
+            _age=pl.col("wave").replace_strict(newest, return_dtype=pl.Int64),
+            _item=relabelled("item", name_key),
+        ).sort("_age", "position")
+        return rows.unique("_item", keep="first", maintain_order=True)
+
     def pairs(self, waves: Sequence[str] | None = None) -> pl.DataFrame:
         """Every stage x item the questionnaires of some waves (all when omitted) ask.
 
@@ -162,24 +190,19 @@ class QuestionnaireReads(StoreBase):
         with self._reading() as cur:
             labels = waves if waves is not None else self._waves(cur)["label"].to_list()
             stages = self.vocabulary(labels, cur)["stages"]
-            sql = """SELECT w.label AS wave, pr.stage, it.item, it.dimension, it.element,
-                            it.position
-                     FROM pairs pr JOIN waves w ON w.instrument_id = pr.instrument_id
-                     JOIN items it ON it.instrument_id = pr.instrument_id AND it.item = pr.item
-                     WHERE w.label IN (SELECT unnest(?::VARCHAR[]))"""
-            asked = cur.sql(sql, params=[list(labels)]).pl()
-        newest = {label: k for k, label in enumerate(reversed(list(labels)))}
+            items = self._survey_items(cur, labels).with_row_index("_order")
+            asked = cur.sql(
+                """SELECT DISTINCT pr.stage, pr.item
+                   FROM pairs pr JOIN waves w ON w.instrument_id = pr.instrument_id
+                   WHERE w.label IN (SELECT unnest(?::VARCHAR[]))""",
+                params=[list(labels)],
+            ).pl()
         stage_of = merge_names([stages])
-        asked = asked.with_columns(
-            _age=pl.col("wave").replace_strict(newest, return_dtype=pl.Int64),
-            _item=pl.col("item").map_elements(name_key, return_dtype=pl.String),
-            stage=pl.col("stage").map_elements(
-                lambda s: stage_of[name_key(s)], return_dtype=pl.String
-            ),
-        ).sort("_age", "position")
-        items = asked.unique("_item", keep="first", maintain_order=True).with_row_index("_order")
         pairs = (
-            asked.select("stage", "_item")
+            asked.select(
+                relabelled("stage", lambda s: stage_of[name_key(s)]),
+                relabelled("item", name_key).alias("_item"),
+            )
             .unique()
             .join(items.select("_item", "_order", "item", "dimension", "element"), on="_item")
         )

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from gapmodel.core.vocabulary import MEASURES, name_key, ordered_enum
+from gapmodel.core.vocabulary import MEASURES, name_key, ordered_enum, relabelled
 from gapmodel.storage.questionnaires import WAVE_ORDER, QuestionnaireReads, merge_names
 from gapmodel.storage.schema import ALL_TABLES, TABLES, table_checksums
 
@@ -78,9 +78,9 @@ class StoreReads(QuestionnaireReads):
         stage_names = merge_names([vocabulary["stages"]])
         frame = frame.with_columns(
             pl.col("respondent").cast(pl.Int32),
-            pl.col("stage")
-            .map_elements(lambda s: stage_names[name_key(s)], return_dtype=pl.String)
-            .cast(ordered_enum(vocabulary["stages"])),
+            relabelled("stage", lambda s: stage_names[name_key(s)]).cast(
+                ordered_enum(vocabulary["stages"])
+            ),
         )
         return frame.join(attributes, on=["wave", "respondent"], how="left", maintain_order="left")
 

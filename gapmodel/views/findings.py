@@ -99,11 +99,6 @@ def _usable(row: Mapping, *fields: str) -> bool:
     return all(row.get(f) is not None and not math.isnan(row[f]) for f in fields)
 
 
-def stage_name(stage: str) -> str:
-    """``Post-purchase`` for ``post_purchase``; other stages as written."""
-    return stage_label(stage)
-
-
 def item_phrase(label: str) -> str:
     """An item's wording as a sentence names it: in quotation marks.
 
@@ -256,16 +251,16 @@ def subject_of(row: Mapping) -> str:
     '“Easy to use”'
     """
     stage = None if row.get("stage_label") is None else str(row["stage"])
-    where = f" {STAGE_PHRASES.get(stage, 'at ' + stage_name(stage))}" if stage else ""
+    where = f" {STAGE_PHRASES.get(stage, 'at ' + stage_label(stage))}" if stage else ""
     if row.get("item") is not None:
         label = item_phrase(row.get("label") or str(row["item"]))
-        return label if stage is None else f"{stage_name(stage)}: {label}"
+        return label if stage is None else f"{stage_label(stage)}: {label}"
     if row.get("dimension") is not None:
         return f"{name_label(row['dimension'])}{where}"
     if row.get("element") is not None:
         return f"{name_label(row['element'])} element{where}"
     if stage is not None:
-        name = stage_name(stage)
+        name = stage_label(stage)
         return f"The {name[:1].lower() + name[1:]} stage"
     return "Overall, service"
 

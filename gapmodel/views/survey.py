@@ -14,7 +14,7 @@ import polars as pl
 
 from gapmodel.core import settings
 from gapmodel.core.columns import RESERVED_ATTRIBUTES
-from gapmodel.core.vocabulary import WAVE, name_key, ordered_enum, stage_label
+from gapmodel.core.vocabulary import WAVE, name_key, ordered_enum, relabelled, stage_label
 from gapmodel.model.gapdata import GapData, attribute_values
 from gapmodel.model.gaps import TableOptions, attach_histograms, histograms
 from gapmodel.model.priorities import attach_allocations, respondent_weighted_gaps
@@ -200,17 +200,14 @@ def load_survey(store: Store) -> Survey:
         waves = snap.wave_labels()
         vocabulary = snap.vocabulary(waves)
         # Every item of the instruments in use; a code in several keeps the newest wording.
-        per_wave = [snap.items(w) for w in reversed(waves)] or [snap.items()]
-        items = pl.concat(per_wave).with_columns(
-            _key=pl.col("item").map_elements(name_key, return_dtype=pl.String)
-        )
-        items = items.unique("_key", keep="first", maintain_order=True)
+        items = snap.survey_items(waves)
         pairs = snap.pairs(waves)
         scores = snap.scores(waves, pairs.select("stage", "item").rows())
         respondents = snap.respondents(waves)
         allocations = snap.allocations(waves)
-    values, unoffered = _offered(respondents, vocabulary["attributes"])
-    people = respondents.select("wave", "respondent", *values)
+    typed, unoffered = _offered(respondents, vocabulary["attributes"])
+    values = {name: column.dtype.categories.to_list() for name, column in typed.items()}
+    people = respondents.select("wave", "respondent").with_columns(*typed.values())
     data = GapData.from_scores(scores, people, pairs)
     attach_allocations(data, allocations)
     prepare_selections(data)
@@ -232,11 +229,12 @@ def load_survey(store: Store) -> Survey:
 
 def _offered(
     respondents: pl.DataFrame, attributes: list[str]
-) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The attributes offered as filters (name -> values in their order) and the others
-    (name -> why not): too many values, none at all, or a name the tables use."""
+) -> tuple[dict[str, pl.Series], dict[str, str]]:
+    """The attributes offered as filters (name -> the column as an Enum of its values in their
+    order, :func:`attribute_values`) and the others (name -> why not): too many values, none at
+    all, or a name the tables use."""
     limit = settings.get("max_filter_values")
-    offered: dict[str, list[str]] = {}
+    offered: dict[str, pl.Series] = {}
     unoffered: dict[str, str] = {}
     for name in attributes:
         column = respondents[name]
@@ -248,7 +246,7 @@ def _offered(
         elif count > limit:
             unoffered[name] = f"{count:,} values (filters offer at most {limit})"
         else:
-            offered[name] = attribute_values(column).dtype.categories.to_list()
+            offered[name] = attribute_values(column)
     return offered, unoffered
 
 
@@ -309,11 +307,7 @@ def labelled(table: pl.DataFrame, survey: Survey) -> pl.DataFrame:
     """Add readable labels: ``stage_label`` (left out when the survey has one stage), and
     ``label, wording`` where items are listed; ``dimension`` as an Enum in the survey's order."""
     if "stage" in table.columns and not survey.single_stage:
-        table = table.with_columns(
-            stage_label=pl.col("stage")
-            .cast(pl.String)
-            .map_elements(stage_label, return_dtype=pl.String)
-        )
+        table = table.with_columns(stage_label=relabelled("stage", stage_label))
     if "item" in table.columns:
         table = table.join(survey.items.select("item", "label", "wording"), on="item", how="left")
     if "dimension" in table.columns and survey.dimensions:

@@ -148,7 +148,7 @@ def test_pain_point_sentences_carry_their_row(survey):
     assert pains.height > 0
     for row in pains.iter_rows(named=True):
         text = findings.pain_point_sentence(row)
-        assert text.startswith(findings.stage_name(row["stage"]))
+        assert text.startswith(findings.stage_label(row["stage"]))
         assert findings.points(abs(row["gap"])) in text
         assert f"n = {row['n']:,}" in text
         assert "below expectation" in text

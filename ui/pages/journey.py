@@ -3,7 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel.views.findings import gap_sentence, stage_name
+from gapmodel.core.vocabulary import stage_label
+from gapmodel.views.findings import gap_sentence
 from ui import cache, components
 from ui.page import start_page
 from ui.text import plain
@@ -33,7 +34,7 @@ if focus:
     if picked.height:
         row = picked.row(0, named=True)
         with st.container(border=True):
-            where = "" if survey.single_stage else f"{stage_name(row['stage'])}: "
+            where = "" if survey.single_stage else f"{stage_label(row['stage'])}: "
             st.markdown(f"**{plain(where + row['label'])}**")
             components.sentences(
                 [gap_sentence(row, "This item")] if row["flag"] != "suppressed" else [],
@@ -58,14 +59,14 @@ with tabs["Items ranked by gap"]:
     shown = stages
     if len(stages) > MAX_COLUMNS:  # many stages: one at a time, each wide enough to read
         shown = [
-            st.selectbox("Stage", stages, format_func=stage_name, key="journey_ranked_stage")
+            st.selectbox("Stage", stages, format_func=stage_label, key="journey_ranked_stage")
             or stages[0]
         ]
     columns = st.columns(max(len(shown), 1), gap="medium")
     for column, stage in zip(columns, shown, strict=False):
         with column:
             if 1 < len(shown):
-                st.markdown(f"**{plain(stage_name(stage))}**")
+                st.markdown(f"**{plain(stage_label(stage))}**")
             part = view.items.filter(pl.col("stage").cast(pl.String) == stage)
             components.show_chart(
                 components.chart("ranked_gaps", part, legend=False),
@@ -93,7 +94,7 @@ with tabs["Snake plot"]:
                 "Stage",
                 stages,
                 default=stages[0],
-                format_func=stage_name,
+                format_func=stage_label,
                 key="journey_snake_stage",
             )
             or stages[0]

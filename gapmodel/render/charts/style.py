@@ -8,7 +8,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from gapmodel.core.vocabulary import name_label, stage_label
+from gapmodel.core.vocabulary import name_label, relabelled, stage_label
 
 SHORTFALL, NEUTRAL, EXCEEDS = "#c0392b", "#9e9e9e", "#2e6da4"
 STATUS_COLORS = {
@@ -36,11 +36,7 @@ def stage_labels(table: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """``table`` with ``stage_label`` (added for a survey of one stage, whose tables leave it
     out), and the labels in the survey's stage order."""
     if "stage_label" not in table.columns:
-        table = table.with_columns(
-            stage_label=pl.col("stage")
-            .cast(pl.String)
-            .map_elements(stage_label, return_dtype=pl.String)
-        )
+        table = table.with_columns(stage_label=relabelled("stage", stage_label))
     return table, [stage_label(s) for s in order_of(table, "stage")]
 
 
@@ -48,11 +44,7 @@ def dimension_labels(table: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """``table`` with ``dimension_label`` (as pages write a dimension), and the labels in the
     survey's dimension order."""
     order = [name_label(d) for d in order_of(table, "dimension")]
-    labelled = table.with_columns(
-        dimension_label=pl.col("dimension")
-        .cast(pl.String)
-        .map_elements(name_label, return_dtype=pl.String)
-    )
+    labelled = table.with_columns(dimension_label=relabelled("dimension", name_label))
     return labelled, order
 
 
