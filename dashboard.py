@@ -31,7 +31,7 @@ if user is None:
 try:
     cache.begin_run()
     survey = cache.survey()
-    demo = cache.showing_demo_data()
+    demo = cache.demo_data()
 except GapmodelError as exc:
     st.error(plain(str(exc)))
     st.stop()
@@ -41,11 +41,17 @@ navigation = st.navigation(list(pages.values()))
 share_filters(None if survey.is_empty else sidebar_filters(survey))
 
 with st.sidebar:
-    if demo:
+    if demo == "all":
         st.info(
             "This is **demo data**: synthetic survey waves generated on first start. To use "
             "your own surveys, upload a wave on the Data page (or run "
             "`python -m gapmodel ingest FILE --wave LABEL`) and delete the demo waves there."
+        )
+    elif demo == "some":
+        listed = ", ".join(plain(w) for w in cache.demo_wave_labels())
+        st.warning(
+            f"**Demo waves are still stored** ({listed}): your data is compared with "
+            "synthetic waves. Delete them on the Data page (Stored waves)."
         )
     st.caption(f"Signed in as {plain(user.name)} ({user.role})")
     if login_configured():

@@ -14,6 +14,7 @@ PAGES = [
     "ui/pages/segments.py",
     "ui/pages/trends.py",
     "ui/pages/priorities.py",
+    "ui/pages/glossary.py",
     "ui/pages/data.py",
 ]
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import polars as pl
 import pytest
 from scipy import stats
+from statsmodels.stats.weightstats import ttost_paired
+
+TOLERANCE = Fraction(1, 2)  # the default band of the customer shares and the TOST margin
 
 
 def loop_table(frame: pl.DataFrame, by: list[str]) -> dict[tuple, dict]:
-    """Plain loop: per group, each respondent's mean gap over complete pairs, then scipy."""
+    """Plain loop: per group, each respondent's mean gap over complete pairs, then scipy; the
+    answer shares over the pairs, the customer shares against the +/-0.5 band in exact
+    fractions, the equivalence test with statsmodels."""
     groups: dict[tuple, dict[tuple, list]] = {}
     for row in frame.iter_rows(named=True):
         if row["expectation"] is None or row["perception"] is None:
@@ -23,10 +29,15 @@ def loop_table(frame: pl.DataFrame, by: list[str]) -> dict[tuple, dict]:
     for key, people in groups.items():
         g = np.array([np.mean([p - e for e, p in pairs]) for pairs in people.values()])
         e = np.array([np.mean([e for e, _ in pairs]) for pairs in people.values()])
+        p_means = np.array([np.mean([p for _, p in pairs]) for pairs in people.values()])
+        exact = [Fraction(sum(p - e for e, p in pairs), len(pairs)) for pairs in people.values()]
+        answers = [p - e for pairs in people.values() for e, p in pairs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t = stats.ttest_1samp(g, 0.0)  # = stats.ttest_rel(p_means, e_means)
             w = stats.wilcoxon(g, zero_method="pratt", correction=False, method="asymptotic")
+            # statsmodels: TOST of mean(P - E) within (-0.5, 0.5)
+            tost = ttost_paired(p_means, e, -float(TOLERANCE), float(TOLERANCE))[0]
         out[key] = {
             "n": g.size,
             "gap": g.mean(),
@@ -35,8 +46,13 @@ def loop_table(frame: pl.DataFrame, by: list[str]) -> dict[tuple, dict]:
             "p_val": t.pvalue,
             "w": w.statistic,
             "p_wilcoxon": w.pvalue,
-            "share_dissatisfied": (g < 0).mean(),
-            "share_satisfied": (g == 0).mean(),
+            "p_tost": tost,
+            "people_below": np.mean([x < -TOLERANCE for x in exact]),
+            "people_within": np.mean([abs(x) <= TOLERANCE for x in exact]),
+            "people_above": np.mean([x > TOLERANCE for x in exact]),
+            "answers_below": np.mean([d < 0 for d in answers]),
+            "answers_equal": np.mean([d == 0 for d in answers]),
+            "answers_above": np.mean([d > 0 for d in answers]),
         }
     return out
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from gapmodel import views
 from gapmodel.core.instrument import Instrument
-from ui.store import is_demo, store
+from ui.store import demo_waves, store
 
 CACHE = {"max_entries": 64, "ttl": 3600, "show_spinner": False}
 _VERSION = "_data_version"
@@ -55,8 +55,9 @@ def _view(path: str, version: int, page: str, filters: views.Filters, *extra: st
 
 
 @st.cache_data(**CACHE)
-def _demo(path: str, version: int) -> bool:
-    return is_demo(store().waves())
+def _demo(path: str, version: int) -> tuple[list[str], int]:
+    waves = store().waves()
+    return demo_waves(waves), waves.height
 
 
 def survey() -> views.Survey:
@@ -74,9 +75,18 @@ def _questionnaire(path: str, version: int) -> Instrument | None:
     return store().instrument()
 
 
-def showing_demo_data() -> bool:
-    """True when the store holds only the generated demo waves."""
-    return _demo(*_key())
+def demo_data() -> str | None:
+    """``all`` when every stored wave is a generated demo wave, ``some`` when some are, else
+    None: real data compared with demo waves must still say so."""
+    demo, total = _demo(*_key())
+    if not demo:
+        return None
+    return "all" if len(demo) == total else "some"
+
+
+def demo_wave_labels() -> list[str]:
+    """The labels of the stored demo waves."""
+    return _demo(*_key())[0]
 
 
 def overview(filters: views.Filters) -> views.Overview:

@@ -10,12 +10,16 @@ import streamlit as st
 
 from gapmodel.core.columns import COLUMNS as REGISTERED
 from gapmodel.core.columns import Column
-from gapmodel.core.vocabulary import name_label, relabelled
+from gapmodel.core.vocabulary import VERDICTS, name_label, relabelled
 from gapmodel.render import charts
 from gapmodel.render.chart_images import chart_png, chart_svg
 from gapmodel.render.media import MEDIA_TYPES
 from gapmodel.render.tables import table_csv
 from gapmodel.render.view_export import view_workbook
+from gapmodel.views.findings import p_value
+from gapmodel.views.targets import TARGET_STATUS
+from ui.filters import method_note, share_link
+from ui.navigation import current_filters
 from ui.text import plain
 
 # Altair checks every chart against the Vega-Lite schema as it is built, on every rerun; the
@@ -32,15 +36,27 @@ def _column_config(column: Column) -> object:
     return st.column_config.NumberColumn(column.title, format=column.display, help=column.help)
 
 
+# p-values are shown as text ("< 0.001", "0.043"), never as 0 or 9e-257.
+P_COLUMNS = ("p_val", "p_adj", "p_wilcoxon", "p_tost")
+FLAG_WORDS = {"ok": "", "small_n": "Small group", "suppressed": "Too few to show"}
+STATUS_WORDS = {k: f"{mark} {v}" for (k, v), mark in zip(TARGET_STATUS.items(), "✓▲✕", strict=True)}
 # How the result columns of the model's tables are shown (name -> column config).
 COLUMNS: dict[str, object] = {c.name: _column_config(c) for c in REGISTERED if c.shown}
+for _name in P_COLUMNS:
+    _entry = next(c for c in REGISTERED if c.name == _name)
+    COLUMNS[_name] = st.column_config.TextColumn(_entry.title, help=_entry.help)
 HIDDEN = tuple(c.name for c in REGISTERED if not c.shown)
 KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element")
 # Page layout: less empty space above the title, so that a page's point fits on a laptop screen.
 _STYLE = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
-h1 { padding-top: 0 !important; }
+h1 { padding-top: 0 !important; font-size: 2.2rem !important; }
+/* Captions and secondary text at 7:1 on white (Streamlit's own grey is 3.9:1). */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {
+  color: #4d4f5c !important; opacity: 1 !important;
+}
+[data-testid="stMetricDelta"] * { opacity: 1 !important; }
 </style>
 """
 
@@ -65,10 +81,24 @@ def chart(builder: str, *args: object, **options: object) -> dict:
     return charts.finish(getattr(charts, builder)(*args, **options)).to_dict(validate=False)
 
 
-def show_chart(spec: dict, key: str | None = None, on_select=None) -> object:
-    """Draw a chart specification (:func:`chart`) across the container's width."""
+def show_chart(
+    spec: dict,
+    alt_text: str,
+    key: str | None = None,
+    on_select=None,
+    table: pl.DataFrame | None = None,
+    columns: list[str] | None = None,
+) -> object:
+    """Draw a chart specification (:func:`chart`) across the container's width, with a text
+    alternative for screen readers and, given ``table``, the numbers behind it as a table in
+    a collapsed expander."""
     kwargs = {"key": key, "on_select": on_select} if on_select is not None else {"key": key}
-    return st.vega_lite_chart(spec=spec, width="stretch", **kwargs)
+    spec = {**spec, "description": alt_text}  # Vega's ARIA description of the chart
+    drawn = st.vega_lite_chart(spec=spec, width="stretch", alt=alt_text, **kwargs)
+    if table is not None:
+        with st.expander("The chart as a table"):
+            show_table(table, columns, key=None if key is None else f"{key}_table")
+    return drawn
 
 
 def show_table(
@@ -81,12 +111,27 @@ def show_table(
         columns += [c for c in table.columns if c not in columns and c != "wording"]
         columns += ["wording"]
     shown = [c for c in columns if c in table.columns and c not in HIDDEN]
-    frame = table.select(shown).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-    if "dimension" in shown:  # named as the charts name it
-        frame = frame.with_columns(relabelled("dimension", name_label))
+    frame = readable(table.select(shown))
     config = {c: COLUMNS[c] for c in shown if c in COLUMNS}
     config |= {a: st.column_config.TextColumn(name_label(a)) for a in attributes if a in shown}
     st.dataframe(frame, hide_index=True, column_config=config, height=height, key=key)
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """A table as the dashboard shows it: enums as text, dimensions as the charts name them,
+    p-values as text (``< 0.001``), flags, verdicts and target status in words."""
+    frame = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+    if "dimension" in frame.columns:
+        frame = frame.with_columns(relabelled("dimension", name_label))
+    words = {"flag": FLAG_WORDS, "verdict": VERDICTS, "status": STATUS_WORDS}
+    frame = frame.with_columns(
+        pl.col(c).replace_strict(w, default=pl.col(c)) for c, w in words.items() if c in frame
+    )
+    return frame.with_columns(
+        pl.col(c).map_elements(p_value, return_dtype=pl.String, skip_nulls=False)
+        for c in P_COLUMNS
+        if c in frame.columns
+    )
 
 
 def download(
@@ -134,8 +179,9 @@ def page_header(
     report : callable, optional
         Opens the management report dialog; adds a Report button.
     """
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.title(title)
+    filters = current_filters() if view is not None else None
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    left.title(title, help=None if filters is None else method_note(filters))
     left.caption(caption)
     if view is None and chart is None:
         return
@@ -144,6 +190,8 @@ def page_header(
         "Report", icon=":material/description:", key=f"{stem}_report"
     ):
         report()
+    if filters is not None:
+        share_button(actions, filters)
     with actions.popover("Export", icon=":material/download:"):
         files = []
         if view is not None:
@@ -161,6 +209,17 @@ def page_header(
                 icon=None,
                 width="stretch",
             )
+
+
+def share_button(where, filters) -> None:
+    """A Share menu with the link to this exact view, ready to copy."""
+    with where.popover("Share", icon=":material/share:"):
+        st.markdown("**Share this view**")
+        st.caption(
+            "The link opens this page with the same wave, comparison, filters and choices, "
+            "even after new waves are uploaded."
+        )
+        st.code(share_link(filters), language=None, wrap_lines=True)
 
 
 def sentences(lines: list[str | None], numbered: bool = True) -> None:

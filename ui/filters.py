@@ -7,6 +7,8 @@ wave, a segment that no longer exists) are ignored by ``Survey.resolve``.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
 import streamlit as st
 
 from gapmodel.core import settings
@@ -133,16 +135,41 @@ def _attribute_filters(bar, survey: Survey) -> dict[str, str]:
     return chosen
 
 
-def describe(filters: Filters, demo: bool = False) -> str:
+def share_link(filters: Filters) -> str:
+    """The address of this view for someone else: this page with every query parameter the
+    widgets keep (sidebar filters and the page's own choices), the wave and the comparison
+    pinned by their labels, so that a later upload does not move what the link shows."""
+    address = urlsplit(st.context.url or "")
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    params["wave"] = [filters.wave]
+    params["compare"] = [filters.compare or NO_COMPARISON]
+    query = urlencode(params, doseq=True)
+    return urlunsplit((address.scheme, address.netloc, address.path, query, ""))
+
+
+def method_note(filters: Filters) -> str:
+    """The one sentence of method behind the page title's help icon."""
+    name = PADJUST_NAMES[filters.padjust]
+    band = settings.get("tolerance")
+    return (
+        "**Clearly** below or above expectations: the difference holds after allowing for the "
+        f"many comparisons on the page ({name} adjustment, p below {filters.alpha:g}) and its "
+        "95% range excludes zero. **Probably**: it holds only without that allowance. "
+        f"**Meets expectations**: the gap is shown to lie within {band:g} points of zero "
+        "(an equivalence test). **No clear difference**: none of these. A **small group** has "
+        f"fewer than {settings.get('min_n')} customers. The Glossary page explains every term."
+    )
+
+
+def describe(filters: Filters, demo: str | None = None) -> str:
     """One line that says what the page shows, e.g. ``2026-Q3 vs 2026-Q2 · Segment Consumer``;
-    led by a "Demo data" badge when the store holds only demo waves."""
-    parts = [":orange-badge[Demo data]"] if demo else []
+    led by a "Demo data" badge while any demo wave is stored (``demo``: ``all`` or ``some``)."""
+    badge = {"all": "Demo data", "some": "Includes demo waves"}.get(demo or "")
+    parts = [f":material/science: **{badge}**"] if badge else []
     parts.append(
         f"Wave {plain(filters.wave)}" + (f" vs {plain(filters.compare)}" if filters.compare else "")
     )
     if filters.stages:
         parts.append(", ".join(plain(stage_label(s)) for s in filters.stages))
     parts += [f"{plain(name_label(a))} {plain(v)}" for a, v in filters.where.items()]
-    name = PADJUST_NAMES[filters.padjust]
-    parts.append(f"significant: {name}-adjusted p < {filters.alpha:g}")
     return " · ".join(parts)

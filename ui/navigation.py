@@ -18,6 +18,7 @@ ANALYSIS_PAGES = {
     "segments": ("segments.py", "Segments", ":material/groups:"),
     "trends": ("trends.py", "Trends", ":material/trending_up:"),
     "priorities": ("priorities.py", "Priorities", ":material/flag:"),
+    "glossary": ("glossary.py", "Glossary", ":material/menu_book:"),
 }
 DATA_PAGE = ("data.py", "Data", ":material/upload_file:")
 _FILTERS, _GOTO = "_filters", "_goto"
@@ -49,6 +50,11 @@ def follow(pages: dict[str, st.Page]) -> None:
 def share_filters(filters: Filters | None) -> None:
     """Hand this run's filters to the page (None: no data yet)."""
     st.session_state[_FILTERS] = filters
+
+
+def current_filters() -> Filters | None:
+    """The filters of this run, quietly (None before the first wave)."""
+    return st.session_state.get(_FILTERS)
 
 
 def page_filters() -> Filters | None:

@@ -21,7 +21,7 @@ def start_page(title: str, need_respondents: bool = True) -> tuple[Filters, str]
     filters = page_filters()
     if filters is None:
         st.stop()
-    caption = describe(filters, cache.showing_demo_data())
+    caption = describe(filters, cache.demo_data())
     if need_respondents:
         count, smallest = cache.respondent_count(filters), settings.get("suppress_n")
         if count < smallest:

@@ -23,6 +23,10 @@ def store() -> Store:
     return open_store(str(Path(settings.get("db")).resolve()))
 
 
-def is_demo(waves) -> bool:
-    """True when every stored wave came from the demo generator."""
-    return waves.height > 0 and all(n.startswith("demo-") for n in waves["source_name"])
+def demo_waves(waves) -> list[str]:
+    """The labels of the stored waves that came from the demo generator."""
+    return [
+        label
+        for label, name in zip(waves["label"], waves["source_name"], strict=True)
+        if name.startswith("demo-")
+    ]

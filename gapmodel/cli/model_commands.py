@@ -1,16 +1,24 @@
 """The model commands of ``python -m gapmodel``: gaps, alpha, ipa, trend, segments, report,
-bench."""
+bench.
+
+The table commands (gaps, alpha, ipa, segments) show one wave, as the dashboard does: the latest
+stored (the last in the store's wave order) unless ``--wave`` names others, and ``--wave all``
+pools every wave. A table grouped by wave (``gaps --by wave``, ``segments --by wave``) takes
+every wave by default, one group each. The waves used are said in one line on standard error,
+so that standard output stays the table.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, name_key
+from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, WAVE, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, gap_table, group_keys
@@ -49,26 +57,88 @@ def _named(data: GapData, keys: list[str]) -> list[str]:
     return [known.get(name_key(k), k) for k in keys]
 
 
-def _data(args: argparse.Namespace, store: Store) -> GapData:
+POOL_ALL = "all"  # ``--wave all``: every wave pooled, unless a stored wave has this label
+
+
+@dataclass(frozen=True)
+class _Waves:
+    """The waves a table is computed on (None: whatever the store holds, which is nothing),
+    and the line that says which on standard error ("" for none)."""
+
+    labels: list[str] | None
+    note: str = ""
+
+
+def _waves(args: argparse.Namespace, store: Store, *, by_wave: bool = False) -> _Waves:
+    """The waves of ``--wave``: the latest stored when none is given (every wave when the table
+    is grouped by wave), every wave for ``--wave all``; unknown labels are refused.
+
+    A stored wave labelled ``all`` is what ``--wave all`` names (the label wins); the line on
+    standard error then says how to pool every wave instead.
+    """
+    known = store.wave_labels()
+    given = list(dict.fromkeys(args.wave or []))
+    pool = given == [POOL_ALL] and POOL_ALL not in known
+    if not known and (not given or pool):
+        return _Waves(None)  # an empty store: the caller says there is nothing to show
+    if not given and not by_wave:
+        latest, count = known[-1], len(known)
+        if count == 1:
+            return _Waves([latest], f"Wave {latest} (the only stored wave)")
+        return _Waves(
+            [latest], f"Wave {latest} (the latest of {count}; choose another with --wave)"
+        )
+    if not given or pool:
+        if len(known) == 1:
+            return _Waves(known, f"Wave {known[0]} (the only stored wave)")
+        every = f"all {len(known)}, {'one group each' if by_wave else 'pooled'}"
+        tail = "; choose some with --wave" if not given else ""
+        return _Waves(known, f"Waves {', '.join(known)} ({every}{tail})")
+    if POOL_ALL in given and POOL_ALL not in known:
+        raise ValueError(
+            "--wave all pools every wave; give it alone, or name each wave with --wave."
+        )
+    for wave in given:
+        if wave not in known:
+            hint = "" if POOL_ALL in known else " `--wave all` pools every wave."
+            raise ValueError(
+                f"There is no wave {wave!r}. Waves: {', '.join(known) or 'none'}.{hint}"
+            )
+    if given == [POOL_ALL]:
+        return _Waves(
+            given,
+            f"Wave {POOL_ALL} (a stored wave is labelled {POOL_ALL!r}; to pool every wave, "
+            "name each with --wave)",
+        )
+    if len(given) == 1:
+        return _Waves(given, f"Wave {given[0]}")
+    return _Waves(given, f"Waves {', '.join(given)} ({'one group each' if by_wave else 'pooled'})")
+
+
+def _data(
+    args: argparse.Namespace, store: Store, chosen: _Waves | None = None
+) -> tuple[GapData, str]:
+    """The responses of the chosen waves (by default those of ``--wave``, see :func:`_waves`)
+    under ``--where`` and ``--stage``, and the line that names the waves."""
+    chosen = chosen or _waves(args, store)
     where: dict[str, list[str]] = {}
     for name, value in args.where or []:
         where.setdefault(name, []).append(value)
-    waves = args.wave or None
-    known = store.wave_labels()
-    for wave in waves or []:
-        if wave not in known:
-            raise ValueError(f"There is no wave {wave!r}. Waves: {', '.join(known) or 'none'}.")
-    frame = store.responses(waves=waves, where=where or None, stages=args.stage or None)
+    frame = store.responses(waves=chosen.labels, where=where or None, stages=args.stage or None)
     if frame.is_empty():
-        raise ValueError("No responses match these filters. List the waves with `waves`.")
-    return GapData.from_responses(frame)
+        within = f" in {chosen.note[0].lower()}{chosen.note[1:]}" if chosen.note else ""
+        raise ValueError(f"No responses match these filters{within}. List the waves with `waves`.")
+    return GapData.from_responses(frame), chosen.note
 
 
 def _options(args: argparse.Namespace) -> TableOptions:
     return TableOptions.from_settings(padjust=args.padjust, alpha=args.alpha)
 
 
-def _print(frame: pl.DataFrame, fmt: str) -> int:
+def _print(frame: pl.DataFrame, fmt: str, note: str = "") -> int:
+    """The table on standard output; ``note`` (the waves used) on standard error before it."""
+    if note:
+        print(note, file=sys.stderr, flush=True)
     frame = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     if fmt == "csv":
         sys.stdout.write(frame.write_csv())
@@ -80,41 +150,51 @@ def _print(frame: pl.DataFrame, fmt: str) -> int:
     return 0
 
 
+def _is_wave(key: str) -> bool:
+    return name_key(key) == name_key(WAVE)
+
+
 def cmd_gaps(args, store):
     """The gap table for a grouping."""
-    data = _data(args, store)
-    return _print(gap_table(data, _named(data, args.by), _options(args)), args.format)
+    data, note = _data(args, store, _waves(args, store, by_wave=any(map(_is_wave, args.by))))
+    return _print(gap_table(data, _named(data, args.by), _options(args)), args.format, note)
 
 
 def cmd_alpha(args, store):
     """Cronbach's alpha per dimension and stage."""
-    return _print(reliability(_data(args, store), args.by), args.format)
+    data, note = _data(args, store)
+    return _print(reliability(data, args.by), args.format, note)
 
 
 def cmd_ipa(args, store):
     """Importance-performance analysis, or the fix-first list with --fix-first."""
-    data = _data(args, store)
+    data, note = _data(args, store)
     table = (
         fix_first(data, _options(args))
         if args.fix_first
         else importance_performance(data, _options(args))
     )
-    return _print(table, args.format)
+    return _print(table, args.format, note)
 
 
 def cmd_trend(args, store):
-    """Change in gap between two waves."""
-    args.wave = [args.wave_from, args.wave_to]
-    data = _data(args, store)
+    """Change in gap between two waves (--from and --to; --wave is not used)."""
+    waves = [args.wave_from, args.wave_to]
+    known = store.wave_labels()
+    for wave in waves:
+        if wave not in known:
+            raise ValueError(f"There is no wave {wave!r}. Waves: {', '.join(known) or 'none'}.")
+    data, _ = _data(args, store, _Waves(waves))
     return _print(trend(data, args.wave_from, args.wave_to, args.by, _options(args)), args.format)
 
 
 def cmd_segments(args, store):
     """Gap by segment against the rest, or the test across segments with --across."""
-    data = _data(args, store)
+    by_wave = args.by is not None and _is_wave(args.by)
+    data, note = _data(args, store, _waves(args, store, by_wave=by_wave))
     attribute = _named(data, [args.by])[0] if args.by else _first_offered(data)
     compute = segment_differences if args.across else segment_gaps
-    return _print(compute(data, attribute, args.items, _options(args)), args.format)
+    return _print(compute(data, attribute, args.items, _options(args)), args.format, note)
 
 
 def _first_offered(data: GapData) -> str:
@@ -227,7 +307,11 @@ def cmd_bench_map(args, store):
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the model commands to the ``python -m gapmodel`` parser."""
     table = argparse.ArgumentParser(add_help=False)
-    table.add_argument("--wave", action="append", help="wave label (repeat for several)")
+    table.add_argument(
+        "--wave",
+        action="append",
+        help="wave label, repeat to pool several (default: the latest; 'all' pools every wave)",
+    )
     table.add_argument(
         "--where", action="append", type=_where, help="respondent filter, e.g. segment=Business"
     )

@@ -15,6 +15,10 @@ class InstrumentError(GapmodelError, ValueError):
         super().__init__("Invalid instrument: " + " ".join(self.problems))
 
 
+class SettingsError(GapmodelError, ValueError):
+    """A settings file (such as the targets file) cannot be used; the message says why."""
+
+
 class StoreError(GapmodelError):
     """A store operation was refused or failed."""
 

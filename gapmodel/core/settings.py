@@ -61,12 +61,45 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _tolerance(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 100:
+        raise ValueError(f"must be a number of scale points from 0, e.g. 0.5. Got {text!r}.")
+    return value
+
+
+def _target(text: str) -> float:
+    value = float(text)
+    if not -100 < value <= 0:
+        raise ValueError(f"must be a gap of 0 or below, e.g. -0.25. Got {text!r}.")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", str(DATA_DIR / "gapmodel.duckdb"), "Path of the DuckDB database file.", str),
     Setting("alpha", 0.05, "Significance level for adjusted p-values.", _probability),
     Setting("padjust", "holm", "Multiple-comparison adjustment: holm or bh.", _padjust),
     Setting("min_n", 30, "Groups with fewer respondents are flagged small_n.", _positive_int),
     Setting("suppress_n", 5, "Groups with fewer respondents are suppressed.", _positive_int),
+    Setting(
+        "tolerance",
+        0.5,
+        "Band around a gap of 0, in scale points, within which a customer's mean gap counts as "
+        "meeting expectations; also the margin of the test behind 'meets expectations'.",
+        _tolerance,
+    ),
+    Setting(
+        "target_gap",
+        -0.25,
+        "Target for each dimension's gap on the Overview: on target at or above it.",
+        _target,
+    ),
+    Setting(
+        "targets",
+        "",
+        "A CSV file of targets per dimension or item (columns name, target), over target_gap.",
+        str,
+    ),
     Setting("max_upload_mb", 200, "Largest upload accepted, in megabytes.", _positive_int),
     Setting(
         "max_filter_values",

@@ -58,6 +58,16 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
 }
 CONCENTRATE_HERE = QUADRANTS[True, False]
 
+# What a group's gap says, in the manager's words (see ``gapmodel.model.gaps.verdict``).
+VERDICTS: dict[str, str] = {
+    "below": "clearly below expectations",
+    "probably_below": "probably below expectations",
+    "meets": "meets expectations",
+    "unclear": "no clear difference from expectations",
+    "probably_above": "probably above expectations",
+    "above": "clearly above expectations",
+}
+
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 # Besides letters, marks and digits of any script, a stage or dimension name may hold these.

@@ -19,20 +19,24 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS
+from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, VERDICTS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.histograms import Histograms
 from gapmodel.model.stats import STAT_COLUMNS, adjust_pvalues, histogram_stats
 
+ANSWER_SHARES = ("answers_below", "answers_equal", "answers_above")
 TABLE_COLUMNS: tuple[str, ...] = (
     "n",
     "mean_e",
     "mean_p",
     *STAT_COLUMNS[1:],
+    *ANSWER_SHARES,
     "p_adj",
     "significant",
+    "verdict",
     "flag",
     "padjust",
+    "tolerance",
 )
 FLAGS = ("ok", "small_n", "suppressed")
 
@@ -56,17 +60,22 @@ class TableOptions:
         Groups with fewer respondents are flagged ``small_n``.
     suppress_n : int
         Groups with fewer respondents are ``suppressed``: only their keys, n and flag are kept.
+    tolerance : float
+        Half-width, in scale points, of the band around zero where a respondent's gap counts as
+        meeting expectations, and the margin of the equivalence test behind ``meets``.
     """
 
     padjust: str = "holm"
     alpha: float = 0.05
     min_n: int = 30
     suppress_n: int = 5
+    tolerance: float = 0.5
 
     @classmethod
     def from_settings(cls, **overrides: object) -> TableOptions:
         """Options from the settings (environment), with explicit overrides where not None."""
-        values = {name: settings.get(name) for name in ("padjust", "alpha", "min_n", "suppress_n")}
+        names = ("padjust", "alpha", "min_n", "suppress_n", "tolerance")
+        values = {name: settings.get(name) for name in names}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -80,6 +89,10 @@ class TableOptions:
             raise ValueError(
                 "'min_n' must be at least 'suppress_n', both non-negative. "
                 f"Got min_n={self.min_n}, suppress_n={self.suppress_n}."
+            )
+        if not 0 <= self.tolerance < 100:
+            raise ValueError(
+                f"The 'tolerance' must be a number of scale points from 0. Got {self.tolerance!r}."
             )
 
 
@@ -109,13 +122,16 @@ def gap_table(
         - ``n``: respondents with at least one complete pair in the group;
         - ``mean_e, mean_p``: means over respondents of each respondent's mean E and mean P over
           the group's items; ``gap = mean_p - mean_e``;
-        - ``sd, se, ci_low, ci_high, t, dof, p_val, w, p_wilcoxon, dz, share_dissatisfied,
-          share_satisfied, share_delighted``: see :func:`gapmodel.model.stats.histogram_stats`;
+        - ``sd, se, ci_low, ci_high, t, dof, p_val, w, p_wilcoxon, p_tost, dz, people_below,
+          people_within, people_above``: see :func:`gapmodel.model.stats.histogram_stats`
+          (respondent-level shares, band ``tolerance``);
+        - ``answers_below, answers_equal, answers_above``: shares of the group's answered pairs
+          with P < E, P = E and P > E (answer level);
         - ``p_adj``: ``p_val`` adjusted over the table's non-suppressed groups;
-          ``significant``: ``p_adj < alpha``;
+          ``significant``: ``p_adj < alpha``; ``verdict``: see :func:`verdict`;
         - ``flag``: ``ok``, ``small_n`` (n < min_n) or ``suppressed`` (n < suppress_n: every
           statistic is null);
-        - ``padjust``: the adjustment used (``holm`` or ``bh``).
+        - ``padjust``: the adjustment used (``holm`` or ``bh``); ``tolerance``: the band used.
 
     Notes
     -----
@@ -143,17 +159,19 @@ def gap_table(
     └───────────┴─────┴────────┴────────┴──────┴──────┘
     """
     options = options or TableOptions.from_settings()
-    return finish_table(summary_table(data, by), list(by), options)
+    return finish_table(summary_table(data, by, options.tolerance), list(by), options)
 
 
-def summary_table(data: GapData, by: Sequence[str]) -> pl.DataFrame:
+def summary_table(data: GapData, by: Sequence[str], tolerance: float = 0.5) -> pl.DataFrame:
     """The statistics of :func:`gap_table` before flagging, suppression and adjustment."""
     respondent_keys, item_keys = split_keys(data, by)
-    hist, means, labels = histograms(data).frames(respondent_keys, item_keys)
-    table = histogram_stats(hist, ["_group"]).join(means, on="_group")
+    cache = histograms(data)
+    hist, means, labels = cache.frames(respondent_keys, item_keys)
+    table = histogram_stats(hist, ["_group"], tolerance).join(means, on="_group")
+    table = table.join(cache.answer_shares(respondent_keys, item_keys), on="_group", how="left")
     table = table.with_columns(mean_p=pl.col("mean_e") + pl.col("gap"))
     table = labels.join(table, on="_group").sort("_group").drop("_group")
-    return table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:])
+    return table.select(*by, "n", "mean_e", "mean_p", *STAT_COLUMNS[1:], *ANSWER_SHARES)
 
 
 def histograms(data: GapData) -> Histograms:
@@ -204,6 +222,36 @@ def flag_small_groups(
     )
 
 
+def verdict(p_tost_adj: pl.Series, alpha: float) -> pl.Expr:
+    """What each group's gap says, one of :data:`VERDICTS`.
+
+    ``below`` / ``above``: the adjusted p is below alpha and the 95% interval lies below /
+    above zero; ``meets``: not that, and the equivalence test (TOST at +/-tolerance) rejects
+    at alpha after the same adjustment; ``probably_below`` / ``probably_above``: only the
+    unadjusted p is below alpha; ``unclear``: none of these. Null for suppressed groups.
+    """
+    gap, ci_low, ci_high = pl.col("gap"), pl.col("ci_low"), pl.col("ci_high")
+    significant = pl.col("p_adj") < alpha
+    names = list(VERDICTS)
+    return (
+        pl.when(pl.col("p_val").is_null())
+        .then(None)
+        .when(significant & (ci_high < 0))
+        .then(pl.lit("below"))
+        .when(significant & (ci_low > 0))
+        .then(pl.lit("above"))
+        .when(pl.lit(p_tost_adj) < alpha)
+        .then(pl.lit("meets"))
+        .when((pl.col("p_val") < alpha) & (gap < 0))
+        .then(pl.lit("probably_below"))
+        .when((pl.col("p_val") < alpha) & (gap > 0))
+        .then(pl.lit("probably_above"))
+        .otherwise(pl.lit("unclear"))
+        .cast(pl.Enum(names))
+        .cast(pl.String)
+    )
+
+
 def finish_table(table: pl.DataFrame, keys: list[str], options: TableOptions) -> pl.DataFrame:
     """Flag small groups, suppress tiny ones, adjust p-values within the table, order columns.
 
@@ -229,6 +277,12 @@ def finish_table(table: pl.DataFrame, keys: list[str], options: TableOptions) ->
         p_adj=pl.Series(p_adj).fill_nan(None),
         padjust=pl.lit(options.padjust),
     ).with_columns(significant=(pl.col("p_adj") < options.alpha).fill_null(False))
+    if "p_tost" in table.columns:
+        p_tost = adjust_pvalues(table["p_tost"].fill_null(np.nan).to_numpy(), options.padjust)
+        table = table.with_columns(
+            verdict=verdict(pl.Series(p_tost, dtype=pl.Float64).fill_nan(None), options.alpha),
+            tolerance=pl.lit(options.tolerance),
+        )
     ordered = [c for c in TABLE_COLUMNS if c in table.columns]
     rest = [c for c in table.columns if c not in (*keys, *ordered)]
     return table.select(*keys, *rest, *ordered)

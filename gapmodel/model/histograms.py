@@ -234,6 +234,30 @@ class Histograms:
             n_cells = array.shape[1]
         return hist, means, cross_labels(groups, cell_labels, n_cells)
 
+    def answer_shares(self, respondent_keys: list[str], item_keys: list[str]) -> pl.DataFrame:
+        """Per group (coded as in :meth:`frames`), the shares of answered pairs with P < E,
+        P = E and P > E: ``_group, answers_below, answers_equal, answers_above``."""
+        array, low, width = self._pair_array(tuple(respondent_keys))  # (groups, pairs, E x P)
+        cell_of_pair, _ = self.data.pair_cells(item_keys)
+        n_cells = int(cell_of_pair.max(initial=0)) + 1
+        e_value, p_value = np.divmod(np.arange(width * width), width)
+        sides = np.stack([p_value < e_value, p_value == e_value, p_value > e_value], 1)
+        member = np.zeros((cell_of_pair.size, n_cells))
+        member[np.arange(cell_of_pair.size), cell_of_pair] = 1
+        counts = np.einsum("gps,sk,pc->gck", array.astype(np.float64), sides, member)
+        counts = counts.reshape(-1, 3)
+        total = counts.sum(axis=1)
+        present = np.flatnonzero(total)
+        shares = counts[present] / total[present, None]
+        return pl.DataFrame(
+            {
+                "_group": present.astype(np.int64),
+                "answers_below": shares[:, 0],
+                "answers_equal": shares[:, 1],
+                "answers_above": shares[:, 2],
+            }
+        )
+
     # respondent groups -------------------------------------------------------------------
 
     def _respondent_codes(self, keys: tuple[str, ...]) -> tuple[np.ndarray, list[int]]:

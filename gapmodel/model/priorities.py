@@ -156,37 +156,36 @@ def _allocation_matrix(
 
 
 def importance_performance(data: GapData, options: TableOptions | None = None) -> pl.DataFrame:
-    """Importance against performance per item at each stage, with Martilla-James quadrants.
+    """Importance against performance per item at each stage, in four quadrants.
 
     Parameters
     ----------
     data : GapData
         Prepared responses.
     options : TableOptions, optional
-        Small-group thresholds (the settings by default).
+        Adjustment, alpha and small-group thresholds (the settings by default).
 
     Returns
     -------
     pl.DataFrame
         ``stage, item, dimension, element, n, performance`` (mean P), ``importance``,
         ``importance_source`` (``stated``: mean stated importance; ``derived``: correlation of
-        the item's P with the respondent's mean P over all items), ``gap`` (mean P - mean E),
-        ``flag`` (``ok``, ``small_n``, ``suppressed``: statistics null) and ``quadrant``: high
-        importance and low performance ``Concentrate here``, high and high ``Keep up the good
-        work``, low and low ``Low priority``, low importance and high performance ``Possible
-        overkill``; split at the grand means over the items flagged ``ok`` (all items that are
-        not suppressed when none is); none for suppressed items.
+        the item's P with the respondent's mean P over all items), ``gap`` (mean P - mean E)
+        with ``ci_low, ci_high, p_adj, verdict`` of the item's gap table, ``flag`` (``ok``,
+        ``small_n``, ``suppressed``: statistics null) and ``quadrant`` by :func:`priority_rule`.
 
     Notes
     -----
-    Martilla & James (1977), Journal of Marketing 41(1), 77-79. Derived importance is the
-    Pearson correlation over respondents who answered the item (``scipy.stats.pearsonr``);
-    the overall P includes the item itself, a common and documented simplification.
+    Martilla & James (1977), Journal of Marketing 41(1), 77-79, split performance at the grand
+    mean of P. Here performance is judged against what customers expected: an item performs
+    when its gap is not clearly below zero (the verdict of its test), so that the quadrants and
+    the fix-first list follow one rule. Derived importance is the Pearson correlation over
+    respondents who answered the item (``scipy.stats.pearsonr``); the overall P includes the
+    item itself, a common and documented simplification.
     """
     n, sum_p, sum_pp, sum_y, sum_yy, sum_py, sum_e = histograms(data).pair_moments().T
     count = n.astype(np.int64)
     performance = sum_p / np.maximum(n, 1)
-    gap = performance - sum_e / np.maximum(n, 1)
     stated = data.importance is not None and data.importance_given.any()
     if stated:
         given = data.importance_given
@@ -201,32 +200,50 @@ def importance_performance(data: GapData, options: TableOptions | None = None) -
         performance=pl.Series(performance),
         importance=pl.Series(importance).fill_nan(None),
         importance_source=pl.lit("stated" if stated else "derived"),
-        gap=pl.Series(gap),
     ).filter(pl.col("n") > 0)
-    frame = flag_small_groups(frame, options, ("performance", "importance", "gap"))
+    tests = gap_table(data, ["stage", "item"], options).select(
+        "stage", "item", *_TESTED, "answers_below"
+    )
+    frame = frame.join(tests, on=["stage", "item"], how="left")
+    frame = flag_small_groups(frame, options, ("performance", "importance", *_TESTED))
+    return frame.with_columns(quadrant=priority_rule(frame))
+
+
+_TESTED = ("gap", "ci_low", "ci_high", "p_adj", "verdict")
+
+
+def priority_rule(frame: pl.DataFrame) -> pl.Expr:
+    """The quadrant of each item: important or not, and clearly below expectations or not.
+
+    An item is *important* when its importance is at least the mean importance of the items
+    flagged ``ok`` (of all items not suppressed when none is); it *falls short* when its
+    verdict is ``below`` (adjusted p below alpha, 95% CI below zero). Important and falling
+    short: ``Concentrate here``; falling short only: ``Low priority``; important only: ``Keep
+    up the good work``; neither: ``Possible overkill``. None without an importance or for
+    suppressed items. The same rule orders :func:`fix_first`.
+    """
     basis = frame.filter(pl.col("flag") == "ok", pl.col("importance").is_not_null())
     if basis.is_empty():
         basis = frame.filter(pl.col("importance").is_not_null())
     if basis.is_empty():  # no item with an importance: no quadrants
-        return frame.with_columns(quadrant=pl.lit(None, pl.String))
-    grand_i, grand_p = basis["importance"].mean(), basis["performance"].mean()
-    high_p = pl.col("performance") >= grand_p
-    quadrant = (
-        pl.when(pl.col("importance").is_null())
+        return pl.lit(None, pl.String)
+    important = pl.col("importance") >= basis["importance"].mean()
+    performs = pl.col("verdict") != "below"
+    return (
+        pl.when(pl.col("importance").is_null() | pl.col("verdict").is_null())
         .then(None)
-        .when(pl.col("importance") >= grand_i)
+        .when(important)
         .then(
-            pl.when(high_p)
+            pl.when(performs)
             .then(pl.lit(QUADRANTS[True, True]))
             .otherwise(pl.lit(QUADRANTS[True, False]))
         )
         .otherwise(
-            pl.when(high_p)
+            pl.when(performs)
             .then(pl.lit(QUADRANTS[False, True]))
             .otherwise(pl.lit(QUADRANTS[False, False]))
         )
     )
-    return frame.with_columns(quadrant=quadrant)
 
 
 def _pearson(n, sx, sxx, sy, syy, sxy) -> np.ndarray:
@@ -242,40 +259,51 @@ def _pearson(n, sx, sxx, sy, syy, sxy) -> np.ndarray:
 def fix_first(
     data: GapData, options: TableOptions | None = None, ipa: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Pain points (item at a stage) ordered by what fixing them would be worth.
+    """Pain points (item at a stage) in the order to fix them.
 
     Returns
     -------
     pl.DataFrame
-        Items at a stage whose gap is significantly below zero, best first: ``rank, stage, item,
-        dimension, element, n, gap, ci_low, ci_high, p_adj, padjust, share_dissatisfied,
-        importance, importance_source, importance_weight, score``.
+        Items at a stage clearly below expectations, first to fix first: ``rank, stage, item,
+        dimension, element, n, gap, ci_low, ci_high, p_adj, padjust, answers_below,
+        importance, importance_source, importance_weight, score, quadrant``.
 
     Notes
     -----
-    ``score = shortfall x importance_weight x share_dissatisfied`` where ``shortfall = -gap``
+    The list holds the items of the two quadrants of :func:`priority_rule` that fall short:
+    ``Concentrate here`` (important) first, then ``Low priority``; within each, by
+    ``score = shortfall x importance_weight x answers_below`` where ``shortfall = -gap``
     (scale points below expectation), ``importance_weight`` is the item's importance divided
     by the largest importance among the items (derived importances below zero count as 0),
-    and ``share_dissatisfied`` is the share of respondents with P < E (how many it touches).
-    Only significant shortfalls (``p_adj < alpha`` and gap < 0, flag not suppressed) are
-    listed; the score is in scale points and comparable within one table. Equal scores (for
-    instance when no item has a positive importance) are ordered by the larger shortfall.
+    and ``answers_below`` is the share of the item's answers with P < E (how many it touches).
+    Without importances every shortfall is in one group. Equal scores are ordered by the larger
+    shortfall.
     """
     options = options or TableOptions.from_settings()
-    gaps = gap_table(data, ["stage", "item"], options)
     if ipa is None:
         ipa = importance_performance(data, options)
-    ipa = ipa.select("stage", "item", "dimension", "element", "importance", "importance_source")
+    gaps = gap_table(data, ["stage", "item"], options).select(
+        "stage", "item", "n", "gap", "ci_low", "ci_high", "p_adj", "padjust", "answers_below"
+    )
+    ipa = ipa.select(
+        "stage",
+        "item",
+        "dimension",
+        "element",
+        "importance",
+        "importance_source",
+        "quadrant",
+        "verdict",
+    )
     table = gaps.join(ipa, on=["stage", "item"], how="left")
     top = table["importance"].clip(lower_bound=0).max() or 1.0
     table = table.with_columns(
-        importance_weight=pl.col("importance").clip(lower_bound=0).fill_null(0) / top
-    ).with_columns(
-        score=-pl.col("gap") * pl.col("importance_weight") * pl.col("share_dissatisfied")
-    )
-    pain = table.filter(pl.col("significant"), pl.col("gap") < 0).sort(
-        ["score", "gap"],
-        descending=[True, False],  # ties (no importance): larger shortfall first
+        importance_weight=pl.col("importance").clip(lower_bound=0).fill_null(0) / top,
+        _later=pl.col("quadrant").fill_null("") == QUADRANTS[False, False],
+    ).with_columns(score=-pl.col("gap") * pl.col("importance_weight") * pl.col("answers_below"))
+    pain = table.filter(pl.col("verdict") == "below").sort(
+        ["_later", "score", "gap"],
+        descending=[False, True, False],  # ties (no importance): larger shortfall first
     )
     return pain.with_row_index("rank", offset=1).select(
         "rank",
@@ -289,9 +317,10 @@ def fix_first(
         "ci_high",
         "p_adj",
         "padjust",
-        "share_dissatisfied",
+        "answers_below",
         "importance",
         "importance_source",
         "importance_weight",
         "score",
+        "quadrant",
     )

@@ -32,14 +32,18 @@ STAT_COLUMNS: tuple[str, ...] = (
     "p_val",
     "w",
     "p_wilcoxon",
+    "p_tost",
     "dz",
-    "share_dissatisfied",
-    "share_satisfied",
-    "share_delighted",
+    "people_below",
+    "people_within",
+    "people_above",
 )
+# A respondent's mean gap within this distance of a tolerance bound counts as on it (the means
+# are ratios of small integers, so float rounding must not move them across the bound).
+_BOUND_SLACK = 1e-9
 
 
-def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+def histogram_stats(hist: pl.DataFrame, keys: list[str], tolerance: float = 0.0) -> pl.DataFrame:
     """Gap statistics of each group from its histogram of respondent gaps.
 
     Parameters
@@ -49,6 +53,9 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         respondents of the group have it. A value may appear more than once per group.
     keys : list of str
         Columns that identify a group (may be empty: one group).
+    tolerance : float
+        Half-width of the band around zero within which a respondent's gap counts as meeting
+        expectations (scale points; 0: exactly zero).
 
     Returns
     -------
@@ -61,9 +68,11 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         - ``t = gap / se``, ``dof = n - 1``, ``p_val``: two-sided paired t-test;
         - ``w``: Wilcoxon signed-rank statistic ``min(R+, R-)``; ``p_wilcoxon``: its two-sided
           p-value;
+        - ``p_tost``: p-value of the two one-sided t-tests (TOST) that the mean gap lies within
+          ``(-tolerance, tolerance)``; small when the group clearly meets expectations;
         - ``dz = gap / sd`` (Cohen's dz);
-        - ``share_dissatisfied, share_satisfied, share_delighted``: shares of respondents with a
-          gap below, equal to and above zero.
+        - ``people_below, people_within, people_above``: shares of respondents whose gap is
+          below ``-tolerance``, within ``[-tolerance, tolerance]`` and above ``tolerance``.
 
     Notes
     -----
@@ -81,19 +90,23 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     Pratt, J. W. (1959). Remarks on zeros and ties in the Wilcoxon signed rank procedures.
     JASA 54(287), 655-667. Cureton, E. E. (1967). The normal approximation to the signed-rank
     sampling distribution when zero differences are present. JASA 62(319), 1068-1069.
+    Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the power
+    approach for assessing the equivalence of average bioavailability. J. Pharmacokinet.
+    Biopharm. 15, 657-680 (TOST: ``max(P(T > (gap + tol) / se), P(T < (gap - tol) / se))``
+    on ``n - 1`` degrees of freedom, as ``statsmodels.stats.weightstats.ttost_paired``).
 
     Examples
     --------
     >>> hist = pl.DataFrame({"value": [-1.0, 0.0, 2.0], "count": [3, 1, 1]})
-    >>> histogram_stats(hist, []).select("n", "gap", "share_dissatisfied")
+    >>> histogram_stats(hist, [], tolerance=0.5).select("n", "gap", "people_below")
     shape: (1, 3)
-    ┌─────┬──────┬────────────────────┐
-    │ n   ┆ gap  ┆ share_dissatisfied │
-    │ --- ┆ ---  ┆ ---                │
-    │ i64 ┆ f64  ┆ f64                │
-    ╞═════╪══════╪════════════════════╡
-    │ 5   ┆ -0.2 ┆ 0.6                │
-    └─────┴──────┴────────────────────┘
+    ┌─────┬──────┬──────────────┐
+    │ n   ┆ gap  ┆ people_below │
+    │ --- ┆ ---  ┆ ---          │
+    │ i64 ┆ f64  ┆ f64          │
+    ╞═════╪══════╪══════════════╡
+    │ 5   ┆ -0.2 ┆ 0.6          │
+    └─────┴──────┴──────────────┘
     """
     codes, groups = _group_codes(hist, keys)
     size = groups.height if keys else int(hist.height > 0)
@@ -109,12 +122,16 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         dz = gap / sd
         half = sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * se
         p_val = 2 * sps.t.sf(np.abs(t), n - 1)
-        below, equal, above = (
-            np.bincount(codes, np.where(side, count, 0.0), size)
-            for side in (value < 0, value == 0, value > 0)
+        p_tost = np.maximum(
+            sps.t.sf((gap + tolerance) / se, n - 1), sps.t.cdf((gap - tolerance) / se, n - 1)
         )
-        w, p_wilcoxon = _wilcoxon(n, equal, *_signed_ranks(codes, value, count, size))
-        shares = [side / n for side in (below, equal, above)]
+        bound = tolerance + _BOUND_SLACK
+        shares = [
+            np.bincount(codes, np.where(side, count, 0.0), size) / n
+            for side in (value < -bound, np.abs(value) <= bound, value > bound)
+        ]
+        zeros = np.bincount(codes, np.where(value == 0, count, 0.0), size)
+        w, p_wilcoxon = _wilcoxon(n, zeros, *_signed_ranks(codes, value, count, size))
     sd[n < 2] = np.nan
     columns = {
         "n": n.astype(np.int64),
@@ -128,10 +145,11 @@ def histogram_stats(hist: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         "p_val": p_val,
         "w": w,
         "p_wilcoxon": p_wilcoxon,
+        "p_tost": p_tost,
         "dz": dz,
-        "share_dissatisfied": shares[0],
-        "share_satisfied": shares[1],
-        "share_delighted": shares[2],
+        "people_below": shares[0],
+        "people_within": shares[1],
+        "people_above": shares[2],
     }
     result = pl.concat(
         [groups, pl.DataFrame({k: pl.Series(k, v) for k, v in columns.items()})],

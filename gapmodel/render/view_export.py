@@ -17,8 +17,13 @@ VIEW_SHEETS: dict[type, dict[str, str]] = {
         "change": "Overall change",
         "journey": "Journey map",
         "pain_points": "Top pain points",
+        "targets": "Targets",
     },
-    views.Journey: {"items": "Items by stage", "elements": "Human vs technical"},
+    views.Journey: {
+        "items": "Items by stage",
+        "elements": "Human vs technical",
+        "element_test": "Human against technical",
+    },
     views.Details: {
         "gaps": "Gap table",
         "reliability": "Reliability",
@@ -30,6 +35,7 @@ VIEW_SHEETS: dict[type, dict[str, str]] = {
         "by_dimension": "{A} vs rest by dimension",
         "across_overall": "Across {a}",
         "across_dimensions": "Across {a} by dimension",
+        "by_stage": "{A} by stage",
     },
     views.Trends: {
         "by_wave": "Gap by wave",

@@ -1,8 +1,11 @@
 """Plain-language findings, each written from one result row and carrying its numbers.
 
-Every sentence states the effect, its 95% confidence interval, the adjusted p-value (naming the
-adjustment) and n. A result that is not significant is never described as a difference or a
-change, and a suppressed group gives no sentence at all.
+Sentences are in the manager's register: "clearly below expectations" (adjusted p below alpha
+and the 95% interval below zero), "probably" (only the unadjusted p below alpha), "meets
+expectations" (the equivalence test at the tolerance), "no clear difference", and the number of
+customers behind the result, marked when the group is small. The interval, the test and the
+adjustment stay in the row (:class:`Finding`) and the tables. A result that is not significant
+is never described as a difference or a change, and a suppressed group gives no sentence.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def _decimals(row: Mapping, estimate: str, low: str = "ci_low", high: str = "ci_
 
 
 def p_text(p_adj: float | None, padjust: str) -> str:
-    """``Holm p < 0.001`` or ``BH p = 0.034``.
+    """``Holm p < 0.001`` or ``BH p = 0.034``: the analyst's form (tables, method notes).
 
     Examples
     --------
@@ -83,8 +86,45 @@ def p_text(p_adj: float | None, padjust: str) -> str:
     return f"{name} p < 0.001" if p_adj < 0.001 else f"{name} p = {p_adj:.3f}"
 
 
+def p_value(p: float | None) -> str:
+    """A p-value as people read it: ``< 0.001`` below 0.001, never ``0`` or ``9e-257``.
+
+    Examples
+    --------
+    >>> p_value(3e-257), p_value(0.0), p_value(0.04321), p_value(None)
+    ('< 0.001', '< 0.001', '0.043', '–')
+    """
+    if p is None or math.isnan(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def based_on(n: int, other: int | None = None) -> str:
+    """``based on 3,892 customers`` (or ``4,000 and 3,950 customers`` for two waves).
+
+    Examples
+    --------
+    >>> based_on(1), based_on(3892), based_on(4000, 3950)
+    ('based on 1 customer', 'based on 3,892 customers', 'based on 4,000 and 3,950 customers')
+    """
+    if other is not None:
+        return f"based on {n:,} and {other:,} customers"
+    return f"based on {n:,} customer{'' if n == 1 else 's'}"
+
+
+def caution(row: Mapping) -> str:
+    """The small-group mark of a sentence: empty for a group flagged ``ok``.
+
+    Examples
+    --------
+    >>> caution({"flag": "small_n", "n": 12}), caution({"flag": "ok", "n": 400})
+    ('; a small group, so read it with care', '')
+    """
+    return "; a small group, so read it with care" if row.get("flag") == "small_n" else ""
+
+
 def evidence(row: Mapping, estimate: str = "gap", n: str | None = None) -> str:
-    """``95% CI -1.3 to -0.9, Holm p < 0.001, n = 2,914`` for a result row."""
+    """``95% CI -1.3 to -0.9, Holm p < 0.001, n = 2,914``: the analyst's evidence of a row."""
     decimals = _decimals(row, estimate, "ci_low", "ci_high")
     n_text = n if n is not None else f"n = {row['n']:,}"
     return (
@@ -97,6 +137,17 @@ def _usable(row: Mapping, *fields: str) -> bool:
     if row.get("flag") == "suppressed":
         return False
     return all(row.get(f) is not None and not math.isnan(row[f]) for f in fields)
+
+
+def verdict_of(row: Mapping, alpha: float = 0.05) -> str:
+    """The row's verdict (see ``gapmodel.model.gaps.verdict``); rows without one (a change, a
+    difference) are ``below`` / ``above`` when significant, else ``unclear``, by ``estimate``
+    sign."""
+    if row.get("verdict"):
+        return row["verdict"]
+    if not row.get("significant"):
+        return "unclear"
+    return "below" if row.get("gap", 0) < 0 else "above"
 
 
 def item_phrase(label: str) -> str:
@@ -126,38 +177,46 @@ def groups_of(attribute: str) -> str:
 
 
 def gap_sentence(row: Mapping, subject: str) -> str | None:
-    """Whether ``subject`` falls short of, meets or exceeds expectations, from a gap-table row.
+    """Whether ``subject`` falls short of, meets or exceeds expectations, in plain words.
 
     Examples
     --------
     >>> row = {"gap": -1.12, "ci_low": -1.31, "ci_high": -0.93, "p_adj": 1e-9,
-    ...        "padjust": "holm", "n": 2914, "significant": True, "flag": "ok"}
+    ...        "padjust": "holm", "n": 2914, "significant": True, "flag": "ok", "verdict": "below"}
     >>> gap_sentence(row, "Post-purchase: “I am kept informed”")
-    'Post-purchase: “I am kept informed” is 1.1 points below expectation (95% CI -1.3 to -0.9, Holm p < 0.001, n = 2,914).'
+    'Post-purchase: “I am kept informed” is clearly below expectations, by 1.1 points (based on 2,914 customers).'
+    >>> gap_sentence({**row, "gap": -0.04, "ci_low": -0.1, "ci_high": 0.02, "verdict": "meets",
+    ...               "tolerance": 0.5, "flag": "small_n", "n": 24}, "Empathy")
+    'Empathy meets expectations, within 0.5 points of them (based on 24 customers; a small group, so read it with care).'
     """
     if not _usable(row, "gap", "ci_low", "ci_high"):
         return None
     size = points(abs(row["gap"]), _decimals(row, "gap", "ci_low", "ci_high"))
-    if not row["significant"]:
+    based = f"({based_on(row['n'])}{caution(row)})"
+    verdict = verdict_of(row)
+    if verdict == "meets":
+        return f"{subject} meets expectations, within {row['tolerance']:g} points of them {based}."
+    if verdict == "unclear":
         return (
-            f"{subject} shows no significant gap between expectation and perception "
-            f"(gap {points(row['gap'])}, {evidence(row)})."
+            f"{subject} shows no clear difference from expectations "
+            f"(gap {points(row['gap'])}, {based[1:]}."
         )
     where = "below" if row["gap"] < 0 else "above"
-    return f"{subject} is {size} points {where} expectation ({evidence(row)})."
+    how = "probably" if verdict.startswith("probably") else "clearly"
+    return f"{subject} is {how} {where} expectations, by {size} points {based}."
 
 
 def pain_point_sentence(row: Mapping) -> str | None:
-    """One fix-first row as a sentence: ``Post-purchase: “I am kept informed” is 1.1 points
-    below expectation (95% CI ..., Holm p < 0.001, n = 2,914).``"""
-    return gap_sentence({**row, "significant": True}, subject_of(row))
+    """One fix-first row as a sentence: ``Post-purchase: “I am kept informed” is clearly below
+    expectations, by 1.1 points (based on 2,914 customers).``"""
+    return gap_sentence({**row, "verdict": "below", "significant": True}, subject_of(row))
 
 
 def change_sentence(row: Mapping, subject: str, wave_from: str, wave_to: str) -> str | None:
     """A wave-over-wave row (``gapmodel.model.compare.trend``) as a sentence with its decomposition.
 
     A significant change says whether the gap improved or worsened and whether expectations or
-    perceptions moved; otherwise the sentence says there was no significant change.
+    perceptions moved; otherwise the sentence says there was no clear change.
 
     Examples
     --------
@@ -165,24 +224,23 @@ def change_sentence(row: Mapping, subject: str, wave_from: str, wave_to: str) ->
     ...        "padjust": "holm", "n_from": 4000, "n_to": 4000, "significant": True,
     ...        "flag": "ok", "change_e": 0.25, "change_p": 0.04}
     >>> change_sentence(row, "The overall gap", "2026-Q2", "2026-Q3")
-    'The overall gap worsened by 0.21 points from 2026-Q2 to 2026-Q3 (95% CI -0.30 to -0.12, Holm p < 0.001, n = 4,000 and 4,000): expectations rose by 0.25 while perceptions rose by 0.04.'
+    'The overall gap clearly worsened, by 0.21 points from 2026-Q2 to 2026-Q3: expectations rose by 0.25 while perceptions rose by 0.04 (based on 4,000 and 4,000 customers).'
     """
     if not _usable(row, "change", "ci_low", "ci_high"):
         return None
-    n = f"n = {row['n_from']:,} and {row['n_to']:,}"
-    proof = evidence(row, "change", n)
+    based = f"({based_on(row['n_from'], row['n_to'])}{caution(row)})"
     if not row["significant"]:
         return (
-            f"{subject} shows no significant change from {wave_from} to {wave_to} "
-            f"(change {points(row['change'])}, {proof})."
+            f"{subject} shows no clear change from {wave_from} to {wave_to} "
+            f"(change {points(row['change'])}, {based[1:]}."
         )
     verb = "improved" if row["change"] > 0 else "worsened"
     size = points(abs(row["change"]), _decimals(row, "change", "ci_low", "ci_high"))
     drift = _movement("expectations", row["change_e"])
     seen = _movement("perceptions", row["change_p"])
     return (
-        f"{subject} {verb} by {size} points from {wave_from} to {wave_to} ({proof}): "
-        f"{drift} while {seen}."
+        f"{subject} clearly {verb}, by {size} points from {wave_from} to {wave_to}: "
+        f"{drift} while {seen} {based}."
     )
 
 
@@ -200,25 +258,53 @@ def segment_sentence(row: Mapping, attribute: str) -> str | None:
     >>> row = {"segment": "Small business", "diff": -0.46, "p_adj": 0.0001, "padjust": "holm",
     ...        "n": 1200, "significant": True, "flag": "ok", "gap": -1.1, "gap_rest": -0.64}
     >>> segment_sentence(row, "segment")
-    'Segment Small business: the gap is 0.46 points worse than for everyone else (-1.1 against -0.64, Holm p < 0.001, n = 1,200).'
+    'Segment Small business: the gap is clearly worse than for everyone else, by 0.46 points (-1.1 against -0.64, based on 1,200 customers).'
     """
     if not _usable(row, "diff", "gap", "gap_rest"):
         return None
     who = f"{name_label(attribute)} {row[attribute]}"
-    p = p_text(row["p_adj"], row["padjust"])
-    numbers = f"{points(row['gap'])} against {points(row['gap_rest'])}, {p}, n = {row['n']:,}"
-    return _versus(row, who, numbers)
+    numbers = f"{points(row['gap'])} against {points(row['gap_rest'])}, {based_on(row['n'])}"
+    return _versus(row, who, numbers + caution(row))
 
 
 def _versus(row: Mapping, who: str, numbers: str) -> str:
-    """The verdict of a group-against-the-rest row: worse, better or no significant
+    """The verdict of a group-against-the-rest row: clearly worse, clearly better or no clear
     difference, followed by the numbers."""
     if not row["significant"]:
-        return f"{who}: no significant difference from everyone else ({numbers})."
+        return f"{who}: no clear difference from everyone else ({numbers})."
     direction = "worse" if row["diff"] < 0 else "better"
     return (
-        f"{who}: the gap is {points(abs(row['diff']))} points {direction} than for everyone "
-        f"else ({numbers})."
+        f"{who}: the gap is clearly {direction} than for everyone else, by "
+        f"{points(abs(row['diff']))} points ({numbers})."
+    )
+
+
+def element_sentence(row: Mapping) -> str | None:
+    """Human against technical (``gapmodel.model.elements.element_difference``) as a verdict.
+
+    Examples
+    --------
+    >>> row = {"diff": -0.31, "gap_human": -0.7, "gap_technical": -0.39, "ci_low": -0.35,
+    ...        "ci_high": -0.27, "p_adj": 1e-9, "padjust": "holm", "n": 3900,
+    ...        "significant": True, "flag": "ok"}
+    >>> element_sentence(row)
+    'Customers rate the human side (how they were treated) clearly worse than the technical side (whether it worked), by 0.31 points: -0.70 against -0.39 (based on 3,900 customers who answered both).'
+    """
+    if not _usable(row, "diff", "gap_human", "gap_technical"):
+        return None
+    numbers = (
+        f"{points(row['gap_human'], 2)} against {points(row['gap_technical'], 2)} "
+        f"({based_on(row['n'])} who answered both{caution(row)})"
+    )
+    human, technical = "the human side (how they were treated)", "the technical side"
+    if not row["significant"]:
+        return (
+            f"Customers rate {human} and {technical} (whether it worked) about the same: {numbers}."
+        )
+    how = "worse" if row["diff"] < 0 else "better"
+    return (
+        f"Customers rate {human} clearly {how} than {technical} (whether it worked), by "
+        f"{points(abs(row['diff']))} points: {numbers}."
     )
 
 
@@ -278,25 +364,34 @@ def percent(share: float) -> str:
     return f"{share * 100:.0f}%"
 
 
-def shares_sentence(row: Mapping, subject: str = "respondents") -> str | None:
-    """The shares dissatisfied / satisfied / delighted of a gap-table row, with the Wilcoxon
-    signed-rank test of whether shortfalls and exceedances balance.
+def shares_sentence(row: Mapping, subject: str = "customers") -> str | None:
+    """The shares of a gap-table row, each with its unit: customers (each one's mean gap
+    against the tolerance band) and answers (each answered pair's P against E).
 
     Examples
     --------
-    >>> row = {"share_dissatisfied": 0.708, "share_satisfied": 0.08, "share_delighted": 0.212,
-    ...        "p_wilcoxon": 1e-12, "n": 4000, "flag": "ok"}
+    >>> row = {"people_below": 0.708, "people_within": 0.28, "people_above": 0.012,
+    ...        "answers_below": 0.47, "answers_equal": 0.33, "answers_above": 0.20,
+    ...        "tolerance": 0.5, "n": 4000, "flag": "ok"}
     >>> shares_sentence(row)
-    'Of 4,000 respondents, 71% were dissatisfied (P < E), 8% satisfied (P = E) and 21% delighted (P > E) (Wilcoxon signed-rank p < 0.001, n = 4,000).'
+    'Of 4,000 customers, 71% rated service more than 0.5 points below what they expected on average, 28% within 0.5 points and 1% more than 0.5 above; of all their answers, 47% fell short of expectations, 33% met them exactly and 20% exceeded them.'
     """
-    if not _usable(row, "share_dissatisfied", "share_satisfied", "share_delighted"):
+    fields = ("people_below", "people_within", "people_above")
+    if not _usable(row, *fields):
         return None
-    test = p_text(row.get("p_wilcoxon"), "Wilcoxon signed-rank")
-    return (
-        f"Of {row['n']:,} {subject}, {percent(row['share_dissatisfied'])} were dissatisfied "
-        f"(P < E), {percent(row['share_satisfied'])} satisfied (P = E) and "
-        f"{percent(row['share_delighted'])} delighted (P > E) ({test}, n = {row['n']:,})."
+    band = f"{row['tolerance']:g}"
+    text = (
+        f"Of {row['n']:,} {subject}, {percent(row['people_below'])} rated service more than "
+        f"{band} points below what they expected on average, {percent(row['people_within'])} "
+        f"within {band} points and {percent(row['people_above'])} more than {band} above"
     )
+    if _usable(row, "answers_below", "answers_equal", "answers_above"):
+        text += (
+            f"; of all their answers, {percent(row['answers_below'])} fell short of "
+            f"expectations, {percent(row['answers_equal'])} met them exactly and "
+            f"{percent(row['answers_above'])} exceeded them"
+        )
+    return text + caution(row) + "."
 
 
 def weighted_sentence(row: Mapping) -> str | None:
@@ -308,7 +403,7 @@ def weighted_sentence(row: Mapping) -> str | None:
     >>> row = {"gap": -0.43, "ci_low": -0.45, "ci_high": -0.41, "p_adj": 1e-9, "padjust": "holm",
     ...        "n": 4000, "significant": True, "flag": "ok", "weighting": "allocations"}
     >>> weighted_sentence(row)
-    'Weighted by the importance points customers allocated, service is 0.43 points below expectation (95% CI -0.45 to -0.41, Holm p < 0.001, n = 4,000).'
+    'Weighted by the importance points customers allocated, service is clearly below expectations, by 0.43 points (based on 4,000 customers).'
     """
     if row.get("weighting") == "allocations":
         subject = "Weighted by the importance points customers allocated, service"
@@ -318,33 +413,29 @@ def weighted_sentence(row: Mapping) -> str | None:
 
 
 def across_sentence(row: Mapping, attribute: str, subject: str = "the overall gap") -> str | None:
-    """A Welch ANOVA row (``gapmodel.model.compare.segment_differences``) as a sentence.
+    """A test across groups (``gapmodel.model.compare.segment_differences``) as a sentence.
 
     Examples
     --------
     >>> row = {"segments": 3, "f": 123.01, "df1": 2.0, "df2": 1512.98, "p_adj": 3e-50,
     ...        "padjust": "holm", "n": 4000, "significant": True, "flag": "ok"}
     >>> across_sentence(row, "segment")
-    'The overall gap differs across the 3 segments (Welch F(2, 1513) = 123.01, Holm p < 0.001, n = 4,000).'
+    'The overall gap clearly differs across the 3 segments (based on 4,000 customers).'
     """
     if not _usable(row, "f", "df1", "df2"):
         return None
-    numbers = (
-        f"Welch F({row['df1']:.0f}, {row['df2']:.0f}) = {row['f']:.2f}, "
-        f"{p_text(row['p_adj'], row['padjust'])}, n = {row['n']:,}"
-    )
     groups = f"the {row['segments']} {groups_of(attribute)}"
     start = subject[:1].upper() + subject[1:]
+    based = f"({based_on(row['n'])}{caution(row)})"
     if not row["significant"]:
-        return f"{start} does not differ significantly across {groups} ({numbers})."
-    return f"{start} differs across {groups} ({numbers})."
+        return f"{start} shows no clear difference across {groups} {based}."
+    return f"{start} clearly differs across {groups} {based}."
 
 
 def segment_versus_sentence(row: Mapping, attribute: str) -> str | None:
     """A segment-against-the-rest row as a sentence with the segment's gap and its CI.
 
-    Like :func:`segment_sentence`, but it also gives the segment's own gap with its 95% CI and
-    names the dimension when the row has one.
+    Like :func:`segment_sentence`, but it names the dimension when the row has one.
 
     Examples
     --------
@@ -352,18 +443,16 @@ def segment_versus_sentence(row: Mapping, attribute: str) -> str | None:
     ...        "gap": -1.1, "ci_low": -1.2, "ci_high": -1.0, "gap_rest": -0.64,
     ...        "p_adj": 0.0001, "padjust": "holm", "n": 1200, "significant": True, "flag": "ok"}
     >>> segment_versus_sentence(row, "segment")
-    'Segment Small business, empathy: the gap is 0.46 points worse than for everyone else (gap -1.1, 95% CI -1.2 to -1.0, against -0.64 for the rest; Holm p < 0.001, n = 1,200).'
+    'Segment Small business, empathy: the gap is clearly worse than for everyone else, by 0.46 points (-1.1 against -0.64 for the rest, based on 1,200 customers).'
     """
     if not _usable(row, "diff", "gap", "gap_rest", "ci_low", "ci_high"):
         return None
     who = f"{name_label(attribute)} {row[attribute]}"
     if row.get("dimension") is not None:
         who += f", {row['dimension']}"
-    decimals = _decimals(row, "gap")
     numbers = (
-        f"gap {points(row['gap'], decimals)}, 95% CI {points(row['ci_low'], decimals)} to "
-        f"{points(row['ci_high'], decimals)}, against {points(row['gap_rest'])} for the rest; "
-        f"{p_text(row['p_adj'], row['padjust'])}, n = {row['n']:,}"
+        f"{points(row['gap'], _decimals(row, 'gap'))} against {points(row['gap_rest'])} for "
+        f"the rest, {based_on(row['n'])}{caution(row)}"
     )
     return _versus(row, who, numbers)
 
@@ -377,17 +466,17 @@ def ipa_sentence(row: Mapping) -> str | None:
     --------
     >>> row = {"stage": "post_purchase", "stage_label": "Post-purchase", "item": "kept_informed",
     ...        "label": "I am kept informed", "quadrant": "Concentrate here", "importance": 0.62, "importance_source": "derived",
-    ...        "performance": 4.1, "gap": -1.4, "ci_low": -1.45, "ci_high": -1.35,
+    ...        "performance": 4.1, "gap": -1.4, "ci_low": -1.45, "ci_high": -1.35, "verdict": "below",
     ...        "p_adj": 1e-9, "padjust": "holm", "n": 3900, "significant": True, "flag": "ok"}
     >>> ipa_sentence(row)
-    'Post-purchase: “I am kept informed” is in "Concentrate here" (importance 0.62, derived; performance 4.10): it is 1.40 points below expectation (95% CI -1.45 to -1.35, Holm p < 0.001, n = 3,900).'
+    'Post-purchase: “I am kept informed” is in "Concentrate here" (importance 0.62, derived): it is clearly below expectations, by 1.40 points (based on 3,900 customers).'
     """
-    if row.get("quadrant") is None or not _usable(row, "importance", "performance"):
+    if row.get("quadrant") is None or not _usable(row, "importance"):
         return None
     gap = gap_sentence(row, "it")
     if gap is None:
         return None
     return (
         f'{subject_of(row)} is in "{row["quadrant"]}" (importance {row["importance"]:.2f}, '
-        f"{row['importance_source']}; performance {row['performance']:.2f}): {gap}"
+        f"{row['importance_source']}): {gap}"
     )

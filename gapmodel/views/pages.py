@@ -12,14 +12,19 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from gapmodel.core.targets import default_target, read_targets
+from gapmodel.core.vocabulary import name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
+from gapmodel.model.elements import element_difference
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, gap_table, histograms
 from gapmodel.model.priorities import fix_first, importance_performance, weighted_gap
 from gapmodel.model.quality import reliability, zone_of_tolerance
 from gapmodel.views.survey import Filters, Survey, labelled, select
+from gapmodel.views.targets import target_status
 
 TOP_PAIN_POINTS = 5
+LOW_ALPHA = 0.7  # Cronbach's alpha below this is flagged (Nunnally 1978)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,9 @@ class Overview:
         Gap table by stage and dimension (the journey map).
     pain_points : pl.DataFrame
         The top of the fix-first list, labelled.
+    targets : pl.DataFrame
+        Gap table by dimension (and by each item the targets file names) with ``target`` and
+        ``status`` (:func:`gapmodel.views.targets.target_status`).
     """
 
     filters: Filters
@@ -48,6 +56,7 @@ class Overview:
     change: pl.DataFrame | None
     journey: pl.DataFrame
     pain_points: pl.DataFrame
+    targets: pl.DataFrame
 
 
 def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Overview:
@@ -55,7 +64,7 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     filters = survey.resolve(filters)
     options = filters.options()
     data = select(survey, filters)
-    histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"]])
+    histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
     return Overview(
         filters=filters,
         overall=gap_table(data, [], options),
@@ -63,7 +72,24 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
         change=_change(survey, filters, (), options, _both_waves(survey, filters)),
         journey=labelled(gap_table(data, ["stage", "dimension"], options), survey),
         pain_points=labelled(fix_first(data, options).head(top), survey),
+        targets=_targets(survey, data, options),
     )
+
+
+def _targets(survey: Survey, data: GapData, options: TableOptions) -> pl.DataFrame:
+    """Every dimension, then every item the targets file names, against its target."""
+    targets, default = read_targets(), default_target()
+    dimensions = target_status(
+        gap_table(data, ["dimension"], options), "dimension", targets, default
+    )
+    table = labelled(dimensions, survey)
+    items = gap_table(data, ["item"], options)
+    named = [i for i in items["item"].cast(pl.String).to_list() if name_key(i) in targets]
+    items = items.filter(pl.col("item").cast(pl.String).is_in(named))
+    if items.height:
+        items = labelled(target_status(items, "item", targets, default), survey)
+        table = pl.concat([table, items.with_columns(name=pl.col("label"))], how="diagonal_relaxed")
+    return table
 
 
 def _both_waves(survey: Survey, filters: Filters) -> GapData | None:
@@ -100,11 +126,15 @@ class Journey:
         element``).
     elements : pl.DataFrame or None
         Gap table by stage and element (human / technical); None when no item has an element.
+    element_test : pl.DataFrame or None
+        Human against technical, paired across respondents: one overall row, then one per
+        stage (:func:`gapmodel.model.elements.element_difference`); None without both elements.
     """
 
     filters: Filters
     items: pl.DataFrame
     elements: pl.DataFrame | None
+    element_test: pl.DataFrame | None = None
 
 
 def journey(survey: Survey, filters: Filters) -> Journey:
@@ -117,7 +147,11 @@ def journey(survey: Survey, filters: Filters) -> Journey:
         return Journey(filters, labelled(items, survey), None)
     elements = gap_table(data, ["stage", "element"], options)
     elements = elements.filter(pl.col("element").is_not_null())
-    return Journey(filters, labelled(items, survey), labelled(elements, survey))
+    test = element_difference(data, (), options)
+    if not survey.single_stage and test.height:
+        test = pl.concat([test, element_difference(data, ("stage",), options)], how="diagonal")
+    test = labelled(test, survey) if test.height else None
+    return Journey(filters, labelled(items, survey), labelled(elements, survey), test)
 
 
 DETAIL_GROUPINGS: dict[str, tuple[str, ...]] = {
@@ -156,7 +190,8 @@ class Details:
     gaps : pl.DataFrame
         The gap table by the chosen grouping.
     reliability : pl.DataFrame
-        Cronbach's alpha by stage and dimension, for E and P (wide: ``alpha_e, alpha_p``).
+        Cronbach's alpha by stage and dimension, for E and P (wide: ``alpha_e, alpha_p``),
+        with ``low_alpha`` where either is below :data:`LOW_ALPHA`.
     zone_items, zone_dimensions : pl.DataFrame or None
         Zone of tolerance by stage x item and stage x dimension; None without adequate scores.
     """
@@ -190,6 +225,11 @@ def details(survey: Survey, filters: Filters, grouping: str | None = None) -> De
         },
         strict=False,
     )
+    alpha = alpha.with_columns(
+        low_alpha=pl.any_horizontal(
+            pl.col(c) < LOW_ALPHA for c in ("alpha_e", "alpha_p") if c in alpha.columns
+        ).fill_null(False)
+    )
     zone_items = zone_of_tolerance(data, ("stage", "item"), options)
     zone_dims = zone_of_tolerance(data, ("stage", "dimension"), options)
     return Details(
@@ -216,6 +256,8 @@ class Segments:
     across_overall, across_dimensions : pl.DataFrame
         Welch ANOVA across the attribute's values, over all items (one row) and per dimension
         (adjusted within that table).
+    by_stage : pl.DataFrame
+        Gap table by the attribute's value and stage: where in the journey each group suffers.
     """
 
     filters: Filters
@@ -224,6 +266,7 @@ class Segments:
     by_dimension: pl.DataFrame
     across_overall: pl.DataFrame
     across_dimensions: pl.DataFrame
+    by_stage: pl.DataFrame
 
 
 def segments(survey: Survey, filters: Filters, attribute: str | None = None) -> Segments:
@@ -249,6 +292,7 @@ def segments(survey: Survey, filters: Filters, attribute: str | None = None) -> 
         labelled(segment_gaps(data, attribute, ("dimension",), options), survey),
         segment_differences(data, attribute, (), options),
         labelled(segment_differences(data, attribute, ("dimension",), options), survey),
+        labelled(gap_table(data, [attribute, "stage"], options), survey),
     )
 
 

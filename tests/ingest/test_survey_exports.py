@@ -19,7 +19,20 @@ from gapmodel.cli import main
 from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.storage.store import Store
 
-STATISTICS = ("n", "gap", "mean_e", "t", "p_val", "w", "p_wilcoxon", "share_dissatisfied")
+STATISTICS = (
+    "n",
+    "gap",
+    "mean_e",
+    "t",
+    "p_val",
+    "w",
+    "p_wilcoxon",
+    "people_below",
+    "people_within",
+    "answers_below",
+    "answers_equal",
+    "p_tost",
+)
 
 
 def _choice_text(**kwargs) -> ex.Export:

@@ -29,7 +29,20 @@ from gapmodel.render.report import REPORT_FORMATS, build_briefing, render
 from gapmodel.storage.store import Store
 
 LOOSE = TableOptions(min_n=1, suppress_n=1)
-STATISTICS = ("n", "gap", "mean_e", "t", "p_val", "w", "p_wilcoxon", "share_dissatisfied")
+STATISTICS = (
+    "n",
+    "gap",
+    "mean_e",
+    "t",
+    "p_val",
+    "w",
+    "p_wilcoxon",
+    "people_below",
+    "people_within",
+    "answers_below",
+    "answers_equal",
+    "p_tost",
+)
 
 
 @pytest.fixture(scope="module", params=QUESTIONNAIRES, ids=lambda q: q.name)
@@ -69,7 +82,8 @@ def test_gap_tables_through_the_command_line_equal_the_loop(stored, by, capsys, 
     monkeypatch.setenv("GAPMODEL_SUPPRESS_N", "1")
     # attribute names as typed by someone else: case and spacing do not matter
     typed = ",".join(k.upper() if k == "Age band" else k for k in by)
-    assert main(["gaps", "--db", str(path), "--by", typed, "--format", "csv"]) == 0
+    argv = ["gaps", "--db", str(path), "--by", typed, "--wave", "all", "--format", "csv"]
+    assert main(argv) == 0
     table = pl.read_csv(io.StringIO(capsys.readouterr().out), infer_schema=False)
     numbers = [c for c in STATISTICS if c in table.columns]
     table = table.with_columns(pl.col(c).cast(pl.Float64) for c in numbers)
@@ -150,7 +164,7 @@ def test_where_any_attribute_filters_the_command_line_tables(stored, capsys, mon
     q, _, path, frame = stored
     monkeypatch.setenv("GAPMODEL_MIN_N", "1")
     monkeypatch.setenv("GAPMODEL_SUPPRESS_N", "1")
-    argv = ["gaps", "--db", str(path), "--by", "dimension", "--format", "csv"]
+    argv = ["gaps", "--db", str(path), "--by", "dimension", "--wave", "all", "--format", "csv"]
     assert main([*argv, "--where", "age-BAND=55+", "--where", "Sex=F"]) == 0
     table = pl.read_csv(io.StringIO(capsys.readouterr().out))
     chosen = frame.filter((pl.col("Age band") == "55+") & (pl.col("Sex") == "F"))

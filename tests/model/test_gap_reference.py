@@ -56,8 +56,13 @@ def test_gap_table_matches_loop(small, by, shuffled):
             "p_val",
             "w",
             "p_wilcoxon",
-            "share_dissatisfied",
-            "share_satisfied",
+            "people_below",
+            "people_within",
+            "people_above",
+            "answers_below",
+            "answers_equal",
+            "answers_above",
+            "p_tost",
         ):
             assert close(row[column], ref[column]), (by, column, row[column], ref[column])
         assert row["mean_p"] == pytest.approx(row["mean_e"] + row["gap"], rel=1e-12)
@@ -97,7 +102,7 @@ def test_histogram_stats_ci_and_dz_by_hand():
     [
         ([1.0], {"sd": None, "t": None, "p_val": None}),
         ([1.0, 3.0], {"dof": 1}),
-        ([0.0] * 6, {"t": None, "p_val": None, "p_wilcoxon": None, "share_satisfied": 1.0}),
+        ([0.0] * 6, {"t": None, "p_val": None, "p_wilcoxon": None, "people_within": 1.0}),
         ([2.0] * 6, {"sd": 0.0, "p_val": 0.0}),
     ],
     ids=["n1", "n2", "all-zero", "constant"],
@@ -221,9 +226,7 @@ def test_properties(frame, method):
     for row in table.iter_rows(named=True):
         ref = reference[(str(row["stage"]), row["dimension"])]
         assert row["gap"] == pytest.approx(ref["gap"], rel=1e-9, abs=1e-12)
-        assert row["share_dissatisfied"] + row["share_satisfied"] + row[
-            "share_delighted"
-        ] == pytest.approx(1)
+        assert row["people_below"] + row["people_within"] + row["people_above"] == pytest.approx(1)
         if row["p_val"] is not None:
             assert 0 <= row["p_val"] <= row["p_adj"] <= 1
     swapped = frame.rename({"expectation": "perception", "perception": "expectation"})

@@ -237,22 +237,35 @@ def test_importance_performance_derived_importance(frame, data):
         ref = stats.pearsonr(part["perception"].to_numpy(), part["overall"].to_numpy())
         assert row["importance"] == pytest.approx(ref.statistic, rel=1e-9)
         assert row["performance"] == pytest.approx(part["perception"].mean(), rel=RTOL)
-    grand_i, grand_p = table["importance"].mean(), table["performance"].mean()
+    # The rule: important at or above the mean importance of the items flagged ok; performing
+    # unless clearly below expectations (adjusted p < alpha, CI below 0), from the gap table.
+    gaps = as_text(gap_table(data, ["stage", "item"], TableOptions()))
+    below = {
+        (r["stage"], r["item"])
+        for r in gaps.iter_rows(named=True)
+        if r["p_adj"] < 0.05 and r["ci_high"] < 0
+    }
+    grand_i = table.filter(pl.col("flag") == "ok")["importance"].mean()
     for row in table.iter_rows(named=True):
-        expected = QUADRANTS[row["importance"] >= grand_i, row["performance"] >= grand_p]
-        assert row["quadrant"] == expected
+        falls_short = (row["stage"], row["item"]) in below
+        assert row["quadrant"] == QUADRANTS[row["importance"] >= grand_i, not falls_short]
     assert set(table["importance_source"]) == {"derived"}
 
 
 def test_fix_first_orders_by_documented_score(data):
-    """Only significant shortfalls; score = -gap x importance weight x share dissatisfied."""
+    """Only significant shortfalls; "Concentrate here" before "Low priority", each by
+    score = -gap x importance weight x share of answers below."""
     table = fix_first(data, TableOptions())
     gaps = gap_table(data, ["stage", "item"], TableOptions())
     shortfalls = gaps.filter(pl.col("significant"), pl.col("gap") < 0)
     assert table.height == shortfalls.height > 0
     assert table["rank"].to_list() == list(range(1, table.height + 1))
-    assert table["score"].is_sorted(descending=True)
-    expected = -table["gap"] * table["importance_weight"] * table["share_dissatisfied"]
+    tiers = table["quadrant"].to_list()
+    first_later = tiers.index(QUADRANTS[False, False]) if QUADRANTS[False, False] in tiers else None
+    assert set(tiers[:first_later]) <= {QUADRANTS[True, False]}
+    for tier in (QUADRANTS[True, False], QUADRANTS[False, False]):
+        assert table.filter(pl.col("quadrant") == tier)["score"].is_sorted(descending=True)
+    expected = -table["gap"] * table["importance_weight"] * table["answers_below"]
     assert np.allclose(table["score"].to_numpy(), expected.to_numpy(), rtol=RTOL)
     assert table["importance_weight"].max() <= 1
 

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.weightstats import ttost_paired
 
 from gapmodel.model.stats import (
     STAT_COLUMNS,
@@ -71,6 +72,8 @@ def scipy_row(g: np.ndarray) -> dict[str, float]:
         se = sd / math.sqrt(n)
         half = stats.t.ppf(0.975, n - 1) * se if n > 1 else math.nan
         dz = g.mean() / sd if n > 1 else math.nan  # +-inf when sd is 0 and the mean is not
+        # statsmodels: TOST of mean(g) within (0, 0), the default tolerance of histogram_stats
+        tost = ttost_paired(g, np.zeros(n), 0.0, 0.0)[0] if n > 1 else math.nan
     return {
         "n": n,
         "gap": g.mean(),
@@ -83,10 +86,11 @@ def scipy_row(g: np.ndarray) -> dict[str, float]:
         "p_val": float(t.pvalue),
         "w": float(w.statistic),
         "p_wilcoxon": float(w.pvalue),
+        "p_tost": float(tost),
         "dz": float(dz),
-        "share_dissatisfied": float(np.mean(g < 0)),
-        "share_satisfied": float(np.mean(g == 0)),
-        "share_delighted": float(np.mean(g > 0)),
+        "people_below": float(np.mean(g < 0)),
+        "people_within": float(np.mean(g == 0)),
+        "people_above": float(np.mean(g > 0)),
     }
 
 
@@ -166,7 +170,7 @@ def test_histogram_stats_docstring_example_by_hand():
     assert row["gap"] == pytest.approx(-0.2, rel=RTOL)
     assert row["sd"] == pytest.approx(math.sqrt(6.8 / 4), rel=RTOL)
     assert row["w"] == 5.0
-    assert (row["share_dissatisfied"], row["share_satisfied"], row["share_delighted"]) == (
+    assert (row["people_below"], row["people_within"], row["people_above"]) == (
         pytest.approx(0.6),
         pytest.approx(0.2),
         pytest.approx(0.2),
@@ -211,7 +215,7 @@ def test_histogram_stats_n1_and_all_zero_nulls():
     assert [one[c] for c in ("sd", "se", "t", "p_val", "dof")] == [None, None, None, None, 0]
     zero = histogram_stats(pl.DataFrame({"value": [0.0], "count": [6]}), []).row(0, named=True)
     assert [zero[c] for c in ("t", "p_val", "p_wilcoxon", "sd", "w")] == [None, None, None, 0, 0]
-    assert zero["share_satisfied"] == 1.0
+    assert zero["people_within"] == 1.0
 
 
 # adjust_pvalues -------------------------------------------------------------------------------

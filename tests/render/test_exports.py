@@ -93,7 +93,7 @@ def test_suppressed_groups_stay_empty_in_csv_and_workbook(survey):
     got = pl.read_csv(io.BytesIO(table_csv(items)), infer_schema_length=None)
     hidden = got.filter(pl.col("flag") == "suppressed")
     assert hidden.height == suppressed.height
-    for name in ("gap", "ci_low", "ci_high", "p_val", "p_adj", "mean_e", "share_dissatisfied"):
+    for name in ("gap", "ci_low", "ci_high", "p_val", "p_adj", "mean_e", "people_below"):
         assert hidden[name].null_count() == hidden.height, name
     book = openpyxl.load_workbook(io.BytesIO(workbook({"Items": items})))
     rows = sheet_rows(book["Items"])
@@ -130,7 +130,7 @@ def test_workbook_number_formats_and_negative_gaps_stay_numbers(survey):
     header = [c.value for c in sheet[1]]
     cell = {name: sheet.cell(row=2, column=header.index(name) + 1) for name in header}
     assert cell["p_adj"].number_format == P_VALUE
-    assert cell["share_dissatisfied"].number_format == "0.0%"
+    assert cell["people_below"].number_format == "0.0%"
     assert cell["gap"].number_format == SIGNED
     assert cell["n"].number_format == "#,##0"
     gaps = [r[header.index("gap")] for r in sheet_rows(sheet)[1:]]

@@ -10,6 +10,8 @@ from app_support import run as run_app
 from streamlit.testing.v1 import AppTest
 from survey_support import QUESTIONNAIRES, build_survey
 
+from gapmodel.core.vocabulary import stage_label
+
 SURVEYS = {q.name: q for q in QUESTIONNAIRES if q.name in ("kiosk", "four")}
 
 
@@ -61,14 +63,16 @@ def test_the_sidebar_offers_the_survey_attributes_and_stages(survey_db, monkeypa
     assert "Age band 55+" in at.caption[0].value.replace("\\", "")
 
 
-def test_the_journey_shows_one_column_per_stage(survey_db, monkeypatch):
+def test_the_journey_offers_each_stage(survey_db, monkeypatch):
+    """One stage at a time, chosen among the survey's stages (none to choose with one)."""
     q, path = survey_db
     at = run(path, monkeypatch, "ui/pages/journey.py")
-    headers = [
-        m.value.strip("*").replace("\\", "") for m in at.markdown if m.value.startswith("**")
-    ]
-    shown = [h for h in headers if h in q.stages]
-    assert shown == ([] if len(q.stages) == 1 else list(q.stages))
+    choice = [c for c in at.get("button_group") if c.proto.label == "Stage"]
+    if len(q.stages) == 1:
+        assert not choice
+    else:
+        options = [o.content for o in choice[0].proto.options]
+        assert [o.replace("\\", "") for o in options] == [stage_label(s) for s in q.stages]
     tabs = [t.label for t in at.tabs]
     assert ("Human vs technical" in tabs) == q.elements
 

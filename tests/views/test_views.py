@@ -150,8 +150,8 @@ def test_pain_point_sentences_carry_their_row(survey):
         text = findings.pain_point_sentence(row)
         assert text.startswith(findings.stage_label(row["stage"]))
         assert findings.points(abs(row["gap"])) in text
-        assert f"n = {row['n']:,}" in text
-        assert "below expectation" in text
+        assert f"based on {row['n']:,} customers" in text
+        assert "clearly below expectations" in text
 
 
 def test_change_sentence_follows_significance():
@@ -169,12 +169,12 @@ def test_change_sentence_follows_significance():
         "change_p": 0.2,
     }
     text = findings.change_sentence(row, "The gap", "Q1", "Q2")
-    assert "improved by 0.30 points" in text and "BH p = 0.004" in text
+    assert "clearly improved, by 0.30 points" in text and "based on 100 and 120 customers" in text
     assert "expectations fell by 0.10 while perceptions rose by 0.20" in text
     flat = findings.change_sentence(
         {**row, "significant": False, "p_adj": 0.4}, "The gap", "Q1", "Q2"
     )
-    assert "no significant change" in flat and "improved" not in flat
+    assert "no clear change" in flat and "improved" not in flat
     assert findings.change_sentence({**row, "flag": "suppressed"}, "The gap", "Q1", "Q2") is None
 
 

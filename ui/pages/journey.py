@@ -4,13 +4,13 @@ import polars as pl
 import streamlit as st
 
 from gapmodel.core.vocabulary import stage_label
-from gapmodel.views.findings import gap_sentence
+from gapmodel.render.charts import chart_text
+from gapmodel.views.findings import element_sentence, gap_sentence
 from ui import cache, components
 from ui.page import start_page
 from ui.text import plain
 
 TITLE = "The customer journey"
-MAX_COLUMNS = 4  # stages shown side by side; more are shown one at a time
 filters, caption = start_page(TITLE)
 
 view = cache.journey(filters)
@@ -50,42 +50,80 @@ if focus:
 names = ["Items ranked by gap", "Human vs technical", "Snake plot"]
 if view.elements is None:  # no item is classed as human or technical
     names.remove("Human vs technical")
-tabs = dict(zip(names, st.tabs(names), strict=True))
-with tabs["Items ranked by gap"]:
-    st.caption(
-        "Gap P - E per item with its 95% CI; red: significantly below expectation, blue: above, "
-        "grey: no significant gap. Click a bar for the item's detail."
+tabs = dict(
+    zip(
+        names,
+        st.tabs(names, key="journey_tab", on_change="rerun", bind="query-params"),
+        strict=True,
     )
-    shown = stages
-    if len(stages) > MAX_COLUMNS:  # many stages: one at a time, each wide enough to read
-        shown = [
-            st.selectbox("Stage", stages, format_func=stage_label, key="journey_ranked_stage")
-            or stages[0]
-        ]
-    columns = st.columns(max(len(shown), 1), gap="medium")
-    for column, stage in zip(columns, shown, strict=False):
-        with column:
-            if 1 < len(shown):
-                st.markdown(f"**{plain(stage_label(stage))}**")
-            part = view.items.filter(pl.col("stage").cast(pl.String) == stage)
-            components.show_chart(
-                components.chart("ranked_gaps", part, legend=False),
-                key=f"journey_bars_{stage}",
-                on_select=lambda stage=stage: _focus(stage),
+)
+with tabs["Items ranked by gap"]:
+    stage = stages[0] if stages else None
+    pick, detail = st.columns([3, 2], vertical_alignment="bottom")
+    if len(stages) > 1:  # one stage at a time, wide enough for the items' names
+        with pick:
+            stage = (
+                st.segmented_control(
+                    "Stage",
+                    stages,
+                    default=stages[0],
+                    format_func=stage_label,
+                    key="journey_stage",
+                    bind="query-params",
+                )
+                or stages[0]
             )
+    part = view.items.filter(pl.col("stage").cast(pl.String) == stage)
+    shown = part.filter(pl.col("flag") != "suppressed").sort("gap")
+    with detail:  # the keyboard's way to an item's detail (a click on a bar does the same)
+        st.selectbox(
+            "Show an item's detail",
+            shown["item"].to_list(),
+            index=None,
+            format_func=dict(zip(shown["item"], shown["label"], strict=True)).get,
+            placeholder="Choose an item",
+            key="journey_item",
+            on_change=lambda: st.session_state.update(
+                journey_focus=(stage, st.session_state["journey_item"])
+                if st.session_state.get("journey_item")
+                else None
+            ),
+        )
+    st.caption(
+        "Gap P - E per item with its 95% range; red: clearly below expectations, blue: clearly "
+        "above, grey: no clear gap; (small group): fewer customers than the minimum. Click a "
+        "bar for the item's detail."
+    )
+    where = "" if survey.single_stage else f" at {stage_label(stage)}"
+    components.show_chart(
+        components.chart("ranked_gaps", part, legend=False),
+        chart_text(f"Items ranked by gap{where}", part, ["label"]),
+        key=f"journey_bars_{stage}",
+        on_select=lambda stage=stage: _focus(stage),
+    )
 if "Human vs technical" in tabs:
     with tabs["Human vs technical"]:
+        if view.element_test is not None:
+            overall = view.element_test.row(0, named=True)
+            components.sentences([element_sentence(overall)], numbered=False)
         st.caption(
             "Human element: how the customer was treated. Technical element: whether the "
-            "product or result worked. Each respondent's gaps are averaged over the element's "
-            "items first."
+            "product or result worked. Each customer's gaps are averaged over the element's "
+            "items first; the comparison pairs each customer's two gaps."
         )
-        components.show_chart(split_chart)
-        components.show_table(
-            view.elements,
-            ["stage_label", "element", "n", "mean_e", "mean_p", "gap", "ci_low", "ci_high"]
-            + ["p_adj", "significant", "flag"],
+        components.show_chart(
+            split_chart,
+            chart_text(
+                "Gap of the human and technical elements", view.elements, ["stage_label", "element"]
+            ),
         )
+        if view.element_test is not None:
+            components.show_table(
+                view.element_test,
+                ["stage_label", "n", "gap_human", "gap_technical", "diff", "ci_low", "ci_high"]
+                + ["p_adj", "significant", "flag"],
+                key="journey_elements",
+            )
 with tabs["Snake plot"]:
     stage = stages[0] if stages else None
     if len(stages) > 1:
@@ -96,12 +134,21 @@ with tabs["Snake plot"]:
                 default=stages[0],
                 format_func=stage_label,
                 key="journey_snake_stage",
+                bind="query-params",
             )
             or stages[0]
         )
-    st.caption("Mean expectation (grey) and perception (orange) per item, grouped by dimension.")
+    st.caption(
+        "Mean expectation (grey circles) and perception (orange diamonds) per item, grouped "
+        "by dimension."
+    )
     part = view.items.filter(pl.col("stage").cast(pl.String) == stage).sort("dimension")
-    components.show_chart(components.chart("snake_plot", part))
+    components.show_chart(
+        components.chart("snake_plot", part),
+        chart_text("Snake plot: expectation and perception per item", part, ["label"]),
+        table=part,
+        columns=["label", "dimension", "n", "mean_e", "mean_p", "gap"],
+    )
 
 components.csv_download(
     "Items table (CSV)", lambda: view.items, f"journey-{filters.wave}.csv", key="journey_csv"

@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from gapmodel.core.vocabulary import name_label, token
+from gapmodel.render.charts import chart_text
 from gapmodel.views.findings import across_sentence, groups_of, segment_sentence
 from ui import cache, components
 from ui.page import start_page
@@ -30,10 +31,15 @@ if len(attributes) <= 6:  # a control's labels render markdown: the file's names
         default=attributes[0],
         format_func=lambda a: plain(name_label(a)),
         key="segments_attribute",
+        bind="query-params",
     )
 else:
     attribute = st.selectbox(
-        "Compare by", attributes, format_func=name_label, key="segments_attribute"
+        "Compare by",
+        attributes,
+        format_func=name_label,
+        key="segments_attribute",
+        bind="query-params",
     )
 attribute = attribute or attributes[0]
 view = cache.segments(filters, attribute)
@@ -57,29 +63,47 @@ else:
 worse = view.overall.filter(pl.col("worse"))
 if worse.height:
     with st.container(border=True):
-        st.markdown(f"**{plain(name_label(groups))} significantly worse than the rest**")
+        st.markdown(f"**{plain(name_label(groups))} clearly worse than the rest**")
         components.sentences(
             [segment_sentence(r, attribute) for r in worse.iter_rows(named=True)], numbered=False
         )
 
+st.subheader(
+    "Where in the journey each group falls short",
+    help="The gap of each group at each stage. * a clear gap (after allowing for the many "
+    "cells); † a small group; grey: too few customers to show.",
+)
+stage_map = components.chart("segment_map", view.by_stage, attribute)
+components.show_chart(
+    stage_map,
+    chart_text(f"Gap by {title} and stage", view.by_stage, [attribute, "stage_label"]),
+    table=view.by_stage,
+    columns=[attribute, "stage_label", "n", "gap", "verdict", "flag"],
+)
+
 chart, table = st.columns([3, 2], gap="large")
 with chart:
+    st.subheader("By dimension")
     st.caption(
-        f"Gap per dimension for each of the {plain(groups)} (95% CI); filled diamonds are "
-        "significantly worse than everyone else."
+        f"Gap per dimension for each of the {plain(groups)} (95% range); filled diamonds are "
+        "clearly worse than everyone else; a dashed range is a small group."
     )
-    components.show_chart(dots)
+    components.show_chart(
+        dots,
+        chart_text(f"Gap per dimension by {title}", view.by_dimension, [attribute, "dimension"]),
+    )
 with table:
-    st.caption(f"Each of the {plain(groups)} against the rest, over all items (Welch's t-test).")
+    st.subheader("Each group against the rest")
+    st.caption(f"Each of the {plain(groups)} against everyone else, over all items.")
     components.show_table(
         view.overall,
-        [attribute, "n", "gap", "gap_rest", "diff", "p_adj", "worse"],
+        [attribute, "n", "gap", "gap_rest", "diff", "p_adj", "worse", "flag"],
         key="segments_overall",
     )
-    st.caption("Across all groups, per dimension (Welch's ANOVA).")
+    st.caption(f"Does the gap differ across the {plain(groups)}? Per dimension.")
     components.show_table(
         view.across_dimensions,
-        ["dimension", "f", "df2", "p_adj", "significant"],
+        ["dimension", "f", "p_adj", "significant"],
         key="segments_across",
     )
 components.csv_download(

@@ -3,6 +3,8 @@
 import polars as pl
 import streamlit as st
 
+from gapmodel.core.vocabulary import name_label
+from gapmodel.render.charts import chart_text
 from gapmodel.views.findings import change_sentence
 from ui import cache, components
 from ui.page import start_page
@@ -22,11 +24,19 @@ if len(waves) < 2:
     st.info("Trends need at least two waves. Upload another wave on the Data page.")
 scores, gaps = st.columns(2, gap="large")
 with scores:
-    st.markdown("**Expectation and perception**")
-    components.show_chart(components.chart("wave_scores", view.by_wave, waves))
+    st.subheader("Expectation and perception")
+    components.show_chart(
+        components.chart("wave_scores", view.by_wave, waves),
+        chart_text("Mean perception per wave", view.by_wave, ["wave"], "mean_p", "perception"),
+        table=view.by_wave,
+        columns=["wave", "n", "mean_e", "mean_p", "gap"],
+    )
 with gaps:
-    st.markdown("**Gap, with its 95% confidence band**")
-    components.show_chart(components.chart("wave_gap", view.by_wave, waves))
+    st.subheader("Gap, with its 95% range")
+    components.show_chart(
+        components.chart("wave_gap", view.by_wave, waves),
+        chart_text("Gap per wave", view.by_wave, ["wave"]),
+    )
 
 if view.change_dimensions is None:
     if filters.compare:
@@ -42,15 +52,22 @@ if view.change_dimensions is None:
 st.subheader(f"What changed from {plain(filters.compare)} to {plain(filters.wave)}")
 st.caption(
     "Change in gap = change in perceptions - change in expectations: did expectations rise, or "
-    "did perceptions fall? Welch's t-test per dimension, adjusted within the table."
+    "did perceptions fall?"
 )
 chart, notes = st.columns([3, 2], gap="large")
 with chart:
-    components.show_chart(components.chart("change_decomposition", view.change_dimensions))
+    components.show_chart(
+        components.chart("change_decomposition", view.change_dimensions),
+        chart_text(
+            "Change in gap per dimension", view.change_dimensions, ["dimension"], "change", "change"
+        ),
+        table=view.change_dimensions,
+        columns=["dimension", "n_from", "n_to", "change", "change_e", "change_p", "p_adj"],
+    )
 with notes:
     components.sentences(
         [
-            change_sentence(r, r["dimension"].capitalize(), filters.compare, filters.wave)
+            change_sentence(r, name_label(r["dimension"]), filters.compare, filters.wave)
             for r in view.change_dimensions.iter_rows(named=True)
         ],
         numbered=False,

@@ -9,10 +9,12 @@ from gapmodel.render.charts.gaps import (
     journey_map,
     ranked_gaps,
     segment_dots,
+    segment_map,
     snake_plot,
 )
 from gapmodel.render.charts.priorities import QUADRANT_COLORS, ipa_chart, ipa_points
 from gapmodel.render.charts.style import CONFIG, STATUS_COLORS, finish, not_enough_data
+from gapmodel.render.charts.text import chart_text
 from gapmodel.render.charts.waves import (
     change_decomposition,
     wave_gap,
@@ -25,6 +27,7 @@ __all__ = [
     "QUADRANT_COLORS",
     "STATUS_COLORS",
     "change_decomposition",
+    "chart_text",
     "element_split",
     "finish",
     "ipa_chart",
@@ -33,6 +36,7 @@ __all__ = [
     "not_enough_data",
     "ranked_gaps",
     "segment_dots",
+    "segment_map",
     "snake_plot",
     "wave_gap",
     "wave_scores",

@@ -10,14 +10,18 @@ from gapmodel.core import settings
 from gapmodel.core.vocabulary import name_label
 from gapmodel.render.charts.style import (
     AXIS_ROOM,
+    DIVERGING,
     FONT_SIZE,
     ROW_HEIGHT,
     chart_frame,
     dimension_labels,
+    diverging_colour,
     gap_tooltip,
+    order_of,
     stage_labels,
     status,
     status_color,
+    text_on,
 )
 
 
@@ -34,14 +38,52 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
     Returns
     -------
     alt.Chart
-        Cells show the gap; an asterisk marks a significant gap; suppressed cells are grey and
-        show no number.
+        Cells show the gap; an asterisk marks a clear gap (significant), a dagger a small group;
+        suppressed cells are grey and show no number.
     """
     table, stages = stage_labels(table)
     table, dimensions = dimension_labels(table)
+    rows = alt.Tooltip("dimension_label:N", title="Dimension")
+    return gap_heatmap(
+        table, ("stage_label", stages), ("dimension_label", dimensions, rows), selectable
+    )
+
+
+def segment_map(table: pl.DataFrame, attribute: str) -> alt.Chart:
+    """Attribute value x stage heatmap of gaps: where in the journey each group suffers.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        Gap table by ``attribute, stage`` with ``stage_label`` (``views.segments(...).by_stage``).
+    attribute : str
+        The respondent attribute whose values make the rows.
+    """
+    table, stages = stage_labels(table)
+    table = table.filter(pl.col(attribute).is_not_null()).with_columns(
+        pl.col(attribute).cast(pl.String).alias(GROUP)
+    )
+    groups = order_of(table, GROUP)
+    rows = alt.Tooltip(f"{GROUP}:N", title=name_label(attribute))
+    return gap_heatmap(table.drop(attribute), ("stage_label", stages), (GROUP, groups, rows))
+
+
+def gap_heatmap(
+    table: pl.DataFrame,
+    columns: tuple[str, list[str]],
+    rows: tuple[str, list[str], alt.Tooltip],
+    selectable: bool = False,
+) -> alt.Chart:
+    """A heatmap of gaps: ``columns`` and ``rows`` are (field, order[, tooltip]) of its axes.
+
+    Cell text is black or white, whichever reads better on the cell's fill (WCAG 4.5:1 or
+    more); the fill follows :data:`DIVERGING` (ColorBrewer RdBu, colour-blind safe).
+    """
+    x_field, x_order = columns
+    y_field, y_order, y_tooltip = rows
     frame = chart_frame(
         table,
-        ["stage", "stage_label", "dimension", "dimension_label", "gap", "ci_low", "ci_high"]
+        ["stage", x_field, "dimension", y_field, "gap", "ci_low", "ci_high"]
         + ["mean_e", "mean_p", "p_adj", "n", "flag", "significant"],
     )
     extent = max(float(frame["gap"].abs().max() or 0.0), 0.5)
@@ -51,13 +93,17 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         .otherwise(
             pl.col("gap").map_elements(lambda g: f"{g:+.2f}", return_dtype=pl.String)
             + pl.when(pl.col("significant")).then(pl.lit(" *")).otherwise(pl.lit(""))
+            + pl.when(pl.col("flag") == "small_n").then(pl.lit(" \u2020")).otherwise(pl.lit(""))
         ),
-        strong=pl.col("gap").abs().fill_null(0) > 0.55 * extent,
+        # Black or white text, whichever reads better on the cell's own fill.
+        ink=pl.col("gap")
+        .map_elements(lambda g: text_on(diverging_colour(g, extent)), return_dtype=pl.String)
+        .fill_null("#000000"),
         # Vega-Lite drops marks whose colour value is null: suppressed cells get a stand-in
         # value and are painted grey by the condition below.
         gap_colour=pl.col("gap").fill_null(0.0),
     )
-    if len(stages) <= 3:
+    if len(x_order) <= 3:
         axis = alt.Axis(
             orient="top",
             labelAngle=0,
@@ -78,23 +124,22 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
             labelOverlap=False,
             labelLimit=160,
         )
-    x = alt.X("stage_label:N", sort=stages, title=None, axis=axis)
-    y = alt.Y("dimension_label:N", sort=dimensions, title=None)
-    tooltip = gap_tooltip(
-        [
-            alt.Tooltip("stage_label:N", title="Stage"),
-            alt.Tooltip("dimension_label:N", title="Dimension"),
-        ]
-    )
+    x = alt.X(f"{x_field}:N", sort=x_order, title=None, axis=axis)
+    y = alt.Y(f"{y_field}:N", sort=y_order, title=None)
+    tooltip = gap_tooltip([alt.Tooltip(f"{x_field}:N", title="Stage"), y_tooltip])
     base = alt.Chart(frame).encode(x=x, y=y)
     # Conditions are given as channel objects: Altair resolves a condition dict against the
     # whole schema on every call, which made this chart slow to build.
-    room = 0 if len(stages) <= 3 else 80  # for the slanted stage names
-    height = max(len(dimensions), 2) * 48 + room  # one dimension still leaves the legend room
+    room = 0 if len(x_order) <= 3 else 80  # for the slanted stage names
+    height = max(len(y_order), 2) * 48 + room  # one row still leaves the legend room
     color = alt.Color(
         "gap_colour:Q",
         title="Gap (P - E)",
-        scale=alt.Scale(scheme="redblue", domain=[-extent, extent], domainMid=0),
+        scale=alt.Scale(
+            domain=[-extent, -extent / 2, 0, extent / 2, extent],
+            range=list(DIVERGING),
+            interpolate="rgb",
+        ),
         legend=alt.Legend(orient="right", format="+.1f", gradientLength=min(180, height - 30)),
         condition={"test": "datum.flag == 'suppressed'", "value": "#e0e0e0"},
     )
@@ -106,7 +151,9 @@ def journey_map(table: pl.DataFrame, selectable: bool = True) -> alt.Chart:
         )
     text = base.mark_text(fontSize=FONT_SIZE + 2, fontWeight="bold").encode(
         text="cell_text:N",
-        color=alt.ColorValue("#222222", condition={"test": "datum.strong", "value": "white"}),
+        color=alt.ColorValue(
+            "#000000", condition={"test": "datum.ink == '#ffffff'", "value": "#ffffff"}
+        ),
         tooltip=tooltip,
     )
     return (cells + text).properties(width="container", height=height)
@@ -131,7 +178,7 @@ def ranked_gaps(
 
     Notes
     -----
-    Rows flagged ``small_n`` have "(small n)" added to their label.
+    Rows flagged ``small_n`` have "(small group)" added to their label.
     """
     frame = chart_frame(
         table.filter(pl.col("flag") != "suppressed"),
@@ -139,14 +186,14 @@ def ranked_gaps(
         + ["mean_e", "mean_p", "p_adj", "n", "flag", "significant"],
     ).with_columns(
         pl.when(pl.col("flag") == "small_n")
-        .then(pl.col(label) + " (small n)")
+        .then(pl.col(label) + " (small group)")
         .otherwise(pl.col(label))
         .alias(label),
         status=status(),
     )
     order = frame.sort("gap")[label].to_list()
     y = alt.Y(
-        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)
+        f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=420, labelOverlap=False)
     )
     tooltip = gap_tooltip([alt.Tooltip(f"{label}:N", title="")])
     base = alt.Chart(frame).encode(y=y)
@@ -180,7 +227,7 @@ def element_split(table: pl.DataFrame) -> alt.Chart:
     ).with_columns(element=pl.col("element").str.to_titlecase())
     x = alt.X("stage_label:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0))
     base = alt.Chart(frame).encode(x=x, xOffset=alt.XOffset("element:N"))
-    colors = alt.Scale(domain=["Human", "Technical"], range=["#8e44ad", "#16a085"])
+    colors = alt.Scale(domain=["Human", "Technical"], range=["#762a83", "#e08214"])
     bars = base.mark_bar().encode(
         y=alt.Y("gap:Q", title="Gap (P - E), 95% CI"),
         color=alt.Color("element:N", title=None, scale=colors, legend=alt.Legend(orient="top")),
@@ -214,11 +261,13 @@ def snake_plot(table: pl.DataFrame, label: str = "label") -> alt.Chart:
         )
     )
     order = frame.sort("position")[label].unique(maintain_order=True).to_list()
-    colors = alt.Scale(domain=["Expected (E)", "Perceived (P)"], range=["#7f8c8d", "#e67e22"])
+    colors = alt.Scale(domain=["Expected (E)", "Perceived (P)"], range=["#5e5e5e", "#e08214"])
+    shapes = alt.Scale(domain=["Expected (E)", "Perceived (P)"], range=["circle", "diamond"])
     base = alt.Chart(frame).encode(
         x=alt.X("score:Q", title="Mean score", scale=alt.Scale(zero=False)),
-        y=alt.Y(f"{label}:N", sort=order, title=None),
+        y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
         color=alt.Color("measure:N", title=None, scale=colors, legend=alt.Legend(orient="top")),
+        shape=alt.Shape("measure:N", title=None, scale=shapes, legend=None),
         tooltip=[
             alt.Tooltip(f"{label}:N", title=""),
             "dimension:N",
@@ -248,8 +297,9 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
     ).with_columns(
         pl.col(attribute).alias(GROUP),  # a fixed field name: the attribute's may hold anything
         versus=pl.when(pl.col("worse"))
-        .then(pl.lit("Significantly worse than the rest"))
-        .otherwise(pl.lit("Not significantly worse")),
+        .then(pl.lit("Clearly worse than the rest"))
+        .otherwise(pl.lit("Not clearly worse")),
+        small=pl.col("flag") == "small_n",
     )
     y = alt.Y("dimension_label:N", title=None, sort=dimensions)
     base = alt.Chart(frame.drop(attribute)).encode(y=y, yOffset=alt.YOffset(f"{GROUP}:N"))
@@ -269,7 +319,15 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
         alt.Tooltip("n:Q", title="Respondents", format=","),
         "versus:N",
     ]
-    errors = base.mark_rule(strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q", color=color)
+    errors = base.mark_rule(strokeWidth=1.5).encode(
+        x="ci_low:Q",
+        x2="ci_high:Q",
+        color=color,
+        # a small group's interval is dashed
+        strokeDash=alt.StrokeDash(
+            "small:N", scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]]), legend=None
+        ),
+    )
     fill = alt.Fill(f"{GROUP}:N", legend=None)
     dots = base.mark_point(size=110, strokeWidth=2).encode(
         x=alt.X("gap:Q", title="Gap (P - E), 95% CI"),
@@ -279,7 +337,7 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
             "versus:N",
             title=None,
             scale=alt.Scale(
-                domain=["Significantly worse than the rest", "Not significantly worse"],
+                domain=["Clearly worse than the rest", "Not clearly worse"],
                 range=["diamond", "circle"],
             ),
             legend=None,

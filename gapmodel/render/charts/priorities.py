@@ -1,4 +1,5 @@
-"""The importance-performance chart (Martilla & James 1977) and the rule for its points."""
+"""The priority chart: importance against the gap per item, in the quadrants of the priority
+rule (``gapmodel.model.priorities.priority_rule``) that also orders the fix-first list."""
 
 from __future__ import annotations
 
@@ -9,17 +10,26 @@ from gapmodel.core.vocabulary import QUADRANTS
 from gapmodel.render.charts.style import (
     EXCEEDS,
     FONT_SIZE,
+    MUTED,
     NEUTRAL,
     SHORTFALL,
+    TEXT,
     chart_frame,
     not_enough_data,
 )
 
+# Colour and shape both tell the quadrants apart (red and orange merge for some readers).
 QUADRANT_COLORS = {
     QUADRANTS[True, False]: SHORTFALL,
-    QUADRANTS[True, True]: "#27ae60",
-    QUADRANTS[False, False]: NEUTRAL,
-    QUADRANTS[False, True]: EXCEEDS,
+    QUADRANTS[False, False]: "#e08214",
+    QUADRANTS[True, True]: EXCEEDS,
+    QUADRANTS[False, True]: NEUTRAL,
+}
+QUADRANT_SHAPES = {
+    QUADRANTS[True, False]: "square",
+    QUADRANTS[False, False]: "triangle-down",
+    QUADRANTS[True, True]: "circle",
+    QUADRANTS[False, True]: "diamond",
 }
 
 
@@ -29,8 +39,7 @@ def ipa_points(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
-    """Importance against performance per item at each stage, quadrants split at the grand
-    means and labelled in their corners.
+    """Importance against the gap per item at each stage, each point in its quadrant.
 
     Parameters
     ----------
@@ -38,11 +47,17 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
         ``gapmodel.views.priorities(...).ipa``; rows with a ``rank`` (the fix-first rank) are
         tagged ``#rank`` so the chart reads together with the fix-first list. Rows flagged
         ``small_n`` or ``suppressed`` are left out (their position is too uncertain).
+
+    Notes
+    -----
+    The horizontal line is the mean importance (important above it); the vertical line is a
+    gap of zero. An item falls short when it is clearly below expectations, which a point just
+    left of zero may not be: its colour and shape give its quadrant.
     """
     frame = chart_frame(
         ipa_points(table),
         [label, "stage_label", "dimension", "performance", "importance", "importance_source"]
-        + ["gap", "n", "quadrant", "rank"],
+        + ["gap", "ci_low", "ci_high", "n", "quadrant", "rank"],
     )
     named = (
         pl.col("stage_label") + ": " + pl.col(label)
@@ -52,35 +67,39 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
     frame = frame.with_columns(name=named)
     if frame.is_empty():
         return not_enough_data("No item at a stage has enough respondents for this chart.")
-    mean_p, mean_i = float(frame["performance"].mean()), float(frame["importance"].mean())
-    p_lo, p_hi = float(frame["performance"].min()), float(frame["performance"].max())
+    mean_i = float(frame["importance"].mean())
+    g_lo, g_hi = min(float(frame["gap"].min()), 0.0), max(float(frame["gap"].max()), 0.0)
     i_lo, i_hi = float(frame["importance"].min()), float(frame["importance"].max())
-    pad_p, pad_i = (p_hi - p_lo) * 0.12 or 0.1, (i_hi - i_lo) * 0.12 or 0.05
-    x_scale = alt.Scale(domain=[p_lo - pad_p, p_hi + pad_p], nice=False, zero=False)
+    pad_g, pad_i = (g_hi - g_lo) * 0.12 or 0.1, (i_hi - i_lo) * 0.12 or 0.05
+    x_scale = alt.Scale(domain=[g_lo - pad_g, g_hi + pad_g], nice=False, zero=False)
     y_scale = alt.Scale(domain=[i_lo - pad_i, i_hi + pad_i], nice=False, zero=False)
-    x, y = alt.X("performance:Q", scale=x_scale), alt.Y("importance:Q", scale=y_scale)
+    x, y = alt.X("gap:Q", scale=x_scale), alt.Y("importance:Q", scale=y_scale)
     source = frame["importance_source"][0] if frame.height else "derived"
-    y_title = (
-        "Importance (stated)" if source == "stated" else "Importance (derived: r with overall P)"
-    )
+    y_title = "Importance (stated)" if source == "stated" else "Importance (derived from ratings)"
+    present = [q for q in QUADRANT_COLORS if q in set(frame["quadrant"].drop_nulls())]
     points = (
         alt.Chart(frame)
-        .mark_circle(size=80, opacity=0.85)
+        .mark_point(size=90, filled=True, opacity=0.9)
         .encode(
-            x=alt.X("performance:Q", title="Performance (mean P)", scale=x_scale),
+            x=alt.X("gap:Q", title="Gap (P - E)", scale=x_scale),
             y=alt.Y("importance:Q", title=y_title, scale=y_scale),
             color=alt.Color(
                 "quadrant:N",
                 title=None,
-                scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values())),
-                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=present, range=[QUADRANT_COLORS[q] for q in present]),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=0, symbolSize=120),
+            ),
+            shape=alt.Shape(
+                "quadrant:N",
+                title=None,
+                scale=alt.Scale(domain=present, range=[QUADRANT_SHAPES[q] for q in present]),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=""),
                 "dimension:N",
-                alt.Tooltip("performance:Q", format=".2f"),
-                alt.Tooltip("importance:Q", format=".2f"),
                 alt.Tooltip("gap:Q", title="Gap (P - E)", format="+.2f"),
+                alt.Tooltip("importance:Q", format=".2f"),
+                alt.Tooltip("performance:Q", title="Perceived (P)", format=".2f"),
                 alt.Tooltip("n:Q", title="Respondents", format=","),
                 "quadrant:N",
             ],
@@ -89,14 +108,14 @@ def ipa_chart(table: pl.DataFrame, label: str = "label") -> alt.Chart:
     ranked = frame.filter(pl.col("rank").is_not_null()) if "rank" in frame.columns else frame[:0]
     names = (
         alt.Chart(ranked.with_columns(tag="#" + pl.col("rank").cast(pl.String)))
-        .mark_text(align="left", dx=8, fontSize=12, fontWeight="bold", color=SHORTFALL)
+        .mark_text(align="left", dx=8, fontSize=12, fontWeight="bold", color=TEXT)
         .encode(x=x, y=y, text="tag:N")
     )
-    rules = alt.Chart(pl.DataFrame({"performance": [mean_p], "importance": [mean_i]}))
-    dash = {"strokeDash": [4, 4], "color": "#555555"}
+    rules = alt.Chart(pl.DataFrame({"gap": [0.0], "importance": [mean_i]}))
+    dash = {"strokeDash": [4, 4], "color": MUTED}
     lines = rules.mark_rule(**dash).encode(x=x) + rules.mark_rule(**dash).encode(y=y)
-    labels = _corner_labels(x, y, (p_lo - pad_p, p_hi + pad_p), (i_lo - pad_i, i_hi + pad_i))
-    return alt.layer(lines, points, names, *labels).properties(width="container", height=460)
+    labels = _corner_labels(x, y, (g_lo - pad_g, g_hi + pad_g), (i_lo - pad_i, i_hi + pad_i))
+    return alt.layer(lines, points, names, *labels).properties(width="container", height=420)
 
 
 def _corner_labels(
@@ -106,7 +125,7 @@ def _corner_labels(
     (left, right), (bottom, top) = x_range, y_range
     corners = pl.DataFrame(
         {
-            "performance": [left, right, left, right],
+            "gap": [left, right, left, right],
             "importance": [top, top, bottom, bottom],
             "text": [
                 QUADRANTS[True, False],
@@ -127,7 +146,7 @@ def _corner_labels(
             dy=6 if b == "top" else -6,
             fontSize=FONT_SIZE,
             fontWeight="bold",
-            color="#444444",
+            color=MUTED,
         )
         .encode(x=x, y=y, text="text:N")
         for a, b in (("left", "top"), ("right", "top"), ("left", "bottom"), ("right", "bottom"))

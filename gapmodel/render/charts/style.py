@@ -10,11 +10,16 @@ import polars as pl
 
 from gapmodel.core.vocabulary import name_label, relabelled, stage_label
 
-SHORTFALL, NEUTRAL, EXCEEDS = "#c0392b", "#9e9e9e", "#2e6da4"
+# ColorBrewer RdBu ends (colour-blind safe as a pair), a grey dark enough for its labels.
+SHORTFALL, NEUTRAL, EXCEEDS = "#b2182b", "#8c8c8c", "#2166ac"
+TEXT, MUTED = "#31333f", "#4a4a4a"  # chart text: 12.5:1 and 8.9:1 on white
+# The diverging scale of the gap, centred on 0: RdBu's five-class stops at -1, -1/2, 0, 1/2, 1
+# of the extent, interpolated in RGB both by Vega and by :func:`diverging_colour`.
+DIVERGING = ("#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac")
 STATUS_COLORS = {
-    "Significantly below expectation": SHORTFALL,
-    "No significant gap": NEUTRAL,
-    "Significantly above expectation": EXCEEDS,
+    "Clearly below expectations": SHORTFALL,
+    "No clear gap": NEUTRAL,
+    "Clearly above expectations": EXCEEDS,
 }
 FONT_SIZE = 13
 ROW_HEIGHT = 24  # pixels per bar, so that labels never overlap
@@ -58,10 +63,10 @@ def status() -> pl.Expr:
     """Significance status of a row: shortfall, no significant gap, or exceeds."""
     return (
         pl.when(~pl.col("significant"))
-        .then(pl.lit("No significant gap"))
+        .then(pl.lit("No clear gap"))
         .when(pl.col("gap") < 0)
-        .then(pl.lit("Significantly below expectation"))
-        .otherwise(pl.lit("Significantly above expectation"))
+        .then(pl.lit("Clearly below expectations"))
+        .otherwise(pl.lit("Clearly above expectations"))
     )
 
 
@@ -74,6 +79,43 @@ def status_color(legend: bool = True) -> alt.Color:
         if legend
         else None,
     )
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    return tuple(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of a ``#rrggbb`` colour."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(colour)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21).
+
+    Examples
+    --------
+    >>> round(contrast("#ffffff", "#000000"), 1), round(contrast("#31333f", "#ffffff"), 1)
+    (21.0, 12.5)
+    """
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def diverging_colour(value: float, extent: float) -> str:
+    """The fill :data:`DIVERGING` gives ``value`` on a scale from ``-extent`` to ``extent``
+    (clamped), as Vega draws it with ``interpolate="rgb"``."""
+    position = (min(max(value / extent, -1.0), 1.0) + 1) * 2  # 0 .. 4 over the five stops
+    low = min(int(position), 3)
+    a, b, t = _rgb(DIVERGING[low]), _rgb(DIVERGING[low + 1]), position - low
+    mixed = [round((x + (y - x) * t) * 255) for x, y in zip(a, b, strict=True)]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (at least 4.5:1 on any colour)."""
+    return "#000000" if contrast(fill, "#000000") >= contrast(fill, "#ffffff") else "#ffffff"
 
 
 def gap_tooltip(extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
@@ -93,10 +135,17 @@ def gap_tooltip(extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
 # Shared typography: readable axis, legend and title sizes.
 CONFIG = alt.Config(
     axis=alt.AxisConfig(
-        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=260, titlePadding=8
+        labelFontSize=FONT_SIZE,
+        titleFontSize=FONT_SIZE,
+        labelLimit=260,
+        titlePadding=8,
+        labelColor=TEXT,
+        titleColor=TEXT,
     ),
-    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE),
-    title=alt.TitleConfig(fontSize=FONT_SIZE + 2, anchor="start"),
+    legend=alt.LegendConfig(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelColor=TEXT, titleColor=TEXT
+    ),
+    title=alt.TitleConfig(fontSize=FONT_SIZE + 2, anchor="start", color=TEXT),
     view=alt.ViewConfig(stroke=None),
 )
 
@@ -112,7 +161,7 @@ def not_enough_data(message: str) -> alt.Chart:
     """A chart that says, in place of the chart, why there is nothing to draw."""
     return (
         alt.Chart(pl.DataFrame({"message": [message]}))
-        .mark_text(fontSize=FONT_SIZE + 1, color="#555555")
+        .mark_text(fontSize=FONT_SIZE + 1, color=MUTED)
         .encode(text="message:N")
         .properties(width="container", height=80)
     )

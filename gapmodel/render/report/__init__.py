@@ -3,7 +3,7 @@ priorities and the method for one view, as HTML, PDF or an Excel workbook.
 
 Every sentence is written from one result row by :mod:`gapmodel.views.findings` and keeps a
 record of that row (:class:`gapmodel.views.findings.Finding`: source table, keys, effect, CI,
-adjusted p, n); a change that is not significant is reported as no significant change, and
+adjusted p, n); a change that is not significant is reported as no clear change, and
 suppressed groups give no sentence and no numbers.
 
 Use :func:`report_bytes` (dashboard and command line alike); :func:`build_briefing` computes

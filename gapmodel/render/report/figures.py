@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 import altair as alt
 import polars as pl
 
-from gapmodel.core.vocabulary import CONCENTRATE_HERE, name_label
+from gapmodel.core.vocabulary import CONCENTRATE_HERE, VERDICTS, name_label
 from gapmodel.render import charts
 from gapmodel.render.report.briefing import Briefing, table_rows, usable
 from gapmodel.views import findings
@@ -97,7 +97,7 @@ def headline_figures(b: Briefing) -> list[tuple[str, str, str]]:
     out = []
     overall = table_rows(b.overview.overall)[0]
     if usable(overall):
-        sig = "significant" if overall["significant"] else "not significant"
+        sig = VERDICTS.get(overall.get("verdict") or "", "")
         out.append(
             (
                 "Overall gap (P - E)",
@@ -105,14 +105,25 @@ def headline_figures(b: Briefing) -> list[tuple[str, str, str]]:
                 f"95% CI {_ci(overall)}; {sig}; n = {overall['n']:,}",
             )
         )
+        band = f"{overall['tolerance']:g}"
         out.append(
             (
-                "Dissatisfied / satisfied / delighted",
+                "Customers below / within / above",
                 " / ".join(
                     findings.percent(overall[k])
-                    for k in ("share_dissatisfied", "share_satisfied", "share_delighted")
+                    for k in ("people_below", "people_within", "people_above")
                 ),
-                "respondents with P < E, P = E, P > E",
+                f"customers whose mean gap is below -{band}, within +/-{band}, above +{band}",
+            )
+        )
+        out.append(
+            (
+                "Answers below / meeting / above",
+                " / ".join(
+                    findings.percent(overall[k])
+                    for k in ("answers_below", "answers_equal", "answers_above")
+                ),
+                "answered pairs with P < E, P = E, P > E",
             )
         )
     else:
@@ -134,7 +145,7 @@ def headline_figures(b: Briefing) -> list[tuple[str, str, str]]:
         verdict = (
             ("improved" if row["change"] > 0 else "worsened")
             if row["significant"]
-            else "no significant change"
+            else "no clear change"
         )
         out.append(
             (
@@ -188,7 +199,7 @@ def report_tables(b: Briefing) -> dict[str, tuple[list[str], list[list[str]]]]:
                 ("Gap", "gap", lambda r: f"{r['gap']:+.2f}"),
                 ("95% CI", "ci", _ci),
                 ("Adj. p", "p", lambda r: _p(r["p_adj"])),
-                ("Dissatisfied", "share", lambda r: findings.percent(r["share_dissatisfied"])),
+                ("Answers below", "share", lambda r: findings.percent(r["answers_below"])),
                 ("n", "n", lambda r: f"{r['n']:,}"),
             ],
         )
@@ -240,7 +251,7 @@ def section_intro(b: Briefing, section: str) -> str | None:
         return text if b.section("Change") else f"{text} No change can be shown: {small}."
     if section == "Pain points":
         if b.overview.pain_points.is_empty():
-            return "No item falls significantly short of expectations in this view."
+            return "No item is clearly below expectations in this view."
         return (
             "Significant shortfalls ranked by fix-first score (shortfall x importance weight x "
             "share dissatisfied)."

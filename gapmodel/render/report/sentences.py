@@ -77,7 +77,7 @@ def _headline(w: _Writer, b: Briefing) -> None:
             findings.shares_sentence(row),
             "Overall gap",
             row,
-            effect="share_dissatisfied",
+            effect="people_below",
             p="p_wilcoxon",
             ci=False,
         )
@@ -142,12 +142,13 @@ def _segments(w: _Writer, b: Briefing) -> None:
 
 
 def _priorities(w: _Writer, b: Briefing) -> None:
-    """What sits in "Concentrate here", largest shortfall first."""
+    """The pain points that sit in "Concentrate here", in fix-first order: the same rule and
+    the same order as the Pain points section."""
     focus = [
         r
         for r in table_rows(b.ipa)
-        if r.get("quadrant") == CONCENTRATE_HERE and r.get("flag", "ok") == "ok"
+        if r.get("quadrant") == CONCENTRATE_HERE and r.get("rank") is not None
     ]
-    for row in sorted(focus, key=lambda r: r["gap"] if r["gap"] is not None else 0)[:TOP]:
+    for row in sorted(focus, key=lambda r: r["rank"])[:TOP]:
         text = findings.ipa_sentence(row)
         w.add("Priorities", text, "Importance-performance", row, ["stage", "item"])
