@@ -45,7 +45,8 @@ def method_rows(
     -------
     list of (str, str)
         Topics: gap, unit of analysis, tests, multiple comparisons, small groups, waves,
-        filters, wave over wave, segments, weighting, importance-performance, reliability.
+        filters, wave over wave, segments, weighting, priorities, human against technical,
+        reliability, and the shares and verdicts.
     """
     if options is None:
         options = filters.options() if filters is not None else TableOptions.from_settings()
@@ -54,8 +55,15 @@ def method_rows(
     adjustment = PADJUST_NAMES[options.padjust]
     return [
         ("Gap", "G = P - E: perception minus expectation. Below 0 the service falls short of "
-         "what customers expected (dissatisfied), 0 meets it (satisfied), above 0 exceeds it "
-         "(delighted)."),
+         "what customers expected, 0 meets it, above 0 exceeds it."),
+        ("Shares", "Answer level: the share of answered E/P pairs with P < E, P = E, P > E. "
+         "Customer level: the share of respondents whose mean gap over the group's items is "
+         f"below -{options.tolerance:g}, within +/-{options.tolerance:g} or above "
+         f"+{options.tolerance:g} scale points (the tolerance band)."),
+        ("Verdicts", "Clearly below / above expectations: adjusted p below alpha and the 95% CI "
+         "excludes 0. Meets expectations: not that, and the two one-sided t-tests (TOST) at "
+         f"+/-{options.tolerance:g} reject after the same adjustment. Probably below / above: "
+         "only the unadjusted p is below alpha. Otherwise: no clear difference."),
         ("Unit of analysis", "The respondent. For an item at a stage each respondent gives one "
          "gap; for a dimension, a stage, an element or overall, each respondent's gaps over the "
          "group's items are averaged first and the test runs across respondents. Only complete "
@@ -79,8 +87,17 @@ def method_rows(
         ("Weighted gap", "Per respondent, the sum over dimensions of (importance points x "
          "dimension gap) / 100, from the 100 points each respondent allocated; unweighted (the mean of "
          "the dimension gaps) when there are no allocations, and the table says which."),
-        ("Importance-performance", "Performance is the mean P; importance is stated, or derived "
-         "as the correlation of the item's P with the respondent's mean P; quadrants split at "
-         "the grand means (Martilla & James 1977)."),
-        ("Reliability", "Cronbach's alpha per stage and dimension, for E and for P."),
+        ("Priorities", "Importance is stated, or derived as the correlation of the item's P "
+         "with the respondent's mean P. An item is important at or above the mean importance "
+         "of the items; it falls short when it is clearly below expectations. Quadrants: "
+         "Concentrate here (both), Low priority (falls short only), Keep up the good work "
+         "(important only), Possible overkill (neither). Unlike Martilla & James (1977), who "
+         "split performance at the mean P, performance is judged against expectations, so "
+         "that the same rule orders the fix-first list: Concentrate here first, then Low "
+         "priority, each by shortfall x importance weight x share of answers below."),
+        ("Human against technical", "Each respondent's mean gap over the human items minus "
+         "their mean gap over the technical items, paired t-test and Wilcoxon signed-rank test "
+         "across the respondents who answered both."),
+        ("Reliability", "Cronbach's alpha per stage and dimension, for E and for P, over the "
+         "respondents who answered every item of the scale; below 0.7 is flagged."),
     ]  # fmt: skip

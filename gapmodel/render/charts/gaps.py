@@ -131,7 +131,7 @@ def gap_heatmap(
     # Conditions are given as channel objects: Altair resolves a condition dict against the
     # whole schema on every call, which made this chart slow to build.
     room = 0 if len(x_order) <= 3 else 80  # for the slanted stage names
-    height = max(len(y_order), 2) * 48 + room  # one row still leaves the legend room
+    height = max(len(y_order), 3) * 48 + room  # few rows still leave the legend its room
     color = alt.Color(
         "gap_colour:Q",
         title="Gap (P - E)",
@@ -140,7 +140,7 @@ def gap_heatmap(
             range=list(DIVERGING),
             interpolate="rgb",
         ),
-        legend=alt.Legend(orient="right", format="+.1f", gradientLength=min(180, height - 30)),
+        legend=alt.Legend(orient="right", format="+.1f", gradientLength=min(180, height - 60)),
         condition={"test": "datum.flag == 'suppressed'", "value": "#e0e0e0"},
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(color=color, tooltip=tooltip)

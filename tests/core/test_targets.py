@@ -1,0 +1,84 @@
+"""Targets: the default setting, a file per dimension or item, its refusals, and the status."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from gapmodel import views
+from gapmodel.core.errors import SettingsError
+from gapmodel.core.targets import default_target, read_targets
+from gapmodel.storage.store import Store
+from gapmodel.views.targets import target_status
+
+
+def test_the_default_target_is_a_setting(monkeypatch):
+    assert default_target() == -0.25
+    monkeypatch.setenv("GAPMODEL_TARGET_GAP", "-0.5")
+    assert default_target() == -0.5
+    monkeypatch.setenv("GAPMODEL_TARGET_GAP", "0.3")
+    with pytest.raises(ValueError, match="GAPMODEL_TARGET_GAP must be a gap of 0 or below"):
+        default_target()
+
+
+def test_a_targets_file_names_dimensions_and_items_by_their_key(tmp_path):
+    path = tmp_path / "targets.csv"
+    path.write_text("\ufeffname,target\nResponsiveness,-0.5\nkept_informed , -0.1\n", "utf-8")
+    assert read_targets(path) == {"responsiveness": -0.5, "kept_informed": -0.1}
+    assert read_targets("") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("dimension,goal\nEmpathy,-0.2\n", "needs the columns name and target"),
+        ("name,target\nEmpathy,high\n", "Row 2 .*'Empathy' must be a gap of 0 or below"),
+        ("name,target\nEmpathy,0.4\n", "Row 2 .*Got '0.4'"),
+        ("name,target\nEmpathy,nan\n", "Row 2"),
+    ],
+    ids=["columns", "text", "positive", "nan"],
+)
+def test_a_bad_targets_file_is_refused_with_its_row(tmp_path, text, message):
+    path = tmp_path / "targets.csv"
+    path.write_text(text, "utf-8")
+    with pytest.raises(SettingsError, match=message):
+        read_targets(path)
+
+
+def test_a_missing_or_binary_file_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match="cannot be read"):
+        read_targets(tmp_path / "none.csv")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    with pytest.raises(SettingsError, match="cannot be read as UTF-8"):
+        read_targets(binary)
+
+
+def test_status_follows_the_gap_and_its_interval():
+    """on: gap >= target; near: below it but the CI reaches it; below: all of the CI below."""
+    table = pl.DataFrame(
+        {
+            "dimension": ["a", "b", "c", "d"],
+            "gap": [-0.2, -0.3, -0.6, None],
+            "ci_high": [-0.1, -0.2, -0.4, None],
+            "flag": ["ok", "ok", "small_n", "suppressed"],
+        }
+    )
+    status = target_status(table, "dimension", {}, -0.25)
+    assert status["status"].to_list() == ["on", "near", "below", None]
+    assert status["target"].to_list() == [-0.25] * 4
+
+
+def test_the_overview_shows_every_dimension_and_the_named_items(demo_db, tmp_path, monkeypatch):
+    path = tmp_path / "targets.csv"
+    path.write_text("name,target\nempathy,-1.5\nkept_informed,-0.1\n", "utf-8")
+    monkeypatch.setenv("GAPMODEL_TARGETS", str(path))
+    with Store.open(demo_db, read_only=True) as store:
+        survey = views.load_survey(store)
+    targets = views.overview(survey, views.Filters()).targets
+    dimensions = targets.filter(pl.col("dimension").is_not_null())
+    assert dimensions.height == len(survey.dimensions)
+    empathy = dimensions.filter(pl.col("dimension").cast(pl.String) == "empathy").row(0, named=True)
+    assert empathy["target"] == -1.5 and empathy["status"] == "on"
+    item = targets.filter(pl.col("item") == "kept_informed").row(0, named=True)
+    assert item["target"] == -0.1 and item["status"] == "below"
