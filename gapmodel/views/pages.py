@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from gapmodel.core.errors import SettingsError
 from gapmodel.core.targets import default_target, read_targets
 from gapmodel.core.vocabulary import name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
@@ -48,6 +49,8 @@ class Overview:
     targets : pl.DataFrame
         Gap table by dimension (and by each item the targets file names) with ``target`` and
         ``status`` (:func:`gapmodel.views.targets.target_status`).
+    targets_problem : str or None
+        Why the targets file was not used (the default target applies), if it was not.
     """
 
     filters: Filters
@@ -57,6 +60,7 @@ class Overview:
     journey: pl.DataFrame
     pain_points: pl.DataFrame
     targets: pl.DataFrame
+    targets_problem: str | None = None
 
 
 def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Overview:
@@ -65,6 +69,7 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
     options = filters.options()
     data = select(survey, filters)
     histograms(data).warm([[], ["stage", "dimension"], ["stage", "item"], ["dimension"]])
+    targets, problem = _targets(survey, data, options)
     return Overview(
         filters=filters,
         overall=gap_table(data, [], options),
@@ -72,13 +77,22 @@ def overview(survey: Survey, filters: Filters, top: int = TOP_PAIN_POINTS) -> Ov
         change=_change(survey, filters, (), options, _both_waves(survey, filters)),
         journey=labelled(gap_table(data, ["stage", "dimension"], options), survey),
         pain_points=labelled(fix_first(data, options).head(top), survey),
-        targets=_targets(survey, data, options),
+        targets=targets,
+        targets_problem=problem,
     )
 
 
-def _targets(survey: Survey, data: GapData, options: TableOptions) -> pl.DataFrame:
-    """Every dimension, then every item the targets file names, against its target."""
-    targets, default = read_targets(), default_target()
+def _targets(
+    survey: Survey, data: GapData, options: TableOptions
+) -> tuple[pl.DataFrame, str | None]:
+    """Every dimension, then every item the targets file names, against its target; and why
+    the file was not used, if it could not be."""
+    problem = None
+    try:
+        targets = read_targets()
+    except SettingsError as exc:
+        targets, problem = {}, f"{exc} The default target applies until it is fixed."
+    default = default_target()
     dimensions = target_status(
         gap_table(data, ["dimension"], options), "dimension", targets, default
     )
@@ -88,8 +102,8 @@ def _targets(survey: Survey, data: GapData, options: TableOptions) -> pl.DataFra
     items = items.filter(pl.col("item").cast(pl.String).is_in(named))
     if items.height:
         items = labelled(target_status(items, "item", targets, default), survey)
-        table = pl.concat([table, items.with_columns(name=pl.col("label"))], how="diagonal_relaxed")
-    return table
+        table = pl.concat([table, items], how="diagonal_relaxed")
+    return table, problem
 
 
 def _both_waves(survey: Survey, filters: Filters) -> GapData | None:

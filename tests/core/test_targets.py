@@ -82,3 +82,14 @@ def test_the_overview_shows_every_dimension_and_the_named_items(demo_db, tmp_pat
     assert empathy["target"] == -1.5 and empathy["status"] == "on"
     item = targets.filter(pl.col("item") == "kept_informed").row(0, named=True)
     assert item["target"] == -0.1 and item["status"] == "below"
+
+
+def test_a_bad_targets_file_leaves_the_default_and_says_why(demo_db, tmp_path, monkeypatch):
+    path = tmp_path / "targets.csv"
+    path.write_text("name,target\nempathy,good\n", "utf-8")
+    monkeypatch.setenv("GAPMODEL_TARGETS", str(path))
+    with Store.open(demo_db, read_only=True) as store:
+        survey = views.load_survey(store)
+    view = views.overview(survey, views.Filters())
+    assert "Row 2" in view.targets_problem and "default target applies" in view.targets_problem
+    assert set(view.targets["target"]) == {-0.25}

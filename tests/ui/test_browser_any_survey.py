@@ -63,7 +63,12 @@ def test_the_journey_draws_each_stage_across_the_page(page, survey_dashboard):
     q, url = survey_dashboard
     open_path(page, f"{url}/journey")
     panel = page.get_by_role("tabpanel").first
-    drawn = "document.querySelectorAll('[role=tabpanel] .vega-embed svg, [role=tabpanel] .vega-embed canvas').length >= 1"
+    # one chart, drawn (the previous stage's chart is gone once the rerun has finished)
+    drawn = (
+        "document.querySelectorAll('[role=tabpanel] .vega-embed').length === 1 && "
+        "document.querySelectorAll('[role=tabpanel] .vega-embed svg, "
+        "[role=tabpanel] .vega-embed canvas').length === 1"
+    )
     for stage in q.stages:
         if len(q.stages) > 1:
             panel.get_by_test_id("stButtonGroup").get_by_text(stage, exact=True).click()

@@ -153,6 +153,8 @@ with right:
         components.sentences(
             [pain_point_sentence(r) for r in view.pain_points.iter_rows(named=True)]
         )
+    if view.targets_problem:
+        st.warning(plain(view.targets_problem))
     targets = view.targets.filter(pl.col("status").is_not_null())
     if targets.height:
         st.subheader(

@@ -315,7 +315,7 @@ def segment_dots(table: pl.DataFrame, attribute: str) -> alt.Chart:
         alt.Tooltip("gap:Q", title="Gap (P - E)", format="+.2f"),
         alt.Tooltip("gap_rest:Q", title="Gap of the rest", format="+.2f"),
         alt.Tooltip("diff:Q", title="Difference", format="+.2f"),
-        alt.Tooltip("p_adj:Q", title="Adjusted p", format=".2g"),
+        alt.Tooltip("p_adj_text:N", title="Adjusted p"),
         alt.Tooltip("n:Q", title="Respondents", format=","),
         "versus:N",
     ]

@@ -9,6 +9,7 @@ import altair as alt
 import polars as pl
 
 from gapmodel.core.vocabulary import name_label, relabelled, stage_label
+from gapmodel.views.findings import p_value
 
 # ColorBrewer RdBu ends (colour-blind safe as a pair), a grey dark enough for its labels.
 SHORTFALL, NEUTRAL, EXCEEDS = "#b2182b", "#8c8c8c", "#2166ac"
@@ -54,9 +55,17 @@ def dimension_labels(table: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
 
 
 def chart_frame(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The columns a chart needs, with enums as plain text (Vega-Lite sees strings)."""
+    """The columns a chart needs, with enums as plain text (Vega-Lite sees strings), and the
+    adjusted p as tooltips print it (``p_adj_text``: ``< 0.001``, never ``9e-257``)."""
     present = [c for c in columns if c in table.columns]
-    return table.select(present).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+    frame = table.select(present).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+    if "p_adj" in frame.columns:
+        frame = frame.with_columns(
+            p_adj_text=pl.col("p_adj").map_elements(
+                p_value, return_dtype=pl.String, skip_nulls=False
+            )
+        )
+    return frame
 
 
 def status() -> pl.Expr:
@@ -126,7 +135,7 @@ def gap_tooltip(extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
         alt.Tooltip("ci_high:Q", title="95% CI to", format="+.2f"),
         alt.Tooltip("mean_e:Q", title="Expected (E)", format=".2f"),
         alt.Tooltip("mean_p:Q", title="Perceived (P)", format=".2f"),
-        alt.Tooltip("p_adj:Q", title="Adjusted p", format=".2g"),
+        alt.Tooltip("p_adj_text:N", title="Adjusted p"),
         alt.Tooltip("n:Q", title="Respondents", format=","),
         alt.Tooltip("flag:N", title="Flag"),
     ]

@@ -81,11 +81,19 @@ def change_decomposition(table: pl.DataFrame, label: str = "dimension") -> alt.C
     expectations (change in gap = change in P - change in E), per row of a trend table."""
     frame = chart_frame(
         table.filter(pl.col("flag") != "suppressed"),
-        [label, "change", "change_e", "change_p", "ci_low", "ci_high", "p_adj", "significant"],
-    ).with_columns(pl.col(label).cast(pl.String).str.to_titlecase().alias("row_label"))
+        [label, "change", "change_e", "change_p", "ci_low", "ci_high", "p_adj", "significant"]
+        + ["flag"],
+    ).with_columns(
+        (
+            pl.col(label).cast(pl.String).str.to_titlecase()
+            + pl.when(pl.col("flag") == "small_n")
+            .then(pl.lit(" (small group)"))
+            .otherwise(pl.lit(""))
+        ).alias("row_label")
+    )
     parts = frame.unpivot(
         on=["change_p", "change_e", "change"],
-        index=["row_label", "p_adj", "significant"],
+        index=["row_label", "p_adj", "p_adj_text", "significant"],
         variable_name="component",
         value_name="value",
     ).with_columns(
@@ -117,7 +125,7 @@ def change_decomposition(table: pl.DataFrame, label: str = "dimension") -> alt.C
                 alt.Tooltip("row_label:N", title=""),
                 "component:N",
                 alt.Tooltip("value:Q", format="+.2f"),
-                alt.Tooltip("p_adj:Q", title="Adjusted p (gap change)", format=".2g"),
+                alt.Tooltip("p_adj_text:N", title="Adjusted p (gap change)"),
                 alt.Tooltip("significant:N", title="Gap change significant"),
             ],
         )
