@@ -165,6 +165,8 @@ def journey(survey: Survey, filters: Filters) -> Journey:
     if not survey.single_stage and test.height:
         test = pl.concat([test, element_difference(data, ("stage",), options)], how="diagonal")
     test = labelled(test, survey) if test.height else None
+    if test is not None and "stage_label" in test.columns:  # the overall row: every stage
+        test = test.with_columns(pl.col("stage_label").fill_null("All stages"))
     return Journey(filters, labelled(items, survey), labelled(elements, survey), test)
 
 
