@@ -30,7 +30,7 @@ def _set_role(page, row: int, role: str) -> None:
     first row's role cell, go down, open the cell's choice, type, confirm."""
     table = page.locator("[data-testid=stDataFrame]:visible").first
     table.scroll_into_view_if_needed()
-    box = table.bounding_box()
+    box = _steady_box(page, table)
     page.mouse.click(box["x"] + 150 + 45, box["y"] + ROW_HEIGHT * 1.5)  # after the pinned column
     for _ in range(row):
         page.keyboard.press("ArrowDown")
@@ -38,6 +38,19 @@ def _set_role(page, row: int, role: str) -> None:
     page.keyboard.type(role)
     page.keyboard.press("Enter")
     wait_until_idle(page)
+
+
+def _steady_box(page, element) -> dict:
+    """The element's box once the page has stopped moving it (a busy machine lays the page
+    out late: a click aimed at a row of a box still growing lands on another row)."""
+    box = element.bounding_box()
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        again = element.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
 
 
 def _commit(page, text: str) -> None:
