@@ -93,7 +93,6 @@ def show_chart(
     alternative for screen readers and, given ``table``, the numbers behind it as a table in
     a collapsed expander."""
     kwargs = {"key": key, "on_select": on_select} if on_select is not None else {"key": key}
-    spec = {**spec, "description": alt_text}  # Vega's ARIA description of the chart
     drawn = st.vega_lite_chart(spec=spec, width="stretch", alt=alt_text, **kwargs)
     if table is not None:
         with st.expander("The chart as a table"):

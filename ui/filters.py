@@ -153,8 +153,8 @@ def method_note(filters: Filters) -> str:
     band = settings.get("tolerance")
     return (
         "**Clearly** below or above expectations: the difference holds after allowing for the "
-        f"many comparisons on the page ({name} adjustment, p below {filters.alpha:g}) and its "
-        "95% range excludes zero. **Probably**: it holds only without that allowance. "
+        f"many comparisons on the page ({name} adjustment, p below {filters.alpha:g}). "
+        "**Probably**: it holds only without that allowance. "
         f"**Meets expectations**: the gap is shown to lie within {band:g} points of zero "
         "(an equivalence test). **No clear difference**: none of these. A **small group** has "
         f"fewer than {settings.get('min_n')} customers. The Glossary page explains every term."

@@ -105,7 +105,7 @@ COLUMNS: tuple[Column, ...] = (
     _number("answers_above", "Answers above", "share of answered pairs with P > E (answer level)", "percent", SHARE),
     _number("p_adj", "Adj. p", "p-value adjusted within the table (the method is in the padjust column)", "%.2g", P_VALUE),
     _check("significant", "Significant", "adjusted p below alpha"),
-    _text("verdict", "Verdict", "below / above: adjusted p below alpha and the 95% CI excludes 0; meets: the equivalence test at +/- tolerance rejects after adjustment; probably: only the unadjusted p is below alpha; unclear: none"),
+    _text("verdict", "Verdict", "below / above: adjusted p below alpha, by the sign of the gap; meets: the equivalence test at +/- tolerance rejects after adjustment; probably: only the unadjusted p is below alpha; unclear: none"),
     _number("tolerance", "Tolerance", "half-width in scale points of the band around 0 used by the customer shares and the equivalence test", "%.2f", DECIMAL, shown=False),
     _text("flag", "Flag", "ok; small_n (below the minimum n: unreliable); suppressed (statistics removed)"),
     _text("padjust", "Adjustment", "multiple-comparison adjustment used in the table: holm or bh", shown=False),
@@ -121,7 +121,7 @@ COLUMNS: tuple[Column, ...] = (
     # segments
     _number("gap_rest", "Gap of the rest", "gap of everyone else in the view", "%+.2f", SIGNED),
     _number("diff", "Difference", "segments: gap of the group minus the gap of everyone else; elements: human minus technical gap of each respondent, averaged", "%+.2f", SIGNED),
-    _check("worse", "Worse than the rest", "the group's gap is significantly below everyone else's"),
+    _check("worse", "Worse than the rest", "the group's gap is clearly below everyone else's (adjusted p below alpha)"),
     _number("segments", "Groups", "groups tested against each other", "%d", COUNT),
     _number("f", "F", "Welch's F across the groups", "%.2f", FLOAT),
     _number("df1", "df1", "numerator degrees of freedom of Welch's F", "%.1f", DEGREES),
@@ -130,7 +130,7 @@ COLUMNS: tuple[Column, ...] = (
     _number("performance", "Performance", "mean perception of the item at the stage", "%.2f", DECIMAL),
     _number("importance", "Importance", "stated importance, or the correlation of the item's P with the respondent's mean P", "%.2f", DECIMAL),
     _text("importance_source", "Importance from", "stated (asked) or derived (correlation)"),
-    _text("quadrant", "Quadrant", "importance-performance quadrant, split at the grand means"),
+    _text("quadrant", "Quadrant", "priority quadrant: important (at or above the mean importance) or not, and clearly below expectations or not"),
     _number("importance_weight", "Weight", "importance weight of the fix-first score", "%.2f", DECIMAL),
     _number("score", "Score", "fix-first score: shortfall x importance weight x share of answers below expectation", "%.2f", FLOAT),
     _number("rank", "Rank", "place on the fix-first list", "%d", COUNT),
@@ -163,13 +163,19 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 
 REGISTRY: dict[str, Column] = {c.name: c for c in COLUMNS}
+# Columns of tables that are never keyed by a respondent attribute (the report's findings, the
+# targets, the elements, reliability flags): an attribute may carry these names ("Status").
+_NEVER_BESIDE_ATTRIBUTES = frozenset(
+    {"section", "finding", "source", "key", "effect", "target", "status"}
+    | {"gap_human", "gap_technical", "low_alpha"}
+)
 # Names a respondent attribute cannot have: the columns of the tables that attributes key, the
 # names every row of a wave has, and the working columns of the model's group-bys. (Lower case:
 # compare with ``vocabulary.name_key``.)
 RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
     {"row", "respondent", "respondent_id", "wave", "value", "count", "n_rest", "sd_rest"}
     | {"attribute", "pair", *MEASURES}
-    | {c.name for c in COLUMNS if c.name not in ("section", "finding", "source", "key", "effect")}
+    | {c.name for c in COLUMNS if c.name not in _NEVER_BESIDE_ATTRIBUTES}
 )
 
 

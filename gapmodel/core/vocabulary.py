@@ -47,9 +47,9 @@ MAX_NAME = 60  # characters of a stage, dimension or attribute name
 # Multiple-comparison adjustments: code -> name in full, and the short name in sentences.
 PADJUST_NAMES: dict[str, str] = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 PADJUST_METHODS: tuple[str, ...] = tuple(PADJUST_NAMES)
-PADJUST_SHORT: dict[str, str] = {"holm": "Holm", "bh": "BH"}
 
-# Importance-performance quadrants by (important, performing well), Martilla & James (1977).
+# Priority quadrants by (important, not clearly below expectations), named as Martilla &
+# James (1977) named theirs (see gapmodel.model.priorities.priority_rule).
 QUADRANTS: dict[tuple[bool, bool], str] = {
     (True, False): "Concentrate here",
     (True, True): "Keep up the good work",

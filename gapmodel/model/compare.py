@@ -79,7 +79,9 @@ def trend(
             raise ValueError(f"There is no wave {wave!r}. Waves: {', '.join(sorted(waves))}.")
     if wave_from == wave_to:
         raise ValueError("Choose two different waves to compare.")
-    table = summary_table(data, ["wave", *keys]).with_columns(pl.col("wave").cast(pl.String))
+    table = summary_table(data, ["wave", *keys], options.tolerance).with_columns(
+        pl.col("wave").cast(pl.String)
+    )
     first = table.filter(pl.col("wave") == wave_from).drop("wave")
     second = table.filter(pl.col("wave") == wave_to).drop("wave")
     both = _join_on(first, second, keys, how="inner", suffix="_to")
@@ -198,7 +200,7 @@ def segment_gaps(
     rest_stats = histogram_stats(rest, [attribute, *keys]).select(
         attribute, *keys, n_rest="n", gap_rest="gap", sd_rest="sd"
     )
-    own = summary_table(data, [attribute, *keys])
+    own = summary_table(data, [attribute, *keys], options.tolerance)
     both = own.join(rest_stats, on=[attribute, *keys], how="left", nulls_equal=True)
     test = welch_t(
         both["n_rest"].fill_null(0).to_numpy(),
@@ -263,7 +265,9 @@ def segment_differences(
     """
     options = options or TableOptions.from_settings()
     keys = _check_item_keys(by)
-    own = summary_table(data, [attribute, *keys]).filter(pl.col("n") >= max(options.suppress_n, 2))
+    own = summary_table(data, [attribute, *keys], options.tolerance).filter(
+        pl.col("n") >= max(options.suppress_n, 2)
+    )
     rows = []
     for cell, part in own.group_by(keys, maintain_order=True) if keys else [((), own)]:
         f, df1, df2, p = welch_anova(part["n"], part["gap"], part["sd"].fill_null(np.nan) ** 2)

@@ -96,7 +96,7 @@ def element_difference(
             }
         )
     schema = {k: pl.String for k in keys}
-    if not rows:
+    if not rows or not any(p.height for p in people):  # nobody answered both elements
         empty = {c: pl.Float64 for c in ELEMENT_COLUMNS} | {"n": pl.Int64, "dof": pl.Int64}
         return finish_table(pl.DataFrame(schema=schema | empty), keys, options)
     diffs = pl.concat(people)

@@ -162,7 +162,7 @@ def gap_table(
     return finish_table(summary_table(data, by, options.tolerance), list(by), options)
 
 
-def summary_table(data: GapData, by: Sequence[str], tolerance: float = 0.5) -> pl.DataFrame:
+def summary_table(data: GapData, by: Sequence[str], tolerance: float) -> pl.DataFrame:
     """The statistics of :func:`gap_table` before flagging, suppression and adjustment."""
     respondent_keys, item_keys = split_keys(data, by)
     cache = histograms(data)
@@ -225,20 +225,22 @@ def flag_small_groups(
 def verdict(p_tost_adj: pl.Series, alpha: float) -> pl.Expr:
     """What each group's gap says, one of :data:`VERDICTS`.
 
-    ``below`` / ``above``: the adjusted p is below alpha and the 95% interval lies below /
-    above zero; ``meets``: not that, and the equivalence test (TOST at +/-tolerance) rejects
-    at alpha after the same adjustment; ``probably_below`` / ``probably_above``: only the
-    unadjusted p is below alpha; ``unclear``: none of these. Null for suppressed groups.
+    ``below`` / ``above``: the adjusted p is below alpha (``significant``) and the gap below /
+    above zero (at alpha 0.05 the 95% interval then excludes zero); ``meets``: not that, and
+    the equivalence test (TOST at +/-tolerance) rejects at alpha after the same adjustment;
+    ``probably_below`` / ``probably_above``: only the unadjusted p is below alpha;
+    ``unclear``: none of these. A gap can be clearly below yet small: the sentence gives its
+    size. Null for suppressed groups (no gap).
     """
-    gap, ci_low, ci_high = pl.col("gap"), pl.col("ci_low"), pl.col("ci_high")
+    gap = pl.col("gap")
     significant = pl.col("p_adj") < alpha
     names = list(VERDICTS)
     return (
-        pl.when(pl.col("p_val").is_null())
+        pl.when(gap.is_null())
         .then(None)
-        .when(significant & (ci_high < 0))
+        .when(significant & (gap < 0))
         .then(pl.lit("below"))
-        .when(significant & (ci_low > 0))
+        .when(significant & (gap > 0))
         .then(pl.lit("above"))
         .when(pl.lit(p_tost_adj) < alpha)
         .then(pl.lit("meets"))
@@ -267,8 +269,9 @@ def finish_table(table: pl.DataFrame, keys: list[str], options: TableOptions) ->
     Returns
     -------
     pl.DataFrame
-        The table with ``p_adj, significant, flag, padjust``; statistics of suppressed groups
-        are null and they take no part in the adjustment.
+        The table with ``p_adj, significant, flag, padjust`` (and ``verdict, tolerance`` when
+        it has ``p_tost``); statistics of suppressed groups are null and they take no part in
+        the adjustment.
     """
     statistics = [c for c in table.columns if c not in (*keys, "n")]
     table = flag_small_groups(table, options, statistics)

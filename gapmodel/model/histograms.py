@@ -242,10 +242,10 @@ class Histograms:
         n_cells = int(cell_of_pair.max(initial=0)) + 1
         e_value, p_value = np.divmod(np.arange(width * width), width)
         sides = np.stack([p_value < e_value, p_value == e_value, p_value > e_value], 1)
-        member = np.zeros((cell_of_pair.size, n_cells))
+        member = np.zeros((cell_of_pair.size, n_cells), np.int64)
         member[np.arange(cell_of_pair.size), cell_of_pair] = 1
-        counts = np.einsum("gps,sk,pc->gck", array.astype(np.float64), sides, member)
-        counts = counts.reshape(-1, 3)
+        per_pair = array @ sides.astype(array.dtype)  # (groups, pairs, 3)
+        counts = np.einsum("gpk,pc->gck", per_pair, member).reshape(-1, 3)
         total = counts.sum(axis=1)
         present = np.flatnonzero(total)
         shares = counts[present] / total[present, None]

@@ -65,7 +65,7 @@ def weighted_gap(
         attributes = data.respondents.filter(pl.Series(keep)).select(list(by))
         people = pl.concat([attributes, people], how="horizontal")
     hist = people.group_by(*by, "value").agg(count=pl.len())
-    stats = histogram_stats(hist, list(by))
+    stats = histogram_stats(hist, list(by), options.tolerance)
     if by:
         means = people.group_by(by).agg(mean_e=pl.col("e").mean())
         table = stats.join(means, on=list(by), nulls_equal=True).sort(list(by), nulls_last=True)
@@ -299,7 +299,8 @@ def fix_first(
     top = table["importance"].clip(lower_bound=0).max() or 1.0
     table = table.with_columns(
         importance_weight=pl.col("importance").clip(lower_bound=0).fill_null(0) / top,
-        _later=pl.col("quadrant").fill_null("") == QUADRANTS[False, False],
+        # "Concentrate here" first; Low priority, and items without importance, after
+        _later=pl.col("quadrant").fill_null("") != QUADRANTS[True, False],
     ).with_columns(score=-pl.col("gap") * pl.col("importance_weight") * pl.col("answers_below"))
     pain = table.filter(pl.col("verdict") == "below").sort(
         ["_later", "score", "gap"],

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gapmodel.core.vocabulary import PADJUST_SHORT, name_label, stage_label
+from gapmodel.core.vocabulary import name_label, stage_label
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,6 @@ def _decimals(row: Mapping, estimate: str, low: str = "ci_low", high: str = "ci_
     return 1
 
 
-def p_text(p_adj: float | None, padjust: str) -> str:
-    """``Holm p < 0.001`` or ``BH p = 0.034``: the analyst's form (tables, method notes).
-
-    Examples
-    --------
-    >>> p_text(0.00002, "holm"), p_text(0.0342, "bh")
-    ('Holm p < 0.001', 'BH p = 0.034')
-    """
-    name = PADJUST_SHORT.get(padjust, padjust)
-    if p_adj is None or math.isnan(p_adj):
-        return f"{name} p not available"
-    return f"{name} p < 0.001" if p_adj < 0.001 else f"{name} p = {p_adj:.3f}"
-
-
 def p_value(p: float | None) -> str:
     """A p-value as people read it: ``< 0.001`` below 0.001, never ``0`` or ``9e-257``.
 
@@ -123,26 +109,15 @@ def caution(row: Mapping) -> str:
     return "; a small group, so read it with care" if row.get("flag") == "small_n" else ""
 
 
-def evidence(row: Mapping, estimate: str = "gap", n: str | None = None) -> str:
-    """``95% CI -1.3 to -0.9, Holm p < 0.001, n = 2,914``: the analyst's evidence of a row."""
-    decimals = _decimals(row, estimate, "ci_low", "ci_high")
-    n_text = n if n is not None else f"n = {row['n']:,}"
-    return (
-        f"95% CI {points(row['ci_low'], decimals)} to {points(row['ci_high'], decimals)}, "
-        f"{p_text(row['p_adj'], row['padjust'])}, {n_text}"
-    )
-
-
 def _usable(row: Mapping, *fields: str) -> bool:
     if row.get("flag") == "suppressed":
         return False
     return all(row.get(f) is not None and not math.isnan(row[f]) for f in fields)
 
 
-def verdict_of(row: Mapping, alpha: float = 0.05) -> str:
-    """The row's verdict (see ``gapmodel.model.gaps.verdict``); rows without one (a change, a
-    difference) are ``below`` / ``above`` when significant, else ``unclear``, by ``estimate``
-    sign."""
+def verdict_of(row: Mapping) -> str:
+    """The row's verdict (see ``gapmodel.model.gaps.verdict``); a row without one is
+    ``below`` / ``above`` by the sign of its gap when significant, else ``unclear``."""
     if row.get("verdict"):
         return row["verdict"]
     if not row.get("significant"):

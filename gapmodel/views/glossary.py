@@ -21,8 +21,8 @@ def glossary_terms() -> list[tuple[str, str]]:
         (
             "Clearly below / above expectations",
             "The gap differs from 0 even after allowing for "
-            "the many comparisons a page makes at once, and its 95% range lies wholly below (or "
-            "above) 0.",
+            "the many comparisons a page makes at once. It can still be small: the sentence "
+            "says by how much.",
         ),
         (
             "Probably below / above expectations",

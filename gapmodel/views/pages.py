@@ -97,9 +97,10 @@ def _targets(
         gap_table(data, ["dimension"], options), "dimension", targets, default
     )
     table = labelled(dimensions, survey)
-    items = gap_table(data, ["item"], options)
-    named = [i for i in items["item"].cast(pl.String).to_list() if name_key(i) in targets]
-    items = items.filter(pl.col("item").cast(pl.String).is_in(named))
+    items = gap_table(data, ["item"], options) if targets else pl.DataFrame()
+    if items.height:
+        named = [i for i in items["item"].cast(pl.String).to_list() if name_key(i) in targets]
+        items = items.filter(pl.col("item").cast(pl.String).is_in(named))
     if items.height:
         items = labelled(target_status(items, "item", targets, default), survey)
         table = pl.concat([table, items], how="diagonal_relaxed")
@@ -364,7 +365,7 @@ class Priorities:
         Importance-performance per stage x item, with ``quadrant``, ``flag`` and the fix-first
         ``rank`` of the top pain points, labelled.
     fix_first : pl.DataFrame
-        Every significant shortfall, ranked, labelled.
+        Every item clearly below expectations, in fix-first order, labelled.
     """
 
     filters: Filters

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import ttost_paired
 
 from gapmodel import views
@@ -51,7 +52,18 @@ def _people(frame: pl.DataFrame, by: list[str]) -> dict[tuple, dict[tuple, list[
 
 
 @pytest.mark.parametrize("tolerance", [0.0, 0.25, 0.5, 1.0])
-@pytest.mark.parametrize("by", [[], ["stage"], ["dimension"], ["segment", "stage"]], ids=str)
+@pytest.mark.parametrize(
+    "by",
+    [
+        [],
+        ["stage"],
+        ["dimension"],
+        ["segment", "stage"],
+        ["stage", "item"],
+        ["segment", "stage", "item"],
+    ],
+    ids=str,
+)
 def test_shares_match_a_plain_loop(frame, data, by, tolerance):
     """Answer level: the share of answered pairs with P < E, = E, > E. Customer level: the
     share of respondents whose mean gap (an exact fraction) is below -t, within [-t, t],
@@ -87,35 +99,54 @@ def test_a_respondent_level_exact_zero_is_not_the_satisfied_share(data):
     assert banded["people_within"] > 3 * exact["people_within"]
 
 
-def test_verdicts_follow_the_tests(data):
-    """below/above: adjusted p < alpha and the CI excludes 0; meets: TOST at +/-tolerance
-    (statsmodels ttost_paired) rejects after the same adjustment; probably: raw p only."""
-    options = TableOptions(min_n=1, suppress_n=1, tolerance=0.5)
-    table = gap_table(data, ["stage", "item"], options)
-    from statsmodels.stats.multitest import multipletests
-
-    tost_adj = multipletests(table["p_tost"].to_numpy(), method="holm")[1]
+@pytest.mark.parametrize(("alpha", "padjust"), [(0.05, "holm"), (0.10, "bh")])
+def test_verdicts_follow_the_tests(data, alpha, padjust):
+    """below/above: adjusted p < alpha and the gap's sign; meets: TOST at +/-tolerance
+    (statsmodels ttost_paired) rejects after the same adjustment (statsmodels multipletests);
+    probably: raw p only. Verdicts agree with "significant" at any alpha."""
+    options = TableOptions(min_n=1, suppress_n=1, tolerance=0.3, alpha=alpha, padjust=padjust)
+    table = gap_table(data, ["segment", "stage", "item"], options)
+    method = {"holm": "holm", "bh": "fdr_bh"}[padjust]
+    # statsmodels: multipletests(p_tost, method=...)
+    tost_adj = multipletests(table["p_tost"].to_numpy(), method=method)[1]
     for row, p_tost in zip(table.iter_rows(named=True), tost_adj, strict=True):
-        if row["p_adj"] < 0.05 and row["ci_high"] < 0:
-            expected = "below"
-        elif row["p_adj"] < 0.05 and row["ci_low"] > 0:
-            expected = "above"
-        elif p_tost < 0.05:
+        if row["p_adj"] < alpha:
+            expected = "below" if row["gap"] < 0 else "above"
+        elif p_tost < alpha:
             expected = "meets"
-        elif row["p_val"] < 0.05:
+        elif row["p_val"] < alpha:
             expected = "probably_below" if row["gap"] < 0 else "probably_above"
         else:
             expected = "unclear"
         assert row["verdict"] == expected
-    assert {"below", "meets"} <= set(table["verdict"])
+        assert row["significant"] == (expected in ("below", "above"))
+    seen = set(table["verdict"])
+    assert {"below", "above", "meets"} <= seen
+    if padjust == "holm":  # (BH at 0.10 leaves no result only raw-significant here)
+        assert {"unclear", "probably_below", "probably_above"} <= seen
+
+
+def test_a_constant_gap_has_a_verdict():
+    """Every respondent with the same gap: sd 0. A gap of 0 meets expectations (TOST p 0), a
+    constant shortfall is clearly below (t infinite, p 0)."""
+    rows = []
+    for shift, stage in ((0, "a"), (-1, "b")):
+        for r in range(8):
+            rows.append({"wave": "w", "respondent": r, "stage": stage, "item": "q",
+                         "dimension": "d", "element": "human", "expectation": 4,
+                         "perception": 4 + shift})  # fmt: skip
+    table = gap_table(GapData.from_responses(pl.DataFrame(rows)), ["stage"], TableOptions())
+    assert table["verdict"].to_list() == ["meets", "below"]
 
 
 def test_tost_equals_statsmodels(frame, data):
-    """p_tost of each stage equals statsmodels' ttost_paired on the respondent means."""
-    table = gap_table(data, ["stage"], TableOptions(tolerance=0.3))
+    """p_tost of each dimension equals statsmodels' ttost_paired on the respondent means,
+    over a range of p-values (not only 0 or 1)."""
+    table = gap_table(data, ["dimension"], TableOptions(tolerance=0.6))
+    assert any(0.001 < p < 0.99 for p in table["p_tost"])
     for row in table.iter_rows(named=True):
         part = frame.filter(
-            pl.col("stage").cast(pl.String) == str(row["stage"]),
+            pl.col("dimension").cast(pl.String) == str(row["dimension"]),
             pl.col("expectation").is_not_null(),
             pl.col("perception").is_not_null(),
         )
@@ -123,9 +154,9 @@ def test_tost_equals_statsmodels(frame, data):
             pl.col("perception").cast(pl.Float64).mean(),
             pl.col("expectation").cast(pl.Float64).mean(),
         )
-        # statsmodels: ttost_paired(P means, E means, -0.3, 0.3)
+        # statsmodels: ttost_paired(P means, E means, -0.6, 0.6)
         ref = ttost_paired(
-            means["perception"].to_numpy(), means["expectation"].to_numpy(), -0.3, 0.3
+            means["perception"].to_numpy(), means["expectation"].to_numpy(), -0.6, 0.6
         )
         assert row["p_tost"] == pytest.approx(ref[0], rel=RTOL)
 
@@ -170,9 +201,15 @@ def test_human_against_technical_equals_scipy_paired_tests(frame, data, by):
 
 
 def test_elements_need_both_kinds(frame):
-    """With technical items only, there is nothing to pair: an empty table, no error."""
+    """With technical items only, or when no respondent answered both (a split ballot),
+    there is nothing to pair: an empty table, no error."""
     data = GapData.from_responses(frame.filter(pl.col("element") == "technical"))
     assert element_difference(data).is_empty()
+    split = frame.filter(
+        (pl.col("element") == "human") == (pl.col("respondent").cast(pl.Int64) % 2 == 0)
+    )
+    for by in [(), ("stage",)]:
+        assert element_difference(GapData.from_responses(split), by).is_empty()
 
 
 def test_one_priority_rule_for_chart_list_overview_and_report(demo_db):
@@ -194,8 +231,8 @@ def test_one_priority_rule_for_chart_list_overview_and_report(demo_db):
     assert set(zip(ranking["stage"], ranking["item"], strict=True)) == set(
         zip(below["stage"], below["item"], strict=True)
     )
-    order = ranking["quadrant"].to_list()
-    assert order == sorted(order, key=lambda q: q != CONCENTRATE_HERE)
+    order = [q == CONCENTRATE_HERE for q in ranking["quadrant"]]
+    assert order == sorted(order, reverse=True) and order[0]  # Concentrate here first
     # the chart plots each item in its quadrant, tagged with its fix-first rank
     plotted = ipa_points(ipa).filter(pl.col("rank").is_not_null())
     assert plotted.height > 0

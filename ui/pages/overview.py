@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from gapmodel.core.vocabulary import VERDICTS, name_label, stage_label
+from gapmodel.core.vocabulary import name_label, stage_label
 from gapmodel.render.charts import chart_text
 from gapmodel.views.findings import change_sentence, pain_point_sentence, percent, points
 from ui import cache, components
@@ -15,6 +15,14 @@ from ui.text import plain
 TITLE = "Where service falls short"
 # How a verdict colours the headline card (blue and orange read apart for colour-blind eyes).
 VERDICT_COLOURS = {"below": "orange", "above": "blue"}
+SHORT_VERDICTS = {
+    "below": "clearly below",
+    "probably_below": "probably below",
+    "meets": "meets expectations",
+    "unclear": "no clear gap",
+    "probably_above": "probably above",
+    "above": "clearly above",
+}
 filters, caption = start_page(TITLE)
 
 view = cache.overview(filters)
@@ -57,7 +65,7 @@ weighted_text = (
 headline[0].metric(
     "Overall gap",
     points(overall["gap"], 2),
-    delta=VERDICTS[verdict].replace(" expectations", ""),
+    delta=SHORT_VERDICTS[verdict] + (" · small group" if overall["flag"] == "small_n" else ""),
     delta_color=VERDICT_COLOURS.get(verdict, "gray"),
     delta_arrow="off",
     help=f"Perceived minus expected, averaged over {overall['n']:,} customers (each "
@@ -95,6 +103,15 @@ if change is not None and change["flag"] != "suppressed":
         delta_color=("orange" if worse else "blue") if change["significant"] else "gray",
         delta_arrow="off",
         help=plain(change_sentence(change, "The overall gap", filters.compare, filters.wave)),
+    )
+elif change is not None:  # a comparison, but too few customers in one of the waves
+    headline[3].metric(
+        f"Change since {plain(filters.compare)}",
+        "–",
+        delta="too few to compare",
+        delta_color="gray",
+        delta_arrow="off",
+        help="One of the two waves has too few customers in this view to measure a change.",
     )
 else:
     headline[3].metric(

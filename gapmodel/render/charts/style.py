@@ -69,7 +69,8 @@ def chart_frame(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 
 def status() -> pl.Expr:
-    """Significance status of a row: shortfall, no significant gap, or exceeds."""
+    """Status of a row as the verdict's first part: clearly below, no clear gap, or clearly
+    above (``significant`` and the sign of the gap, as ``gapmodel.model.gaps.verdict``)."""
     return (
         pl.when(~pl.col("significant"))
         .then(pl.lit("No clear gap"))

@@ -51,13 +51,14 @@ def report_charts(b: Briefing) -> dict[str, tuple[str, alt.TopLevelMixin]]:
     segments = b.segments
     if segments is not None and segments.by_dimension.filter(pl.col("flag") != "suppressed").height:
         out["Segments"] = (
-            f"Gap per dimension by {b.attribute}, 95% CI; filled diamonds are significantly "
-            "worse than everyone else.",
+            f"Gap per dimension by {b.attribute}, 95% CI; filled diamonds are clearly worse "
+            "than everyone else; a dashed range is a small group.",
             charts.segment_dots(b.segments.by_dimension, b.attribute),
         )
     if charts.ipa_points(b.priorities.ipa).height >= 2:
         out["Priorities"] = (
-            "Importance against performance per item at each stage; lines at the grand means; "
+            "Importance against the gap per item at each stage; lines at the mean importance "
+            "and at a gap of 0; colour and shape give the quadrant; "
             f"#n: rank on the fix-first list; items with fewer than {b.options.min_n} "
             "respondents are left out.",
             charts.ipa_chart(b.priorities.ipa),
@@ -92,7 +93,7 @@ def _n_pair(row: Mapping) -> str:
 
 def headline_figures(b: Briefing) -> list[tuple[str, str, str]]:
     """The headline panel: ``(label, value, detail)`` for the overall gap, the weighted gap,
-    the shares dissatisfied / satisfied / delighted and the change since the compared wave."""
+    the customer and answer shares and the change since the compared wave."""
     suppressed = ("suppressed", f"fewer than {b.options.suppress_n} respondents")
     out = []
     overall = table_rows(b.overview.overall)[0]
@@ -253,8 +254,8 @@ def section_intro(b: Briefing, section: str) -> str | None:
         if b.overview.pain_points.is_empty():
             return "No item is clearly below expectations in this view."
         return (
-            "Significant shortfalls ranked by fix-first score (shortfall x importance weight x "
-            "share dissatisfied)."
+            "Items clearly below expectations, important ones first, each by fix-first score "
+            "(shortfall x importance weight x share of answers below expectations)."
         )
     if section == "Segments":
         if b.segments is None:

@@ -40,7 +40,7 @@ class _Writer:
         row: Mapping,
         keys: Iterable[str] = (),
         effect: str | None = "gap",
-        p: str = "p_adj",
+        p: str | None = "p_adj",
         ci: bool = True,
     ) -> None:
         if text is None:  # suppressed or not computable: no sentence
@@ -54,7 +54,7 @@ class _Writer:
                 effect=_number(row.get(effect)) if effect else None,
                 ci_low=_number(row.get("ci_low")) if ci else None,
                 ci_high=_number(row.get("ci_high")) if ci else None,
-                p_adj=_number(row.get(p)),
+                p_adj=_number(row.get(p)) if p else None,
                 n=None if row.get("n") is None else int(row["n"]),
             )
         )
@@ -78,7 +78,7 @@ def _headline(w: _Writer, b: Briefing) -> None:
             "Overall gap",
             row,
             effect="people_below",
-            p="p_wilcoxon",
+            p=None,
             ci=False,
         )
     for row in table_rows(o.weighted):
