@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard, wait_until_idle  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS, PAGES, running_dashboard, settle  # noqa: E402
 
 # Colour-vision deficiencies as Machado, Oliveira & Fernandes (2009) simulate them at severity
 # 1.0: 3x3 matrices on linear RGB, rows giving the simulated red, green and blue.
@@ -75,18 +75,6 @@ def simulate(page, deficiency: str) -> None:
     )
 
 
-PAGES = {
-    "overview": "",
-    "journey": "journey",
-    "details": "details",
-    "segments": "segments",
-    "trends": "trends",
-    "priorities": "priorities",
-    "glossary": "glossary",
-    "data": "data",
-}
-
-
 def capture(
     db: Path,
     out: Path,
@@ -105,8 +93,7 @@ def capture(
         page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         for name, path in PAGES.items():
             page.goto(f"{url}/{path}")
-            wait_until_idle(page)
-            page.wait_for_timeout(1500)  # let Vega finish drawing
+            settle(page)  # the run over, every chart drawn and still
             for deficiency in deficiencies or [None]:
                 stem = name
                 if deficiency is not None:

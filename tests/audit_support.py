@@ -50,17 +50,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-# The dashboard's pages (as scripts/screenshots.py): name -> URL path.
-PAGES = {
-    "overview": "",
-    "journey": "journey",
-    "details": "details",
-    "segments": "segments",
-    "trends": "trends",
-    "priorities": "priorities",
-    "glossary": "glossary",
-    "data": "data",
-}
+if __name__ == "__main__":  # run as a script: the project and the tests on the path
+    sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).parent)]
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS, PAGES, running_dashboard, settle  # noqa: E402
+
 SIZES = ((1280, 720), (1440, 900))
 
 _HELPERS = r"""
@@ -583,44 +577,6 @@ return offenders;
 }"""
 )
 
-# True once the page has stopped moving: the script run over, the page's title drawn (every
-# page has one), fonts loaded, no skeleton left (Streamlit shows one while the code of a chart
-# or table is still loading, after the run is over), every visible chart drawn, and the boxes of
-# the charts, grids and expanders the same at three polls in a row.
-_SETTLED_JS = """() => {
-    const main = document.querySelector('[data-testid=stMain]');
-    const ready = document.fonts.status === 'loaded'
-        && document.querySelector('[data-test-script-state=notRunning]')
-        && main && main.querySelector('h1, [data-testid=stHeading]')
-        && !document.querySelector('[data-testid=stSkeleton]');
-    const boxes = [...document.querySelectorAll(
-        '.vega-embed, [data-testid=stDataFrame], [data-testid=stExpanderDetails]')]
-        .filter(e => e.offsetParent !== null);
-    const drawn = boxes.every(e => !e.classList.contains('vega-embed')
-        || e.querySelector('svg.marks > g, canvas.marks'));
-    const signature = boxes.map(e => {
-        const r = e.getBoundingClientRect();
-        const inside = e.querySelectorAll('svg.marks text, canvas').length;
-        return [r.x, r.y, r.width, r.height, inside].map(Math.round).join(',');
-    }).join(';');
-    if (!ready || !drawn || window.__auditSignature !== signature) {
-        window.__auditSignature = signature;
-        window.__auditStill = 0;
-        return false;
-    }
-    return ++window.__auditStill >= 2;
-}"""
-
-
-def settle(page) -> None:
-    """Wait until the app's run is over and its charts and tables are drawn and still."""
-    from browser_support import wait_until_idle
-
-    wait_until_idle(page)
-    page.evaluate("() => { window.__auditSignature = undefined; }")
-    page.wait_for_function(_SETTLED_JS, polling=250, timeout=60_000)
-
-
 # Open every closed expander shown, so that what they hold is audited too (a click on the
 # summary opens it in the browser; the script does not run again).
 _OPEN_EXPANDERS_JS = """() => {
@@ -772,7 +728,6 @@ def main() -> int:
     """Print the audit of a fresh demo dashboard."""
     import tempfile
 
-    from browser_support import CHROMIUM, CHROMIUM_ARGS, running_dashboard
     from playwright.sync_api import sync_playwright
 
     from gapmodel.tools.demo import build_demo
@@ -789,8 +744,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path[:0] = [
-        str(Path(__file__).resolve().parent.parent),
-        str(Path(__file__).resolve().parent),
-    ]
     raise SystemExit(main())

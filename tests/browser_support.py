@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1440, "height": 900}
+# The dashboard's pages: name -> URL path.
+PAGES = {
+    "overview": "",
+    "journey": "journey",
+    "details": "details",
+    "segments": "segments",
+    "trends": "trends",
+    "priorities": "priorities",
+    "glossary": "glossary",
+    "data": "data",
+}
 
 
 def free_port() -> int:
@@ -83,9 +95,81 @@ def running_dashboard(db: Path, timeout: float = 120) -> Iterator[str]:
         log.close()
 
 
+@contextlib.contextmanager
+def dashboard_on_copy(source: Path, folder: Path) -> Iterator[str]:
+    """Run the dashboard on a private copy of the database ``source`` (placed in ``folder``),
+    so that what a test writes stays its own; yield its URL."""
+    db = folder / "dashboard.duckdb"
+    shutil.copy(source, db)
+    with running_dashboard(db) as url:
+        yield url
+
+
 def wait_until_idle(page, timeout_ms: int = 120_000) -> None:
     """Wait until the app has finished its script run."""
     page.wait_for_selector("[data-test-script-state=notRunning]", timeout=timeout_ms)
+
+
+# True once the page has stopped moving: the script run over, the page's title drawn (every
+# page has one), fonts loaded, no skeleton left (Streamlit shows one while the code of a chart
+# or table is still loading, after the run is over), every visible chart drawn, and the boxes of
+# the charts, grids and expanders the same at three polls in a row.
+_SETTLED_JS = """() => {
+    const main = document.querySelector('[data-testid=stMain]');
+    const ready = document.fonts.status === 'loaded'
+        && document.querySelector('[data-test-script-state=notRunning]')
+        && main && main.querySelector('h1, [data-testid=stHeading]')
+        && !document.querySelector('[data-testid=stSkeleton]');
+    const boxes = [...document.querySelectorAll(
+        '.vega-embed, [data-testid=stDataFrame], [data-testid=stExpanderDetails]')]
+        .filter(e => e.offsetParent !== null);
+    const drawn = boxes.every(e => !e.classList.contains('vega-embed')
+        || e.querySelector('svg.marks > g, canvas.marks'));
+    const signature = boxes.map(e => {
+        const r = e.getBoundingClientRect();
+        const inside = e.querySelectorAll('svg.marks text, canvas').length;
+        return [r.x, r.y, r.width, r.height, inside].map(Math.round).join(',');
+    }).join(';');
+    if (!ready || !drawn || window.__auditSignature !== signature) {
+        window.__auditSignature = signature;
+        window.__auditStill = 0;
+        return false;
+    }
+    return ++window.__auditStill >= 2;
+}"""
+
+
+def settle(page) -> None:
+    """Wait until the app's run is over and its charts and tables are drawn and still."""
+    wait_until_idle(page)
+    page.evaluate("() => { window.__auditSignature = undefined; }")
+    page.wait_for_function(_SETTLED_JS, polling=250, timeout=60_000)
+
+
+def upload_file(page, url: str, name: str, data: bytes) -> None:
+    """Open the Data page and give its uploader a file, as a user does; return once the
+    uploader holds it and the page's run is over."""
+    page.goto(f"{url}/data")
+    # The page is drawn and its first run over (the script state reads "not running" before
+    # the first run starts too): a file given to an uploader that a rerun replaces is lost.
+    page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
+    wait_until_idle(page)
+    page.locator("input[type=file]").first.set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
+    )
+    page.get_by_text(name).first.wait_for()  # the uploader holds the file
+    wait_until_idle(page)
+
+
+def commit_wave(page, label: str) -> None:
+    """Once the uploaded file is valid, name its wave ``label`` and press Commit wave."""
+    page.get_by_text("The file is valid.").wait_for(timeout=60_000)
+    box = page.get_by_label("Wave label")
+    box.fill(label)
+    box.press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Commit wave").click()
+    wait_until_idle(page)
 
 
 def choose(page, label: str, option: str) -> float:

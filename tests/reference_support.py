@@ -12,6 +12,21 @@ from scipy import stats
 from statsmodels.stats.weightstats import ttost_paired
 
 TOLERANCE = Fraction(1, 2)  # the default band of the customer shares and the TOST margin
+# The statistics of a gap table that the loop checks (the third shares follow from the others).
+STATISTICS = (
+    "n",
+    "gap",
+    "mean_e",
+    "t",
+    "p_val",
+    "w",
+    "p_wilcoxon",
+    "people_below",
+    "people_within",
+    "answers_below",
+    "answers_equal",
+    "p_tost",
+)
 
 
 def loop_table(frame: pl.DataFrame, by: list[str]) -> dict[tuple, dict]:

@@ -27,24 +27,24 @@ from ui.text import plain
 alt.utils.schemapi.disable_debug_mode()
 
 
+# p-values are shown as text ("< 0.001", "0.043"), never as 0 or 9e-257.
+P_COLUMNS = ("p_val", "p_adj", "p_wilcoxon", "p_tost")
+
+
 def _column_config(column: Column) -> object:
-    """How the dashboard shows a registered column (:mod:`gapmodel.core.columns`)."""
-    if column.kind == "text":
+    """How the dashboard shows a registered column (:mod:`gapmodel.core.columns`); p-values
+    as text (:func:`readable` writes them)."""
+    if column.kind == "text" or column.name in P_COLUMNS:
         return st.column_config.TextColumn(column.title, help=column.help, width=column.width)
     if column.kind == "check":
         return st.column_config.CheckboxColumn(column.title, help=column.help)
     return st.column_config.NumberColumn(column.title, format=column.display, help=column.help)
 
 
-# p-values are shown as text ("< 0.001", "0.043"), never as 0 or 9e-257.
-P_COLUMNS = ("p_val", "p_adj", "p_wilcoxon", "p_tost")
 FLAG_WORDS = {"ok": "", "small_n": "Small group", "suppressed": "Too few to show"}
 STATUS_WORDS = {k: f"{mark} {v}" for (k, v), mark in zip(TARGET_STATUS.items(), "✓▲✕", strict=True)}
 # How the result columns of the model's tables are shown (name -> column config).
 COLUMNS: dict[str, object] = {c.name: _column_config(c) for c in REGISTERED if c.shown}
-for _name in P_COLUMNS:
-    _entry = next(c for c in REGISTERED if c.name == _name)
-    COLUMNS[_name] = st.column_config.TextColumn(_entry.title, help=_entry.help)
 HIDDEN = tuple(c.name for c in REGISTERED if not c.shown)
 KEYS_FIRST = ("rank", "wave", "stage_label", "label", "dimension", "element")
 # Page layout: less empty space above the title, so that a page's point fits on a laptop screen.

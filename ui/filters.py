@@ -149,15 +149,15 @@ def share_link(filters: Filters) -> str:
 
 def method_note(filters: Filters) -> str:
     """The one sentence of method behind the page title's help icon."""
-    name = PADJUST_NAMES[filters.padjust]
-    band = settings.get("tolerance")
+    name, options = PADJUST_NAMES[filters.padjust], filters.options()
+    band = options.tolerance
     return (
         "**Clearly** below or above expectations: the difference holds after allowing for the "
         f"many comparisons on the page ({name} adjustment, p below {filters.alpha:g}). "
         "**Probably**: it holds only without that allowance. "
         f"**Meets expectations**: the gap is shown to lie within {band:g} points of zero "
         "(an equivalence test). **No clear difference**: none of these. A **small group** has "
-        f"fewer than {settings.get('min_n')} customers. The Glossary page explains every term."
+        f"fewer than {options.min_n} customers. The Glossary page explains every term."
     )
 
 

@@ -15,24 +15,16 @@ import polars as pl
 
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, finish_table
-from gapmodel.model.stats import histogram_stats
+from gapmodel.model.stats import STAT_COLUMNS, histogram_stats
 
 HUMAN, TECHNICAL = "human", "technical"
+# The statistics of the paired difference (no equivalence test, no shares), after its means.
 ELEMENT_COLUMNS = (
     "n",
     "gap_human",
     "gap_technical",
     "diff",
-    "sd",
-    "se",
-    "ci_low",
-    "ci_high",
-    "t",
-    "dof",
-    "p_val",
-    "w",
-    "p_wilcoxon",
-    "dz",
+    *(c for c in STAT_COLUMNS[2:] if c != "p_tost" and not c.startswith("people_")),
 )
 
 
@@ -95,10 +87,9 @@ def element_difference(
                 "gap_technical": float(technical.mean()) if technical.size else None,
             }
         )
-    schema = {k: pl.String for k in keys}
     if not rows or not any(p.height for p in people):  # nobody answered both elements
-        empty = {c: pl.Float64 for c in ELEMENT_COLUMNS} | {"n": pl.Int64, "dof": pl.Int64}
-        return finish_table(pl.DataFrame(schema=schema | empty), keys, options)
+        empty = _schema(keys, *ELEMENT_COLUMNS) | {"n": pl.Int64, "dof": pl.Int64}
+        return finish_table(pl.DataFrame(schema=empty), keys, options)
     diffs = pl.concat(people)
     hist = diffs.group_by(*keys, "value").agg(count=pl.len())
     stats = histogram_stats(hist, keys).rename({"gap": "diff"})

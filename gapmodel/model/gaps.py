@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core import settings
-from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, VERDICTS
+from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.histograms import Histograms
 from gapmodel.model.stats import STAT_COLUMNS, adjust_pvalues, histogram_stats
@@ -223,7 +223,7 @@ def flag_small_groups(
 
 
 def verdict(p_tost_adj: pl.Series, alpha: float) -> pl.Expr:
-    """What each group's gap says, one of :data:`VERDICTS`.
+    """What each group's gap says, a key of :data:`gapmodel.core.vocabulary.VERDICTS`.
 
     ``below`` / ``above``: the adjusted p is below alpha (``significant``) and the gap below /
     above zero (at alpha 0.05 the 95% interval then excludes zero); ``meets``: not that, and
@@ -234,7 +234,6 @@ def verdict(p_tost_adj: pl.Series, alpha: float) -> pl.Expr:
     """
     gap = pl.col("gap")
     significant = pl.col("p_adj") < alpha
-    names = list(VERDICTS)
     return (
         pl.when(gap.is_null())
         .then(None)
@@ -249,8 +248,6 @@ def verdict(p_tost_adj: pl.Series, alpha: float) -> pl.Expr:
         .when((pl.col("p_val") < alpha) & (gap > 0))
         .then(pl.lit("probably_above"))
         .otherwise(pl.lit("unclear"))
-        .cast(pl.Enum(names))
-        .cast(pl.String)
     )
 
 

@@ -46,12 +46,22 @@ def reduce_groups(
     return reduced.reshape(groups, *array.shape[lead:])
 
 
+def membership(codes: np.ndarray, n_cells: int, dtype=np.float64) -> np.ndarray:
+    """The 0/1 matrix ``(pairs, cells)`` of which cell each pair (row) belongs to."""
+    member = np.zeros((codes.size, n_cells), dtype)
+    member[np.arange(codes.size), codes] = 1
+    return member
+
+
+def cell_counts(array: np.ndarray, cell_of_pair: np.ndarray) -> np.ndarray:
+    """Per-pair counts ``(groups, pairs, bins)`` summed into cells: ``(groups, cells, bins)``."""
+    n_cells = int(cell_of_pair.max(initial=0)) + 1
+    return np.einsum("gps,pc->gcs", array, membership(cell_of_pair, n_cells, array.dtype))
+
+
 def pair_frames(array, cell_of_pair, low, width):
     """Per cell, the histogram of gaps and the mean E, from per-pair (E, P) counts."""
-    n_cells = int(cell_of_pair.max(initial=0)) + 1
-    member = np.zeros((cell_of_pair.size, n_cells), np.int64)
-    member[np.arange(cell_of_pair.size), cell_of_pair] = 1
-    cells = np.einsum("gps,pc->gcs", array, member)
+    cells = cell_counts(array, cell_of_pair)
     index = np.flatnonzero(cells)
     group, joint = np.divmod(index, width * width)
     e, p = np.divmod(joint, width)

@@ -28,8 +28,10 @@ import polars as pl
 from gapmodel.core.vocabulary import ITEM_KEYS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.histogram_arrays import (
+    cell_counts,
     cell_frames,
     cross_labels,
+    membership,
     pair_frames,
     reduce_groups,
     score_range,
@@ -237,15 +239,12 @@ class Histograms:
     def answer_shares(self, respondent_keys: list[str], item_keys: list[str]) -> pl.DataFrame:
         """Per group (coded as in :meth:`frames`), the shares of answered pairs with P < E,
         P = E and P > E: ``_group, answers_below, answers_equal, answers_above``."""
-        array, low, width = self._pair_array(tuple(respondent_keys))  # (groups, pairs, E x P)
+        array, _, width = self._pair_array(tuple(respondent_keys))  # (groups, pairs, E x P)
         cell_of_pair, _ = self.data.pair_cells(item_keys)
-        n_cells = int(cell_of_pair.max(initial=0)) + 1
         e_value, p_value = np.divmod(np.arange(width * width), width)
         sides = np.stack([p_value < e_value, p_value == e_value, p_value > e_value], 1)
-        member = np.zeros((cell_of_pair.size, n_cells), np.int64)
-        member[np.arange(cell_of_pair.size), cell_of_pair] = 1
         per_pair = array @ sides.astype(array.dtype)  # (groups, pairs, 3)
-        counts = np.einsum("gpk,pc->gck", per_pair, member).reshape(-1, 3)
+        counts = cell_counts(per_pair, cell_of_pair).reshape(-1, 3)
         total = counts.sum(axis=1)
         present = np.flatnonzero(total)
         shares = counts[present] / total[present, None]
@@ -351,9 +350,7 @@ class Histograms:
             e_value = np.arange(width * width) // width + low
             e_total = pairs @ e_value  # (groups, pairs)
             cell_of_pair, _ = self.data.pair_cells(item_keys)
-            member = np.zeros((cell_of_pair.size, count.shape[0]))
-            member[np.arange(cell_of_pair.size), cell_of_pair] = 1
-            return (e_total @ member) / count[:, 0]
+            return (e_total @ membership(cell_of_pair, count.shape[0])) / count[:, 0]
         n_cells = count.shape[0]
         group = code[None, :] * n_cells + np.arange(n_cells)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):

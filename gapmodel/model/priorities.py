@@ -10,6 +10,7 @@ import polars as pl
 from gapmodel.core.vocabulary import QUADRANTS
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions, finish_table, flag_small_groups, gap_table, histograms
+from gapmodel.model.histogram_arrays import membership
 from gapmodel.model.stats import STAT_COLUMNS, histogram_stats
 
 
@@ -102,9 +103,7 @@ def _respondent_gaps(data: GapData, points) -> tuple[np.ndarray, np.ndarray, np.
     count = np.broadcast_to(count, sum_g.shape)
     if sum_e is None:  # complete data: recover E sums from the matrices
         codes, _ = data.pair_cells(["dimension"])
-        member = np.zeros((codes.size, labels.height))
-        member[np.arange(codes.size), codes] = 1
-        sum_e = (data.e.astype(np.float32) @ member).T
+        sum_e = (data.e.astype(np.float32) @ membership(codes, labels.height)).T
     answered = count > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         gap_d, e_d = sum_g / count, sum_e / count
@@ -171,7 +170,8 @@ def importance_performance(data: GapData, options: TableOptions | None = None) -
         ``stage, item, dimension, element, n, performance`` (mean P), ``importance``,
         ``importance_source`` (``stated``: mean stated importance; ``derived``: correlation of
         the item's P with the respondent's mean P over all items), ``gap`` (mean P - mean E)
-        with ``ci_low, ci_high, p_adj, verdict`` of the item's gap table, ``flag`` (``ok``,
+        with ``ci_low, ci_high, p_adj, verdict, answers_below`` of the item's gap table (what
+        :func:`fix_first` ranks by), ``flag`` (``ok``,
         ``small_n``, ``suppressed``: statistics null) and ``quadrant`` by :func:`priority_rule`.
 
     Notes
@@ -217,7 +217,7 @@ def priority_rule(frame: pl.DataFrame) -> pl.Expr:
 
     An item is *important* when its importance is at least the mean importance of the items
     flagged ``ok`` (of all items not suppressed when none is); it *falls short* when its
-    verdict is ``below`` (adjusted p below alpha, 95% CI below zero). Important and falling
+    verdict is ``below`` (adjusted p below alpha, gap below zero). Important and falling
     short: ``Concentrate here``; falling short only: ``Low priority``; important only: ``Keep
     up the good work``; neither: ``Possible overkill``. None without an importance or for
     suppressed items. The same rule orders :func:`fix_first`.
@@ -282,20 +282,8 @@ def fix_first(
     options = options or TableOptions.from_settings()
     if ipa is None:
         ipa = importance_performance(data, options)
-    gaps = gap_table(data, ["stage", "item"], options).select(
-        "stage", "item", "n", "gap", "ci_low", "ci_high", "p_adj", "padjust", "answers_below"
-    )
-    ipa = ipa.select(
-        "stage",
-        "item",
-        "dimension",
-        "element",
-        "importance",
-        "importance_source",
-        "quadrant",
-        "verdict",
-    )
-    table = gaps.join(ipa, on=["stage", "item"], how="left")
+    # the item tests come with the importance-performance table (one gap table for both)
+    table = ipa.with_columns(padjust=pl.lit(options.padjust))
     top = table["importance"].clip(lower_bound=0).max() or 1.0
     table = table.with_columns(
         importance_weight=pl.col("importance").clip(lower_bound=0).fill_null(0) / top,

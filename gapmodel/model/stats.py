@@ -3,8 +3,8 @@
 A group's gaps take few distinct values (Likert answers are small integers), so a group is
 described by a histogram ``value -> count``. Everything a gap table reports follows from it
 exactly: n, mean, sd, the paired t-test, the Wilcoxon signed-rank test with tie correction, the
-equivalence test and the shares of respondents below, within and above the tolerance band. Histograms of partitions add
-up, so they can be built in one pass over any amount of data.
+equivalence test and the shares of respondents below, within and above the tolerance band.
+Histograms of partitions add up, so they can be built in one pass over any amount of data.
 
 The functions here are pure: frames or arrays in, frames or arrays out.
 """

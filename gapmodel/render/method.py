@@ -61,9 +61,10 @@ def method_rows(
          f"below -{options.tolerance:g}, within +/-{options.tolerance:g} or above "
          f"+{options.tolerance:g} scale points (the tolerance band)."),
         ("Verdicts", "Clearly below / above expectations: adjusted p below alpha, by the sign of "
-         "the gap (at alpha 0.05 the 95% CI then excludes 0). Meets expectations: not that, and the two one-sided t-tests (TOST) at "
-         f"+/-{options.tolerance:g} reject after the same adjustment. Probably below / above: "
-         "only the unadjusted p is below alpha. Otherwise: no clear difference."),
+         "the gap (at alpha 0.05 the 95% CI then excludes 0). Meets expectations: not that, "
+         f"and the two one-sided t-tests (TOST) at +/-{options.tolerance:g} reject after the "
+         "same adjustment. Probably below / above: only the unadjusted p is below alpha. "
+         "Otherwise: no clear difference."),
         ("Unit of analysis", "The respondent. For an item at a stage each respondent gives one "
          "gap; for a dimension, a stage, an element or overall, each respondent's gaps over the "
          "group's items are averaged first and the test runs across respondents. Only complete "

@@ -12,6 +12,12 @@ from gapmodel.storage.store import Store
 from gapmodel.views.targets import target_status
 
 
+@pytest.fixture(scope="module")
+def survey(demo_db):
+    with Store.open(demo_db, read_only=True) as store:
+        return views.load_survey(store)
+
+
 def test_the_default_target_is_a_setting(monkeypatch):
     assert default_target() == -0.25
     monkeypatch.setenv("GAPMODEL_TARGET_GAP", "-0.5")
@@ -69,12 +75,10 @@ def test_status_follows_the_gap_and_its_interval():
     assert status["target"].to_list() == [-0.25] * 4
 
 
-def test_the_overview_shows_every_dimension_and_the_named_items(demo_db, tmp_path, monkeypatch):
+def test_the_overview_shows_every_dimension_and_the_named_items(survey, tmp_path, monkeypatch):
     path = tmp_path / "targets.csv"
     path.write_text("name,target\nempathy,-1.5\nkept_informed,-0.1\n", "utf-8")
     monkeypatch.setenv("GAPMODEL_TARGETS", str(path))
-    with Store.open(demo_db, read_only=True) as store:
-        survey = views.load_survey(store)
     targets = views.overview(survey, views.Filters()).targets
     dimensions = targets.filter(pl.col("dimension").is_not_null())
     assert dimensions.height == len(survey.dimensions)
@@ -84,12 +88,10 @@ def test_the_overview_shows_every_dimension_and_the_named_items(demo_db, tmp_pat
     assert item["target"] == -0.1 and item["status"] == "below"
 
 
-def test_a_bad_targets_file_leaves_the_default_and_says_why(demo_db, tmp_path, monkeypatch):
+def test_a_bad_targets_file_leaves_the_default_and_says_why(survey, tmp_path, monkeypatch):
     path = tmp_path / "targets.csv"
     path.write_text("name,target\nempathy,good\n", "utf-8")
     monkeypatch.setenv("GAPMODEL_TARGETS", str(path))
-    with Store.open(demo_db, read_only=True) as store:
-        survey = views.load_survey(store)
     view = views.overview(survey, views.Filters())
     assert "Row 2" in view.targets_problem and "default target applies" in view.targets_problem
     assert set(view.targets["target"]) == {-0.25}

@@ -13,26 +13,11 @@ from pathlib import Path
 import exports_support as ex
 import polars as pl
 import pytest
-from reference_support import close, loop_table
+from reference_support import STATISTICS, close, loop_table
 
 from gapmodel.cli import main
 from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.storage.store import Store
-
-STATISTICS = (
-    "n",
-    "gap",
-    "mean_e",
-    "t",
-    "p_val",
-    "w",
-    "p_wilcoxon",
-    "people_below",
-    "people_within",
-    "answers_below",
-    "answers_equal",
-    "p_tost",
-)
 
 
 def _choice_text(**kwargs) -> ex.Export:

@@ -9,7 +9,7 @@ import shutil
 
 import polars as pl
 import pytest
-from reference_support import close, loop_table
+from reference_support import STATISTICS, close, loop_table
 from survey_support import (
     DIMENSIONS,
     QUESTIONNAIRES,
@@ -29,20 +29,6 @@ from gapmodel.render.report import REPORT_FORMATS, build_briefing, render
 from gapmodel.storage.store import Store
 
 LOOSE = TableOptions(min_n=1, suppress_n=1)
-STATISTICS = (
-    "n",
-    "gap",
-    "mean_e",
-    "t",
-    "p_val",
-    "w",
-    "p_wilcoxon",
-    "people_below",
-    "people_within",
-    "answers_below",
-    "answers_equal",
-    "p_tost",
-)
 
 
 @pytest.fixture(scope="module", params=QUESTIONNAIRES, ids=lambda q: q.name)

@@ -6,12 +6,20 @@ shared and noisy).
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from browser_support import VIEWPORT, choose, running_dashboard, wait_for_caption, wait_until_idle
+from browser_support import (
+    VIEWPORT,
+    choose,
+    commit_wave,
+    dashboard_on_copy,
+    running_dashboard,
+    upload_file,
+    wait_for_caption,
+    wait_until_idle,
+)
 
 from gapmodel.tools.demo import build_demo, generate_wave, wave_csv
 
@@ -21,9 +29,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def dashboard(demo_db, tmp_path_factory):
     """The dashboard serving a private copy of the demo database."""
-    db = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
-    shutil.copy(demo_db, db)
-    with running_dashboard(db) as url:
+    with dashboard_on_copy(demo_db, tmp_path_factory.mktemp("browser")) as url:
         yield url
 
 
@@ -92,24 +98,8 @@ def test_a_filter_lands_in_the_url_and_a_reload_restores_it(page, dashboard):
 
 
 def test_an_upload_through_the_file_input_commits_a_wave(page, dashboard):
-    page.goto(f"{dashboard}/data")
-    # The page is drawn and its first run over (the script state reads "not running" before
-    # the first run starts too): a file given to an uploader that a rerun replaces is lost.
-    page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
-    wait_until_idle(page)
-    data = wave_csv(generate_wave(120, 7, seed=123))
-    page.locator("input[type=file]").first.set_input_files(
-        files=[{"name": "browser-wave.csv", "mimeType": "text/csv", "buffer": data}]
-    )
-    page.get_by_text("browser-wave.csv").first.wait_for()  # the uploader holds the file
-    wait_until_idle(page)
-    page.get_by_text("The file is valid.").wait_for(timeout=60_000)
-    label = page.get_by_label("Wave label")
-    label.fill("2026-Q4")
-    label.press("Enter")
-    wait_until_idle(page)
-    page.get_by_role("button", name="Commit wave").click()
-    wait_until_idle(page)
+    upload_file(page, dashboard, "browser-wave.csv", wave_csv(generate_wave(120, 7, seed=123)))
+    commit_wave(page, "2026-Q4")
     page.get_by_text("Committed wave 2026-Q4: 120 respondents").wait_for()
     page.get_by_role("tab", name="Stored waves").click()
     assert page.get_by_test_id("stDataFrame").first.is_visible()

@@ -8,11 +8,9 @@ full report without pytest, run ``.venv/bin/python tests/audit_support.py``.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from audit_support import PAGES, SIZES, audit_dashboard, count, report
-from browser_support import running_dashboard
+from browser_support import dashboard_on_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,9 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def dashboard(demo_db, tmp_path_factory):
     """The dashboard serving a private copy of the demo database."""
-    db = tmp_path_factory.mktemp("audit") / "dashboard.duckdb"
-    shutil.copy(demo_db, db)
-    with running_dashboard(db) as url:
+    with dashboard_on_copy(demo_db, tmp_path_factory.mktemp("audit")) as url:
         yield url
 
 

@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import exports_support as ex
 import pytest
-from browser_support import choose, running_dashboard, wait_until_idle
+from browser_support import choose, running_dashboard, upload_file, wait_until_idle
 
 from gapmodel.storage.store import Store
 
 pytestmark = pytest.mark.browser
 ROW_HEIGHT = 35  # the data editor's rows and header, in pixels
-
-
-def _upload(page, url: str, export: ex.Export) -> None:
-    page.goto(f"{url}/data")
-    page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
-    wait_until_idle(page)
-    page.locator("input[type=file]").first.set_input_files(
-        files=[{"name": export.filename, "mimeType": "text/csv", "buffer": export.data}]
-    )
-    page.get_by_text(export.filename).first.wait_for()
-    wait_until_idle(page)
 
 
 def _set_role(page, row: int, role: str) -> None:
@@ -67,7 +56,7 @@ def test_a_qualtrics_export_is_mapped_fixed_committed_and_its_next_wave_goes_in_
     first, second = ex.qualtrics(n=120), ex.qualtrics(n=120, wave=2)
     page = chromium.new_context(viewport={"width": 1440, "height": 900}).new_page()
     with running_dashboard(db) as url:
-        _upload(page, url, first)
+        upload_file(page, url, first.filename, first.data)
         page.get_by_text("What each column holds").wait_for()
         metrics = page.get_by_test_id("stMetric")
         assert "120" in metrics.filter(has_text="Respondents").inner_text()
@@ -87,7 +76,7 @@ def test_a_qualtrics_export_is_mapped_fixed_committed_and_its_next_wave_goes_in_
         page.get_by_test_id("stMetric").filter(has_text="Overall gap").first.wait_for()
         assert "Wave qualtrics-wave1 vs" in page.get_by_test_id("stMain").inner_text()
 
-        _upload(page, url, second)
+        upload_file(page, url, second.filename, second.data)
         page.get_by_text("the saved mapping Qualtrics mapping").first.wait_for()
         _commit(page, "Committed wave qualtrics-wave2: 120 respondents")
     with Store.open(db, read_only=True) as store:
@@ -110,7 +99,7 @@ def test_a_file_whose_encoding_cannot_be_told_is_read_once_the_analyst_names_it(
     export = ex.Export(raw, "kiosk-export.csv", None, None, (), None)
     page = chromium.new_context(viewport={"width": 1280, "height": 720}).new_page()
     with running_dashboard(db) as url:
-        _upload(page, url, export)
+        upload_file(page, url, export.filename, export.data)
         page.get_by_text("its encoding cannot be told for sure").wait_for()
         box = page.get_by_test_id("stSelectbox").filter(has_text="Encoding of the file")
         box.click()

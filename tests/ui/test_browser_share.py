@@ -4,11 +4,19 @@ the page shows the same text and numbers."""
 from __future__ import annotations
 
 import re
-import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import VIEWPORT, choose, running_dashboard, wait_for_caption, wait_until_idle
+from browser_support import (
+    VIEWPORT,
+    choose,
+    commit_wave,
+    dashboard_on_copy,
+    settle,
+    upload_file,
+    wait_for_caption,
+    wait_until_idle,
+)
 
 from gapmodel.tools.demo import generate_wave, wave_csv
 
@@ -21,20 +29,8 @@ _DEMO_BADGE = re.compile(r"(Demo data|Includes demo waves)")
 
 @pytest.fixture(scope="module")
 def dashboard(demo_db, tmp_path_factory):
-    db = tmp_path_factory.mktemp("share") / "dashboard.duckdb"
-    shutil.copy(demo_db, db)
-    with running_dashboard(db) as url:
+    with dashboard_on_copy(demo_db, tmp_path_factory.mktemp("share")) as url:
         yield url
-
-
-def settled(page) -> None:
-    """The run is over and every chart is drawn."""
-    wait_until_idle(page)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]"
-        ".every(c => c.querySelector('svg, canvas'))"
-    )
-    page.wait_for_timeout(500)
 
 
 def main_text(page) -> str:
@@ -53,22 +49,8 @@ def share_link(page) -> str:
 
 
 def upload_wave(page, url: str, label: str) -> None:
-    page.goto(f"{url}/data")
-    page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
-    wait_until_idle(page)
-    data = wave_csv(generate_wave(150, 7, seed=321))
-    page.locator("input[type=file]").first.set_input_files(
-        files=[{"name": "later-wave.csv", "mimeType": "text/csv", "buffer": data}]
-    )
-    page.get_by_text("later-wave.csv").first.wait_for()
-    wait_until_idle(page)
-    page.get_by_text("The file is valid.").wait_for(timeout=60_000)
-    box = page.get_by_label("Wave label")
-    box.fill(label)
-    box.press("Enter")
-    wait_until_idle(page)
-    page.get_by_role("button", name="Commit wave").click()
-    wait_until_idle(page)
+    upload_file(page, url, "later-wave.csv", wave_csv(generate_wave(150, 7, seed=321)))
+    commit_wave(page, label)
     page.get_by_text(f"Committed wave {label}").wait_for()
 
 
@@ -80,7 +62,7 @@ def test_a_shared_link_shows_the_same_view_after_another_upload(chromium, dashbo
     first = chromium.new_context(viewport=VIEWPORT)
     page = first.new_page()
     page.goto(f"{dashboard}/segments")
-    settled(page)
+    settle(page)
     choose(page, "Segment", "Enterprise")
     wait_for_caption(page, "Segment Enterprise")
     sidebar = page.get_by_test_id("stSidebar")
@@ -89,7 +71,7 @@ def test_a_shared_link_shows_the_same_view_after_another_upload(chromium, dashbo
     page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").get_by_text(
         "Channel", exact=True
     ).click()
-    settled(page)
+    settle(page)
     before = main_text(page)
     link = share_link(page)
     params = parse_qs(urlsplit(link).query)
@@ -102,14 +84,14 @@ def test_a_shared_link_shows_the_same_view_after_another_upload(chromium, dashbo
 
     upload_wave(page, dashboard, "2026-Q4")
     page.goto(f"{dashboard}/segments")  # without the link: the latest wave is the new one
-    settled(page)
+    settle(page)
     wait_for_caption(page, "Wave 2026-Q4")
     first.close()
 
     fresh = chromium.new_context(viewport=VIEWPORT)
     other = fresh.new_page()
     other.goto(link)
-    settled(other)
+    settle(other)
     wait_for_caption(other, "Wave 2026-Q3 vs 2026-Q2")
     after = main_text(other)
     fresh.close()

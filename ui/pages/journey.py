@@ -47,6 +47,18 @@ if focus:
                 key="journey_focus_table",
             )
 
+
+def _stage_choice(key: str) -> str | None:
+    """The stage a tab shows, one at a time (each wide enough for the items' names); the
+    choice is kept in the URL. None when the view has no stage."""
+    if len(stages) < 2:
+        return stages[0] if stages else None
+    chosen = st.segmented_control(
+        "Stage", stages, default=stages[0], format_func=stage_label, key=key, bind="query-params"
+    )
+    return chosen or stages[0]
+
+
 names = ["Items ranked by gap", "Human vs technical", "Snake plot"]
 if view.elements is None:  # no item is classed as human or technical
     names.remove("Human vs technical")
@@ -58,21 +70,9 @@ tabs = dict(
     )
 )
 with tabs["Items ranked by gap"]:
-    stage = stages[0] if stages else None
     pick, detail = st.columns([3, 2], vertical_alignment="bottom")
-    if len(stages) > 1:  # one stage at a time, wide enough for the items' names
-        with pick:
-            stage = (
-                st.segmented_control(
-                    "Stage",
-                    stages,
-                    default=stages[0],
-                    format_func=stage_label,
-                    key="journey_stage",
-                    bind="query-params",
-                )
-                or stages[0]
-            )
+    with pick:
+        stage = _stage_choice("journey_stage")
     part = view.items.filter(pl.col("stage").cast(pl.String) == stage)
     shown = part.filter(pl.col("flag") != "suppressed").sort("gap")
     with detail:  # the keyboard's way to an item's detail (a click on a bar does the same)
@@ -125,19 +125,7 @@ if "Human vs technical" in tabs:
                 key="journey_elements",
             )
 with tabs["Snake plot"]:
-    stage = stages[0] if stages else None
-    if len(stages) > 1:
-        stage = (
-            st.segmented_control(
-                "Stage",
-                stages,
-                default=stages[0],
-                format_func=stage_label,
-                key="journey_snake_stage",
-                bind="query-params",
-            )
-            or stages[0]
-        )
+    stage = _stage_choice("journey_snake_stage")
     st.caption(
         "Mean expectation (grey circles) and perception (orange diamonds) per item, grouped "
         "by dimension."

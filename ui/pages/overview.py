@@ -55,6 +55,11 @@ def _drill_into_stage() -> None:
         _open_stage(picked[0]["stage"])
 
 
+def _card(column, label: str, value: str, delta: str, help: str, colour: str = "gray") -> None:
+    """A headline card: the figure, its verdict in words under it (no arrow), the method."""
+    column.metric(label, value, delta=delta, delta_color=colour, delta_arrow="off", help=help)
+
+
 headline = st.columns(4, border=True)
 verdict = overall["verdict"] or "unclear"
 weighted_text = (
@@ -62,65 +67,61 @@ weighted_text = (
     if weighted["weighting"] == "allocations" and weighted["gap"] is not None
     else ""
 )
-headline[0].metric(
+_card(
+    headline[0],
     "Overall gap",
     points(overall["gap"], 2),
-    delta=SHORT_VERDICTS[verdict] + (" · small group" if overall["flag"] == "small_n" else ""),
-    delta_color=VERDICT_COLOURS.get(verdict, "gray"),
-    delta_arrow="off",
-    help=f"Perceived minus expected, averaged over {overall['n']:,} customers (each "
+    SHORT_VERDICTS[verdict] + (" · small group" if overall["flag"] == "small_n" else ""),
+    f"Perceived minus expected, averaged over {overall['n']:,} customers (each "
     f"customer's own mean first); below 0 means service falls short. 95% range "
     f"{overall['ci_low']:+.2f} to {overall['ci_high']:+.2f}.{weighted_text}",
+    VERDICT_COLOURS.get(verdict, "gray"),
 )
-headline[1].metric(
+_card(
+    headline[1],
     "Customers below",
     percent(overall["people_below"]),
-    delta=f"within ±{band}: {percent(overall['people_within'])}",
-    delta_color="gray",
-    delta_arrow="off",
-    help=f"Share of customers whose average gap is more than {band} points below what they "
+    f"within ±{band}: {percent(overall['people_within'])}",
+    f"Share of customers whose average gap is more than {band} points below what they "
     f"expected. {percent(overall['people_within'])} are within {band} points (they about get "
     f"what they expect) and {percent(overall['people_above'])} are more than {band} above.",
 )
-headline[2].metric(
+_card(
+    headline[2],
     "Answers below",
     percent(overall["answers_below"]),
-    delta=f"meeting exactly: {percent(overall['answers_equal'])}",
-    delta_color="gray",
-    delta_arrow="off",
-    help="Share of all answered questions where the perceived score is below the expected "
+    f"meeting exactly: {percent(overall['answers_equal'])}",
+    "Share of all answered questions where the perceived score is below the expected "
     f"one. {percent(overall['answers_equal'])} meet expectations exactly and "
     f"{percent(overall['answers_above'])} exceed them.",
 )
 if change is not None and change["flag"] != "suppressed":
     worse = change["change"] < 0
-    headline[3].metric(
+    _card(
+        headline[3],
         f"Change since {plain(filters.compare)}",
         f"{change['change']:+.2f}",
-        delta=("clearly worse" if worse else "clearly better")
+        ("clearly worse" if worse else "clearly better")
         if change["significant"]
         else "no clear change",
-        delta_color=("orange" if worse else "blue") if change["significant"] else "gray",
-        delta_arrow="off",
-        help=plain(change_sentence(change, "The overall gap", filters.compare, filters.wave)),
+        plain(change_sentence(change, "The overall gap", filters.compare, filters.wave)),
+        ("orange" if worse else "blue") if change["significant"] else "gray",
     )
 elif change is not None:  # a comparison, but too few customers in one of the waves
-    headline[3].metric(
+    _card(
+        headline[3],
         f"Change since {plain(filters.compare)}",
         "–",
-        delta="too few to compare",
-        delta_color="gray",
-        delta_arrow="off",
-        help="One of the two waves has too few customers in this view to measure a change.",
+        "too few to compare",
+        "One of the two waves has too few customers in this view to measure a change.",
     )
 else:
-    headline[3].metric(
+    _card(
+        headline[3],
         "Change",
         "–",
-        delta="no comparison wave",
-        delta_color="gray",
-        delta_arrow="off",
-        help="Choose a wave to compare with in the sidebar.",
+        "no comparison wave",
+        "Choose a wave to compare with in the sidebar.",
     )
 
 left, right = st.columns([3, 2], gap="large")
