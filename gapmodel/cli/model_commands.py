@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from gapmodel.core import settings
+from gapmodel.core.formulas import csv_bytes
 from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, WAVE, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
@@ -141,7 +142,7 @@ def _print(frame: pl.DataFrame, fmt: str, note: str = "") -> int:
         print(note, file=sys.stderr, flush=True)
     frame = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     if fmt == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(csv_bytes(frame).decode("utf-8"))
     elif fmt == "json":
         sys.stdout.write(frame.write_json() + "\n")
     else:
