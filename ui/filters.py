@@ -15,7 +15,7 @@ from gapmodel.core import settings
 from gapmodel.core.vocabulary import PADJUST_NAMES, name_label, stage_label
 from gapmodel.views import Filters, Survey
 from ui.choices import Word, options
-from ui.text import plain
+from ui.text import plain, stage_option
 
 # The sidebar's own choices: values no data value equals (see ui.choices).
 ALL, PREVIOUS, NO_COMPARISON = Word("All"), Word("Previous wave"), Word("No comparison")
@@ -83,7 +83,7 @@ def sidebar_filters(survey: Survey) -> Filters:
             "Journey stages",
             survey.stages,
             selection_mode="multi",
-            format_func=stage_label,  # (a stage name holds no markdown: the instrument's rule)
+            format_func=stage_option,
             key="stage",
             bind="query-params",
             help="None selected means all stages.",
