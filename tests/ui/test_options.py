@@ -178,3 +178,52 @@ def test_a_stage_named_all_stages_stays_apart_from_the_overall_row(tmp_path, mon
     at = run("ui/pages/journey.py", stage="All stages")
     assert not at.exception, [e.value for e in at.exception]
     assert "All stages" in _caption(at)
+
+
+# -- The command line's own words: --wave all, report --compare none ---------------------------
+@pytest.fixture(scope="module")
+def words_db(tmp_path_factory):
+    """Three waves labelled 'all', 'none' and 2026-Q3 (the latest)."""
+    path = tmp_path_factory.mktemp("words") / "words.duckdb"
+    with Store.open(path) as store:
+        for k, label in enumerate(["all", "none", "2026-Q3"]):
+            wide = generate_wave(120, k, seed=60 + k)
+            wave, report = prepare_wave(wave_csv(wide), f"{k}.csv", default_instrument(), "1-7")
+            assert wave is not None, report.to_text()
+            store.ingest_wave(wave, label, date(2026, 3 * k + 1, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "out", "err"),
+    [
+        (["--compare", "none"], 0, "of wave 2026-Q3 against none", "for no comparison give"),
+        (["--no-compare"], 0, "of wave 2026-Q3 (", ""),
+        (["--compare", "all"], 0, "of wave 2026-Q3 against all", ""),
+        (["--compare", "none", "--no-compare"], 2, "", "Give --compare WAVE or --no-compare"),
+        (["--wave", "none", "--compare", "all"], 0, "of wave none against all", ""),
+    ],
+)
+def test_cli_report_tells_a_wave_named_none_from_no_comparison(
+    words_db, tmp_path, capsys, monkeypatch, args, code, out, err
+):
+    from gapmodel.cli import main
+
+    monkeypatch.setenv("GAPMODEL_DB", str(words_db))
+    target = tmp_path / "report.html"
+    assert main(["report", *args, "--out", str(target)]) == code
+    said = capsys.readouterr()
+    assert out in said.out and err in said.err
+    assert "Traceback" not in said.err
+    assert target.exists() == (code == 0)
+
+
+def test_cli_wave_all_is_the_wave_labelled_all(words_db, capsys, monkeypatch):
+    from gapmodel.cli import main
+
+    monkeypatch.setenv("GAPMODEL_DB", str(words_db))
+    assert main(["gaps", "--wave", "all", "--by", "stage", "--format", "csv"]) == 0
+    said = capsys.readouterr()
+    assert "Wave all (a stored wave is labelled 'all'; to pool every wave" in said.err
+    rows = said.out.strip().splitlines()
+    assert rows[0].startswith("stage,n,") and len(rows) == 4  # header and three stages
