@@ -148,33 +148,64 @@ def _own_address() -> str | None:
     return None if is_loopback(address) else address
 
 
+def _open(chromium, url: str, headers: dict | None = None):
+    """A fresh browser on ``url`` (sending ``headers`` with every request), once it is drawn."""
+    context = chromium.new_context(viewport=VIEWPORT, extra_http_headers=headers or {})
+    page = context.new_page()
+    page.goto(url)
+    settle(page)
+    return context, page
+
+
+def _sidebar(page) -> str:
+    return page.get_by_test_id("stSidebar").inner_text()
+
+
 @pytest.mark.browser
-def test_a_server_on_all_interfaces_serves_data_only_to_this_computer(chromium, demo_copy, capfd):
+def test_a_server_on_all_interfaces_serves_data_only_to_this_computer(chromium, demo_copy):
     address = _own_address()
     if address is None:
         pytest.skip("this machine has no network address besides loopback")
     with running_dashboard(demo_copy, address="0.0.0.0") as local:
         remote = local.replace("127.0.0.1", address)
-        context = chromium.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        page.goto(remote)
-        settle(page)
-        sidebar = page.get_by_test_id("stSidebar")
-        assert REMOTE_NOTICE in sidebar.inner_text()
+        context, page = _open(chromium, remote)
+        assert REMOTE_NOTICE in _sidebar(page)
         assert page.get_by_role("link", name="Data").count() == 0
         page.goto(f"{remote}/data")  # by its address: not served
         wait_until_idle(page)
         page.get_by_role("heading", name="Where service falls short").wait_for()
         assert page.get_by_test_id("stFileUploaderDropzone").count() == 0
         context.close()
+        # A remote client cannot pass for this computer by a header (only a proxy on this
+        # computer is believed) ...
+        context, page = _open(chromium, remote, {"X-Forwarded-For": "127.0.0.1"})
+        assert REMOTE_NOTICE in _sidebar(page)
+        context.close()
+        # ... and a proxy on this computer that names the client makes it remote.
+        context, page = _open(chromium, local, {"X-Forwarded-For": "203.0.113.9"})
+        assert REMOTE_NOTICE in _sidebar(page)
+        context.close()
 
-        context = chromium.new_context(viewport=VIEWPORT)  # this computer, meanwhile
-        page = context.new_page()
-        page.goto(f"{local}/data")
+        context, page = _open(chromium, f"{local}/data")  # this computer, meanwhile
         page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
-        assert REMOTE_NOTICE not in page.get_by_test_id("stSidebar").inner_text()
+        assert REMOTE_NOTICE not in _sidebar(page)
         context.close()
         log = demo_copy.with_suffix(".log").read_text()
     assert log.count("WARNING gapmodel listens on 0.0.0.0 without sign-in") == 1, log
     with Store.open(demo_copy, read_only=True) as store:
         assert len(store.wave_labels()) == 3
+
+
+@pytest.mark.browser
+def test_the_setting_lets_remote_analysts_in_and_the_server_says_so(chromium, demo_copy):
+    address = _own_address()
+    if address is None:
+        pytest.skip("this machine has no network address besides loopback")
+    env = {"GAPMODEL_ALLOW_REMOTE_ANALYSTS": "1"}
+    with running_dashboard(demo_copy, address="0.0.0.0", env=env) as local:
+        context, page = _open(chromium, f"{local.replace('127.0.0.1', address)}/data")
+        page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
+        assert REMOTE_NOTICE not in _sidebar(page)
+        context.close()
+        log = demo_copy.with_suffix(".log").read_text()
+    assert log.count("GAPMODEL_ALLOW_REMOTE_ANALYSTS is on: anyone") == 1, log
