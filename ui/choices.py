@@ -50,6 +50,8 @@ def options(
         labels[word] = distinct_word(word.text, [*taken, *labels.values()])
 
     def label(option: object) -> str:
-        return labels[option] if isinstance(option, Word) else show(option)
+        if isinstance(option, Word):  # a word of an earlier run (another latest wave) as it read
+            return labels.get(option, option.text)
+        return show(option)
 
     return [*words, *values], label

@@ -227,3 +227,22 @@ def test_cli_wave_all_is_the_wave_labelled_all(words_db, capsys, monkeypatch):
     assert "Wave all (a stored wave is labelled 'all'; to pool every wave" in said.err
     rows = said.out.strip().splitlines()
     assert rows[0].startswith("stage,n,") and len(rows) == 4  # header and three stages
+
+
+def test_a_new_upload_moves_the_latest_wave_of_an_open_session(demo_copy, monkeypatch):
+    """The session's choice "Latest wave (2026-Q3)" follows to the new latest wave."""
+    from ui.store import open_store
+
+    monkeypatch.setenv("GAPMODEL_DB", str(demo_copy))
+    at = run()
+    assert _caption(at).startswith("Demo data") or "2026\\-Q3" in _caption(at)
+    at.sidebar.selectbox(key="segment").set_value("Enterprise").run()
+    wide = generate_wave(150, 7, seed=321)
+    wave, report = prepare_wave(wave_csv(wide), "new.csv", default_instrument(), "1-7")
+    assert wave is not None, report.to_text()
+    open_store(str(demo_copy.resolve())).ingest_wave(wave, "2026-Q4")  # the dashboard's store
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Wave 2026\\-Q4 vs 2026\\-Q3" in _caption(at)
+    assert "Segment Enterprise" in _caption(at)
+    assert at.sidebar.selectbox(key="wave").options[0] == "Latest wave (2026-Q4)"
