@@ -235,7 +235,7 @@ def test_a_new_upload_moves_the_latest_wave_of_an_open_session(demo_copy, monkey
 
     monkeypatch.setenv("GAPMODEL_DB", str(demo_copy))
     at = run()
-    assert _caption(at).startswith("Demo data") or "2026\\-Q3" in _caption(at)
+    assert "Wave 2026\\-Q3 vs 2026\\-Q2" in _caption(at)
     at.sidebar.selectbox(key="segment").set_value("Enterprise").run()
     wide = generate_wave(150, 7, seed=321)
     wave, report = prepare_wave(wave_csv(wide), "new.csv", default_instrument(), "1-7")
