@@ -137,11 +137,12 @@ def test_a_local_client_is_the_local_analyst(demo_copy, monkeypatch):
 
 
 # -- A real server on 0.0.0.0 ------------------------------------------------------------------
-def _own_address() -> str | None:
+def _own_address(family: socket.AddressFamily = socket.AF_INET) -> str | None:
     """This machine's address on its network (not loopback), or None without one."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    target = ("192.0.2.254", 9) if family == socket.AF_INET else ("2001:db8::254", 9)
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
-            sock.connect(("192.0.2.254", 9))  # no packet is sent: only picks the route
+            sock.connect(target)  # no packet is sent: only picks the route
         except OSError:
             return None
         address = sock.getsockname()[0]
@@ -209,3 +210,22 @@ def test_the_setting_lets_remote_analysts_in_and_the_server_says_so(chromium, de
         context.close()
         log = demo_copy.with_suffix(".log").read_text()
     assert log.count("GAPMODEL_ALLOW_REMOTE_ANALYSTS is on: anyone") == 1, log
+
+
+@pytest.mark.browser
+def test_ipv6_a_server_on_all_interfaces_serves_data_only_to_this_computer(chromium, demo_copy):
+    address = _own_address(socket.AF_INET6)
+    if address is None:
+        pytest.skip("this machine has no IPv6 address besides loopback")
+    with running_dashboard(demo_copy, address="::") as local:
+        port = local.rsplit(":", 1)[1]
+        context, page = _open(chromium, f"http://[{address}]:{port}")
+        assert REMOTE_NOTICE in _sidebar(page)
+        assert page.get_by_role("link", name="Data").count() == 0
+        context.close()
+        context, page = _open(chromium, f"http://[::1]:{port}/data")
+        page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
+        assert REMOTE_NOTICE not in _sidebar(page)
+        context.close()
+        log = demo_copy.with_suffix(".log").read_text()
+    assert log.count("WARNING gapmodel listens on :: without sign-in") == 1, log
