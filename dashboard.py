@@ -8,7 +8,7 @@ import streamlit as st
 
 from gapmodel.core.errors import GapmodelError
 from ui import cache, components
-from ui.auth import current_user, login_configured
+from ui.auth import REMOTE_VIEWER, current_user, login_configured, warn_if_exposed
 from ui.filters import sidebar_filters
 from ui.navigation import follow, pages_for, share_filters
 from ui.text import plain
@@ -21,6 +21,7 @@ st.set_page_config(
 )
 
 components.page_style()
+warn_if_exposed()
 user = current_user()
 if user is None:
     st.title("Expectation gaps")
@@ -53,7 +54,14 @@ with st.sidebar:
             f"**Demo waves are still stored** ({listed}): your data is compared with "
             "synthetic waves. Delete them on the Data page (Stored waves)."
         )
-    st.caption(f"Signed in as {plain(user.name)} ({user.role})")
+    if user.name == REMOTE_VIEWER:
+        st.info(
+            "You are viewing from another computer, without sign-in: the analysis pages are "
+            "read-only here. Uploading and deleting waves is possible on the computer that runs "
+            "the dashboard, or once an administrator sets up sign-in."
+        )
+    else:
+        st.caption(f"Signed in as {plain(user.name)} ({user.role})")
     if login_configured():
         st.button("Sign out", on_click=st.logout)
 

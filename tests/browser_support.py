@@ -46,10 +46,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_dashboard(db: Path, timeout: float = 120) -> Iterator[str]:
-    """Run the dashboard on ``db``; yield its URL; stop it afterwards."""
+def running_dashboard(
+    db: Path, timeout: float = 120, address: str = "127.0.0.1", env: dict | None = None
+) -> Iterator[str]:
+    """Run the dashboard on ``db``, listening on ``address``; yield its URL on 127.0.0.1; stop
+    it afterwards (its output is in ``db`` with the suffix ``.log``)."""
     port = free_port()
-    env = dict(os.environ, GAPMODEL_DB=str(db))
+    env = dict(os.environ, GAPMODEL_DB=str(db), **(env or {}))
     log = open(db.with_suffix(".log"), "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [
@@ -61,7 +64,7 @@ def running_dashboard(db: Path, timeout: float = 120) -> Iterator[str]:
             "--server.port",
             str(port),
             "--server.address",
-            "127.0.0.1",
+            address,
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",

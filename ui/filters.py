@@ -14,10 +14,13 @@ import streamlit as st
 from gapmodel.core import settings
 from gapmodel.core.vocabulary import PADJUST_NAMES, name_label, stage_label
 from gapmodel.views import Filters, Survey
-from ui.text import plain
+from ui.choices import Word, options
+from ui.text import plain, stage_option
 
-ALL = "All"
-LATEST, PREVIOUS, NO_COMPARISON = "Latest wave", "Previous wave", "No comparison"
+# The sidebar's own choices: values no data value equals (see ui.choices).
+ALL, PREVIOUS, NO_COMPARISON = Word("All"), Word("Previous wave"), Word("No comparison")
+LATEST = "Latest wave"
+_NO_COMPARISON_LABEL = "_filters_no_comparison"  # how this run's sidebar names No comparison
 ALPHAS = (0.01, 0.05, 0.10)
 SHOWN_ATTRIBUTES = 3  # attribute filters shown at once; the others wait in an expander
 # Keys an attribute's filter may not take: the sidebar's other widgets and Streamlit's own
@@ -54,17 +57,22 @@ def sidebar_filters(survey: Survey) -> Filters:
     bar = st.sidebar
     bar.header("Filters")
     waves = survey.waves
+    latest = Word(f"{LATEST} ({waves[-1]})")
+    listed, label = options([latest], list(reversed(waves)))
     wave = bar.selectbox(
         "Wave",
-        [LATEST, *reversed(waves)],
-        format_func=lambda w: f"{LATEST} ({waves[-1]})" if w == LATEST else w,
+        listed,
+        format_func=label,
         key="wave",
         bind="query-params",
         help="The survey wave shown on every page. The latest wave follows new uploads.",
     )
+    listed, label = options([PREVIOUS, NO_COMPARISON], waves)
+    st.session_state[_NO_COMPARISON_LABEL] = label(NO_COMPARISON)
     compare = bar.selectbox(
         "Compare with",
-        [PREVIOUS, NO_COMPARISON, *waves],
+        listed,
+        format_func=label,
         key="compare",
         bind="query-params",
         help="Changes are measured from this wave to the chosen one (Welch's t-test).",
@@ -75,7 +83,7 @@ def sidebar_filters(survey: Survey) -> Filters:
             "Journey stages",
             survey.stages,
             selection_mode="multi",
-            format_func=stage_label,  # (a stage name holds no markdown: the instrument's rule)
+            format_func=stage_option,
             key="stage",
             bind="query-params",
             help="None selected means all stages.",
@@ -102,7 +110,7 @@ def sidebar_filters(survey: Survey) -> Filters:
         )
     compare_value = {PREVIOUS: None, NO_COMPARISON: ""}.get(compare, compare)
     filters = Filters(
-        wave=None if wave == LATEST else wave,
+        wave=None if isinstance(wave, Word) else wave,
         compare=compare_value,
         stages=tuple(s for s in survey.stages if s in (stages or [])),
         attributes=chosen,
@@ -121,13 +129,15 @@ def _attribute_filters(bar, survey: Survey) -> dict[str, str]:
     for k, attribute in enumerate(names):
         if k == SHOWN_ATTRIBUTES:  # below the first few
             more = bar.expander(f"More filters ({len(names) - SHOWN_ATTRIBUTES})")
+        listed, label = options([ALL], survey.attribute_values[attribute])
         value = (more or bar).selectbox(
             plain(name_label(attribute)),  # a label renders markdown; the name is the file's
-            [ALL, *survey.attribute_values[attribute]],
+            listed,
+            format_func=label,
             key=filter_key(attribute),
             bind="query-params",
         )
-        if value != ALL:
+        if not isinstance(value, Word):
             chosen[attribute] = value
     if survey.unoffered:
         listed = "; ".join(f"{plain(a)}: {plain(why)}" for a, why in survey.unoffered.items())
@@ -138,11 +148,13 @@ def _attribute_filters(bar, survey: Survey) -> dict[str, str]:
 def share_link(filters: Filters) -> str:
     """The address of this view for someone else: this page with every query parameter the
     widgets keep (sidebar filters and the page's own choices), the wave and the comparison
-    pinned by their labels, so that a later upload does not move what the link shows."""
+    pinned by their labels, so that a later upload does not move what the link shows (a wave
+    labelled "No comparison" stays apart from the choice: the choice is then "(No comparison)")."""
     address = urlsplit(st.context.url or "")
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     params["wave"] = [filters.wave]
-    params["compare"] = [filters.compare or NO_COMPARISON]
+    none = st.session_state.get(_NO_COMPARISON_LABEL, NO_COMPARISON.text)
+    params["compare"] = [filters.compare or none]
     query = urlencode(params, doseq=True)
     return urlunsplit((address.scheme, address.netloc, address.path, query, ""))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from gapmodel.core import settings
+from gapmodel.core.formulas import csv_bytes
 from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, WAVE, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
@@ -58,6 +59,7 @@ def _named(data: GapData, keys: list[str]) -> list[str]:
 
 
 POOL_ALL = "all"  # ``--wave all``: every wave pooled, unless a stored wave has this label
+NO_COMPARE = "none"  # ``report --compare none``: no comparison, unless a wave has this label
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def _print(frame: pl.DataFrame, fmt: str, note: str = "") -> int:
         print(note, file=sys.stderr, flush=True)
     frame = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     if fmt == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(csv_bytes(frame).decode("utf-8"))
     elif fmt == "json":
         sys.stdout.write(frame.write_json() + "\n")
     else:
@@ -217,8 +219,17 @@ def _report_filters(args: argparse.Namespace, survey) -> object:
     waves = survey.waves
     if not waves:
         raise ValueError("There are no waves yet. Add one with `ingest` (or `demo`).")
+    if args.no_compare and args.compare is not None:
+        raise ValueError("Give --compare WAVE or --no-compare, not both.")
+    named_none = args.compare == NO_COMPARE and NO_COMPARE in waves
+    if named_none:  # the stored wave wins over the word, as with --wave all
+        print(
+            f"Comparing with the wave labelled {NO_COMPARE!r}; for no comparison give "
+            "--no-compare.",
+            file=sys.stderr,
+        )
     for name, wave in (("--wave", args.wave), ("--compare", args.compare)):
-        if wave is not None and wave != "none" and wave not in waves:
+        if wave is not None and wave != NO_COMPARE and wave not in waves:
             raise ValueError(f"{name}: there is no wave {wave!r}. Waves: {', '.join(waves)}.")
     if args.compare is not None and args.compare == (args.wave or waves[-1]):
         raise ValueError("--compare must name another wave than the one reported.")
@@ -245,7 +256,8 @@ def _report_filters(args: argparse.Namespace, survey) -> object:
         raise ValueError(
             f"--stage {unknown[0]!r}: the survey has the stages {', '.join(survey.stages)}."
         )
-    compare = "" if args.compare == "none" else args.compare
+    none = args.no_compare or (args.compare == NO_COMPARE and not named_none)
+    compare = "" if none else args.compare
     options = _options(args)  # the arguments given, else the settings
     return Filters(
         wave=args.wave,
@@ -360,8 +372,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="the management report of one view (html, pdf, xlsx)")
     p.add_argument("--wave", help="the wave reported (default: the latest)")
     p.add_argument(
-        "--compare", help="the wave compared with (default: the one before); 'none' for none"
+        "--compare",
+        help="the wave compared with (default: the one before); 'none' for none, unless a "
+        "wave is labelled so",
     )
+    p.add_argument("--no-compare", action="store_true", help="compare with no other wave")
     p.add_argument(
         "--where", action="append", type=_where, help="respondent filter, e.g. segment=Business"
     )

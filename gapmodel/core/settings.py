@@ -75,6 +75,13 @@ def _target(text: str) -> float:
     return value
 
 
+def _switch(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("1", "0", "true", "false", "yes", "no"):
+        raise ValueError(f"must be 1 or 0 (true or false). Got {text!r}.")
+    return value in ("1", "true", "yes")
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", str(DATA_DIR / "gapmodel.duckdb"), "Path of the DuckDB database file.", str),
     Setting("alpha", 0.05, "Significance level for adjusted p-values.", _probability),
@@ -112,6 +119,13 @@ SETTINGS: tuple[Setting, ...] = (
         2_000_000,
         "Most respondents (wide) or rows (long) in one upload.",
         _positive_int,
+    ),
+    Setting(
+        "allow_remote_analysts",
+        False,
+        "Without sign-in, let people on other computers upload and delete waves (1); by "
+        "default they only view, and only the server's own computer may change data.",
+        _switch,
     ),
 )
 

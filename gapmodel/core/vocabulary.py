@@ -154,6 +154,21 @@ def name_label(name: str) -> str:
     return text[:1].upper() + text[1:] if text == text.lower() else text
 
 
+def distinct_word(word: str, taken: Iterable[str]) -> str:
+    """A word of the dashboard's own ("All", "All stages", ...) that no name in ``taken`` equals:
+    bracketed until it differs, so that a segment named "All" stays apart from every segment.
+
+    Examples
+    --------
+    >>> distinct_word("All", ["Retail"]), distinct_word("All", ["All", "(All)"])
+    ('All', '((All))')
+    """
+    names = set(taken)
+    while word in names:
+        word = f"({word})"
+    return word
+
+
 def relabelled(column: str, label: Callable[[str], str]) -> pl.Expr:
     """``label`` of each value of a text (or Enum) column, as text: worked out once per distinct
     value, not once per row (tables of responses have millions of rows and a few stages).

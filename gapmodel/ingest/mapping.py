@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from gapmodel.core.formulas import FORMULA_PREFIXES, neutralise
+from gapmodel.core.formulas import FORMULA_PREFIXES, rows_csv
 from gapmodel.core.vocabulary import MEASURES, clean_name, name_key
 from gapmodel.ingest.encodings import EncodingUnknown, decode
 from gapmodel.ingest.naming import MEASURE_ALIASES
@@ -142,12 +142,8 @@ def label_key(text: str) -> str:
 def mapping_csv(mapping: Mapping) -> bytes:
     """The mapping as a UTF-8 CSV (with a BOM, so that spreadsheets read it as UTF-8); every cell
     that a spreadsheet would run as a formula is written as text."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
-    for record in mapping_records(mapping):
-        writer.writerow([neutralise(record[f]) for f in FIELDS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = ([record[f] for f in FIELDS] for record in mapping_records(mapping))
+    return ("\ufeff" + rows_csv(FIELDS, rows)).encode("utf-8")
 
 
 def read_mapping(data: bytes, name: str = "mapping") -> Mapping:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
+
+from gapmodel.core.formulas import csv_bytes
 
 MAX_LISTED = 1000  # problems kept in detail; the rest are counted per rule
 ROWS_LISTED = 200  # rows listed per rule and column by one check; the rest are counted
@@ -183,11 +184,7 @@ class ValidationReport:
 
     def to_csv_bytes(self) -> bytes:
         """The report as CSV for download (text cells neutralised against formula injection)."""
-        from gapmodel.core.formulas import neutralise_frame
-
-        buffer = io.BytesIO()
-        neutralise_frame(self.to_frame()).write_csv(buffer)
-        return buffer.getvalue()
+        return csv_bytes(self.to_frame())
 
 
 def _where(p: Problem) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from gapmodel.core.formulas import neutralise_frame
+from gapmodel.core.formulas import csv_bytes, excel_bytes
 from gapmodel.core.instrument import Instrument
 from gapmodel.storage.store import Store
 
@@ -93,13 +93,12 @@ def write_frame(frame: pl.DataFrame, fmt: str) -> bytes:
     """
     if fmt not in FORMATS:
         raise ValueError(f"The format must be one of {', '.join(FORMATS)}. Got {fmt!r}.")
+    if fmt == "csv":
+        return csv_bytes(frame)
+    if fmt == "xlsx":
+        return excel_bytes(frame, "wave")
     buffer = io.BytesIO()
-    if fmt == "parquet":
-        frame.write_parquet(buffer)
-    elif fmt == "csv":
-        neutralise_frame(frame).write_csv(buffer)
-    else:
-        neutralise_frame(frame).write_excel(buffer, worksheet="wave", autofit=False)
+    frame.write_parquet(buffer)
     return buffer.getvalue()
 
 

@@ -12,11 +12,9 @@ Rules shared by every export:
 
 from __future__ import annotations
 
-import io
-
 import polars as pl
 
-from gapmodel.core.formulas import neutralise_frame
+from gapmodel.core.formulas import csv_bytes, neutralise_frame
 
 
 def export_frame(table: pl.DataFrame) -> pl.DataFrame:
@@ -31,8 +29,8 @@ def export_frame(table: pl.DataFrame) -> pl.DataFrame:
     -------
     pl.DataFrame
         The same rows and columns: enum and categorical columns as text, list columns joined
-        with ``|``, other nested values as text, NaN as null; every text column neutralised
-        against formula injection. Numeric and boolean columns keep their values and types.
+        with ``|``, other nested values as text, NaN as null; every text column and every column
+        name neutralised against formula injection. Numeric and boolean columns keep their values and types.
     """
     out = []
     for name, dtype in table.schema.items():
@@ -77,6 +75,4 @@ def table_csv(table: pl.DataFrame) -> bytes:
     >>> table_csv(pl.DataFrame({"segment": ["=cmd", "Retail"], "gap": [-0.5, 0.25]}))
     b"segment,gap\\n'=cmd,-0.5\\nRetail,0.25\\n"
     """
-    buffer = io.BytesIO()
-    export_frame(table).write_csv(buffer)
-    return buffer.getvalue()
+    return csv_bytes(export_frame(table))

@@ -18,7 +18,7 @@ import polars as pl
 import xlsxwriter
 
 from gapmodel.core.columns import COUNT, FLOAT, excel_format, glossary
-from gapmodel.core.formulas import neutralise
+from gapmodel.core.formulas import neutralise, new_workbook
 from gapmodel.model.gaps import TableOptions
 from gapmodel.render.method import method_rows
 from gapmodel.render.progress import Progress
@@ -196,10 +196,7 @@ def workbook(
     present = {k: v for k, v in tables.items() if v is not None}
     names = sheet_names(list(present))
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-    )
+    book = new_workbook(buffer)
     styles = _Styles(book)
     total = len(present) + 1
     for k, (name, table) in enumerate(zip(names, present.values(), strict=True)):

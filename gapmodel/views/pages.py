@@ -14,7 +14,7 @@ import polars as pl
 
 from gapmodel.core.errors import SettingsError
 from gapmodel.core.targets import default_target, read_targets
-from gapmodel.core.vocabulary import name_key
+from gapmodel.core.vocabulary import distinct_word, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.elements import element_difference
 from gapmodel.model.gapdata import GapData
@@ -167,7 +167,8 @@ def journey(survey: Survey, filters: Filters) -> Journey:
         test = pl.concat([test, element_difference(data, ("stage",), options)], how="diagonal")
     test = labelled(test, survey) if test.height else None
     if test is not None and "stage_label" in test.columns:  # the overall row: every stage
-        test = test.with_columns(pl.col("stage_label").fill_null("All stages"))
+        overall = distinct_word("All stages", test["stage_label"].drop_nulls())
+        test = test.with_columns(pl.col("stage_label").fill_null(overall))
     return Journey(filters, labelled(items, survey), labelled(elements, survey), test)
 
 

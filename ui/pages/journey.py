@@ -8,7 +8,7 @@ from gapmodel.render.charts import chart_text
 from gapmodel.views.findings import element_sentence, gap_sentence
 from ui import cache, components
 from ui.page import start_page
-from ui.text import plain
+from ui.text import plain, stage_option
 
 TITLE = "The customer journey"
 filters, caption = start_page(TITLE)
@@ -54,7 +54,7 @@ def _stage_choice(key: str) -> str | None:
     if len(stages) < 2:
         return stages[0] if stages else None
     chosen = st.segmented_control(
-        "Stage", stages, default=stages[0], format_func=stage_label, key=key, bind="query-params"
+        "Stage", stages, default=stages[0], format_func=stage_option, key=key, bind="query-params"
     )
     return chosen or stages[0]
 
