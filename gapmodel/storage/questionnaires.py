@@ -108,7 +108,8 @@ class QuestionnaireReads(StoreBase):
             labels = self._waves(cur)["label"].to_list()
             wave = labels[-1] if labels else ""
         else:
-            self._wave_id(cur, wave)
+            self._wave_id(cur, wave)  # refuses an unknown label
+            wave = self._stored_label(cur, wave)
         rows = cur.sql(
             """SELECT i.name, it.item, it.wording, it.dimension, it.element, it.stages
                FROM items it JOIN waves w USING (instrument_id)
