@@ -13,7 +13,7 @@ import polars as pl
 
 from gapmodel.core.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The first schema, exactly as gapmodel created it at version 1.
 _SCHEMA_V1: tuple[str, ...] = (
@@ -92,6 +92,13 @@ _V3_RESERVED = ", ".join(
         "share_dissatisfied share_inside share_satisfied significant stage stage_label t value w "
         "wave weighting wording worse"
     ).split()
+)
+# The columns that record when something happened (frozen: version 5 converts them to UTC).
+_TIME_COLUMNS = (
+    ("instruments", "created_at"),
+    ("waves", "ingested_at"),
+    ("audit", "changed_at"),
+    ("mappings", "saved_at"),
 )
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     # 2: who changed the data. Each wave records who ingested it; every ingest, replace and
@@ -218,6 +225,19 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             mapping VARCHAR NOT NULL,
             saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
             saved_by VARCHAR CHECK (length(saved_by) BETWEEN 1 AND 200))""",
+    ),
+    # 5: times in UTC. ``current_timestamp`` as a TIMESTAMP is the writer's local time, so the
+    # latest wave depended on the time zone of whoever ingested it. Every time column now
+    # defaults to UTC, and the times stored so far are taken as the migrating process's local
+    # time (DuckDB's TimeZone: the TZ of the process) and converted to UTC.
+    5: tuple(
+        statement
+        for table, column in _TIME_COLUMNS
+        for statement in (
+            f"ALTER TABLE {table} ALTER {column} SET DEFAULT "
+            "(current_timestamp AT TIME ZONE 'UTC')",
+            f"UPDATE {table} SET {column} = CAST({column} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'",  # noqa: S608 - fixed names
+        )
     ),
 }
 TABLES: tuple[str, ...] = (
