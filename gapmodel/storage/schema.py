@@ -6,6 +6,7 @@ steps an older database goes through on open, so a new file and a migrated one c
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import duckdb
@@ -319,5 +320,10 @@ def load_table(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     cur.register("restored_rows", frame)
     try:
         cur.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM restored_rows")  # noqa: S608
+    except duckdb.Error as exc:  # a constraint or a type the rows break
+        raise StoreError(
+            f"The rows for table {table} break a rule of the database: {exc}"
+        ) from None
     finally:
-        cur.unregister("restored_rows")
+        with contextlib.suppress(duckdb.Error):  # the transaction may be aborted by now
+            cur.unregister("restored_rows")
