@@ -332,3 +332,11 @@ def test_data_page_stores_values_in_their_normal_form_and_refuses_a_look_alike_l
     assert people["respondent_id"][0] == "R1"
     assert set(people["segment"]) == {NFC}
     assert store.wave_labels() == ["Q1", "Q2"]
+
+
+def test_spss_value_labels_are_taken_in_their_normal_form():
+    from gapmodel.ingest.mapped import _attribute_labels
+
+    raw = pl.DataFrame({"Sex": ["1", "2", " 1"]})
+    labelled = _attribute_labels(raw, {"Sex": "Sex"}, {"Sex": {"1": "Fe\u00admale", "2": NFD}})
+    assert labelled["Sex"].to_list() == ["Female", NFC, "Female"]
