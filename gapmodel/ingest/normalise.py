@@ -60,7 +60,8 @@ def _warning(column: str, cells: pl.DataFrame) -> Problem:
     new = normal_text(value)
     return Problem(
         rule="normalised_text",
-        message=f"{cells.height:,} value(s) of this column were not in their normal form and "
+        message=f"{cells.height:,} value(s) of column '{shorten(column)}' were not in their "
+        "normal form and "
         f"are stored in it, for example '{shorten(value)}' ({_what(value)}) as "
         f"'{shorten(new)}'. Values that differ only so are the same value (the same "
         "respondent id, the same segment).",

@@ -57,7 +57,9 @@ def test_ids_that_differ_by_an_invisible_character_are_one_duplicated_respondent
     assert "so it is the same as 'R1'" in dup[1].message
     note = problems(report, "normalised_text")[0]
     assert (note.column, note.row, note.severity) == ("respondent_id", 3, "warning")
-    assert note.message.startswith("1 value(s) of this column were not in their normal form")
+    assert note.message.startswith(
+        "1 value(s) of column 'respondent_id' were not in their normal form"
+    )
     assert f"U+{ord(hidden):04X}" in note.message
 
 
