@@ -287,7 +287,13 @@ def test_a_hand_edited_backup_is_refused_with_one_line_per_problem(folder, tmp_p
 
 
 def test_each_problem_gets_its_own_line(folder, tmp_path, capsys):
-    edit(folder, "waves", lambda f: f.with_columns(at_row(1, "label", "a\nb")))
+    edit(
+        folder,
+        "waves",
+        lambda f: f.with_columns(
+            at_row(1, "label", "a\nb"), at_row(2, "n_responses", -3).cast(pl.Int64)
+        ),
+    )
     edit(
         folder,
         "responses",
@@ -299,8 +305,8 @@ def test_each_problem_gets_its_own_line(folder, tmp_path, capsys):
     assert code == 2
     lines = err.splitlines()
     rules = sorted(line.rsplit("[", 1)[1].rstrip("]") for line in lines[:-1])
-    assert rules == ["invalid_label", "out_of_scale", "out_of_scale"]
-    assert "3 problem(s) above" in lines[-1]
+    assert rules == ["invalid_label", "negative_count", "out_of_scale", "out_of_scale"]
+    assert "4 problem(s) above" in lines[-1]
 
 
 def test_a_refused_restore_leaves_a_forced_target_as_it_was(folder, tmp_path, capsys):
