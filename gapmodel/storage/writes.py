@@ -159,8 +159,7 @@ class StoreWrites(StoreBase):
         with self._write_lock:
             cur = self.cursor()
             with self._transaction(cur):
-                self._wave_id(cur, label)  # refuses an unknown label
-                label = self._stored_label(cur, label)
+                label = self._stored_label(cur, label) or label  # _delete refuses an unknown one
                 counts = cur.sql(
                     "SELECT n_respondents, n_responses FROM waves WHERE label = ?", params=[label]
                 ).fetchall()
