@@ -89,6 +89,5 @@ class StoreBase:
             raise UnknownWaveError(
                 f"There is no wave labelled {label!r}. List waves with `python -m gapmodel waves`."
             )
-        return cur.sql("SELECT wave_id FROM waves WHERE label = ?", params=[stored]).fetchall()[0][
-            0
-        ]
+        rows = cur.sql("SELECT wave_id FROM waves WHERE label = ?", params=[stored]).fetchall()
+        return rows[0][0]

@@ -52,7 +52,8 @@ class QuestionnaireReads(StoreBase):
             ``wave_id, label, fielded, scale_min, scale_max, instrument, source_name, sha256,
             source_format, n_respondents, n_responses, ingested_at`` (UTC), ``ingested_by``
             (who ingested the wave, null when not recorded), ``attributes`` (the wave's
-            attribute names, in the order of its file), ``stages`` and ``dimensions`` (its questionnaire's, in order).
+            attribute names, in the order of its file), ``stages`` and ``dimensions`` (its
+            questionnaire's, in order).
         """
         return self._waves(self.cursor())
 
