@@ -26,6 +26,7 @@ from gapmodel.cli.uploads import (
 )
 from gapmodel.core import settings
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError
+from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.mapping import Mapping, mapping_csv
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
 from gapmodel.ingest.validation_report import ValidationReport
@@ -216,8 +217,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Restore a backup folder into a database file."""
-    result = backup.restore(args.dir, args.db, force=args.force)
+    """Restore a backup folder into a database file, once its tables pass the upload's rules."""
+    manifest, frames = backup.read_backup(args.dir)
+    check = check_backup(frames, manifest["schema_version"])
+    if not check.ok:
+        for line in check.lines():
+            print(line, file=sys.stderr)
+        print(
+            f"error: the backup in {args.dir} was not restored: {check.error_count():,} "
+            f"problem(s) above, each with its table, row, column, value and rule. {args.db} is "
+            "unchanged. Restore another backup, or correct those rows (and the files' SHA-256 "
+            "in manifest.json).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    result = backup.restore_tables(args.dir, manifest, frames, args.db, force=args.force)
     print(
         f"Restored {len(result['waves'])} wave(s) ({result['rows']['responses']:,} responses) "
         f"from {args.dir} into {result['db']}."

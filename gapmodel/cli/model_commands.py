@@ -19,6 +19,7 @@ import polars as pl
 
 from gapmodel.core import settings
 from gapmodel.core.formulas import csv_bytes
+from gapmodel.core.text import find_text
 from gapmodel.core.vocabulary import ITEM_KEYS, PADJUST_METHODS, WAVE, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.gapdata import GapData
@@ -79,7 +80,8 @@ def _waves(args: argparse.Namespace, store: Store, *, by_wave: bool = False) -> 
     standard error then says how to pool every wave instead.
     """
     known = store.wave_labels()
-    given = list(dict.fromkeys(args.wave or []))
+    # a label typed with a zero-width space or decomposed accents names the stored one
+    given = list(dict.fromkeys(find_text(w, known) or w for w in args.wave or []))
     pool = given == [POOL_ALL] and POOL_ALL not in known
     if not known and (not given or pool):
         return _Waves(None)  # an empty store: the caller says there is nothing to show
@@ -181,13 +183,13 @@ def cmd_ipa(args, store):
 
 def cmd_trend(args, store):
     """Change in gap between two waves (--from and --to; --wave is not used)."""
-    waves = [args.wave_from, args.wave_to]
     known = store.wave_labels()
+    waves = [find_text(w, known) or w for w in (args.wave_from, args.wave_to)]
     for wave in waves:
         if wave not in known:
             raise ValueError(f"There is no wave {wave!r}. Waves: {', '.join(known) or 'none'}.")
     data, _ = _data(args, store, _Waves(waves))
-    return _print(trend(data, args.wave_from, args.wave_to, args.by, _options(args)), args.format)
+    return _print(trend(data, *waves, args.by, _options(args)), args.format)
 
 
 def cmd_segments(args, store):

@@ -15,6 +15,7 @@ import polars as pl
 
 from gapmodel.core.errors import InstrumentError
 from gapmodel.core.settings import DATA_DIR
+from gapmodel.core.text import normal_text
 from gapmodel.core.vocabulary import (
     ELEMENTS,
     MAX_ITEMS,
@@ -205,7 +206,7 @@ def _items(raw: pl.DataFrame, problems: list[str]) -> tuple[list[tuple], dict[st
     rows = []
     for line, rec in enumerate(raw.iter_rows(named=True), start=2):
         where = f"line {line}"
-        code = (rec["code"] or "").strip()
+        code = normal_text(rec["code"] or "")
         if not _CODE.match(code):
             problems.append(
                 f"{where}: item code {code!r} must start with a letter and use only letters, "

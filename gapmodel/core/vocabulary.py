@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from gapmodel.core.text import normal_text
+
 # What a respondent gives for an item at a stage: expected, perceived, adequate, importance.
 MEASURES: tuple[str, ...] = ("expectation", "perception", "adequate", "importance")
 # The two kinds of element (optional per item): how the customer was treated, whether it worked.
@@ -75,14 +77,15 @@ _NAME_PUNCTUATION = frozenset(" &-_'")
 
 
 def clean_name(text: str) -> str:
-    """A name as it is kept: Unicode NFC, outer spaces stripped, inner runs of spaces as one.
+    """A name as it is kept: its :func:`~gapmodel.core.text.normal_text` (NFC, no invisible
+    or text-direction characters), any run of whitespace as one space.
 
     Examples
     --------
     >>> clean_name("  Speed   &  responsiveness ")
     'Speed & responsiveness'
     """
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+    return _SPACES.sub(" ", normal_text(text)).strip()
 
 
 def name_key(text: str) -> str:
@@ -107,7 +110,8 @@ def token(text: str) -> str:
     >>> token("Post-purchase"), token("Zuverlässigkeit"), token("공감 (empathy)")
     ('post_purchase', 'zuverlässigkeit', '공감_empathy')
     """
-    return _NOT_WORD.sub("_", unicodedata.normalize("NFKC", str(text)).casefold()).strip("_")
+    text = unicodedata.normalize("NFKC", normal_text(text)).casefold()
+    return _NOT_WORD.sub("_", text).strip("_")
 
 
 def bad_name(text: str) -> str | None:

@@ -83,8 +83,9 @@ def add_attribute(
     one of the tables' own columns or another column's. A name a mapping gives must also be
     plain text: no control or bidi characters, no pattern (``*``, ``^...$``)."""
     given = clean_name(name)
+    unsafe = unsafe_character(name) is not None  # direction marks the cleaning would drop
     name = given or clean_name(column)
-    if pattern_name(name) or (given and unsafe_character(given) is not None):
+    if pattern_name(name) or (given and unsafe):
         report.add(
             Problem(
                 rule="invalid_mapping",

@@ -63,6 +63,26 @@ def _key_text(row: dict, key: list[str]) -> str:
     return ", ".join(f"{k.lstrip('_')}={shorten(row[k])}" for k in key)
 
 
+def _as_written(report: ValidationReport, column: str, rows: pl.Series) -> dict[int, str]:
+    """Row -> the cell of ``column`` as the file wrote it, for the rows whose cell was not in
+    its normal form (:mod:`gapmodel.ingest.normalise`)."""
+    cells = report.originals.get(column)
+    if cells is None:
+        return {}
+    return dict(cells.filter(pl.col("row").is_in(rows.implode())).iter_rows())
+
+
+def _lookalike(written: str | None, value: str) -> str:
+    """The end of a duplicate-key message for a value the file wrote differently."""
+    if written is None:
+        return ""
+    return (
+        f" The file writes it '{shorten(written)}': values are compared in their normal form "
+        "(invisible characters removed, accents composed, spaces made plain), so it is the "
+        f"same as '{shorten(value)}'."
+    )
+
+
 def schema_problems(
     report: ValidationReport,
     parsed: pl.DataFrame,
@@ -89,12 +109,13 @@ def schema_problems(
         if rule == "primary_key":
             dup = details.filter(pl.col(rule) == "invalid").select("row", *key)
             shown = dup.head(ROWS_LISTED)
+            written = _as_written(report, key[0], shown["row"])
             problems = [
                 Problem(
                     rule=duplicate_rule,
                     message=f"This {key_label} appears more than once "
                     f"({_key_text(r, key)}); "
-                    "each must be unique.",
+                    "each must be unique." + _lookalike(written.get(r["row"]), r[key[0]]),
                     row=r["row"],
                     column=key[0],
                     value=shorten(r[key[0]]),

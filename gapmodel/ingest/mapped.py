@@ -16,6 +16,7 @@ import polars as pl
 
 from gapmodel.core.errors import InstrumentError
 from gapmodel.core.instrument import Instrument, load_instrument
+from gapmodel.core.text import normal_text
 from gapmodel.core.vocabulary import clean_name
 from gapmodel.ingest.attributes import ColumnRoles, add_attribute
 from gapmodel.ingest.mapping import MISSING, ColumnMap, Mapping, label_key, measure_of
@@ -256,12 +257,12 @@ def _respondent_id(
 def _attribute_labels(
     raw: pl.DataFrame, attributes: dict[str, str], value_labels: dict[str, dict[str, str]]
 ) -> pl.DataFrame:
-    """Attribute codes of an SPSS file as their value labels (``2`` -> ``Female``)."""
+    """Attribute codes of an SPSS file as their value labels (``2`` -> ``Female``), the labels
+    in their normal form as the file's own cells are."""
     coded = [c for c in attributes.values() if value_labels.get(c)]
+    labels = {c: {k: normal_text(v) for k, v in value_labels[c].items()} for c in coded}
     return (
-        raw.with_columns(
-            pl.col(c).str.strip_chars().replace(value_labels[c]).alias(c) for c in coded
-        )
+        raw.with_columns(pl.col(c).str.strip_chars().replace(labels[c]).alias(c) for c in coded)
         if coded
         else raw
     )

@@ -24,6 +24,7 @@ from gapmodel.ingest.attributes import pattern_name
 from gapmodel.ingest.cells import MAX_TEXT
 from gapmodel.ingest.mapped import mapped_columns, mapping_instrument
 from gapmodel.ingest.mapping import Mapping
+from gapmodel.ingest.normalise import normalise_cells
 from gapmodel.ingest.readers import (
     DUPLICATED,
     MAX_COLUMNS,
@@ -142,6 +143,7 @@ def prepare_table(
     raw = _rows(report, table.frame, table.first_row, mapped=mapping is not None)
     if raw is None or report.errors:
         return None, report
+    raw = normalise_cells(report, raw)
     if mapping is not None:
         report.layout = "mapped"
         instrument = mapping_instrument(report, mapping, instrument)

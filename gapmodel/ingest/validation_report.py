@@ -48,8 +48,16 @@ def shorten(value: object) -> str | None:
     if value is None:
         return None
     text = str(value)
-    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    text = "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
     return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+
+
+def _escaped(ch: str) -> str:
+    """A character that does not print, as Python writes it: ``\\x09``, ``\\u200b``."""
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 @dataclass
@@ -67,6 +75,9 @@ class ValidationReport:
         At most ``MAX_LISTED`` listed in detail.
     preview : pl.DataFrame or None
         The first ``PREVIEW_ROWS`` rows as read (text cells), when the file could be read.
+    originals : dict of str to pl.DataFrame
+        Column -> the cells (``row`` and the column) that were not in their normal form, as
+        the file wrote them (:mod:`gapmodel.ingest.normalise`).
     omitted : dict
         Rule -> number of further problems of that rule not listed.
     """
@@ -79,6 +90,7 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     omitted: dict[str, int] = field(default_factory=dict)
     preview: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    originals: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def add(self, problem: Problem) -> None:
         """Record a problem (counted only, once ``MAX_LISTED`` are listed)."""

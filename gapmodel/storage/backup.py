@@ -200,6 +200,19 @@ def restore(directory: str | Path, db: str | Path, force: bool = False) -> dict:
     version, whose row hash they use), then renamed over the target.
     """
     manifest, frames = read_backup(directory)
+    return restore_tables(directory, manifest, frames, db, force)
+
+
+def restore_tables(
+    directory: str | Path,
+    manifest: dict,
+    frames: dict[str, pl.DataFrame],
+    db: str | Path,
+    force: bool = False,
+) -> dict:
+    """:func:`restore` of a backup already read (``manifest, frames`` from :func:`read_backup`
+    of ``directory``): a caller that checks the tables first (the command line checks them with
+    the upload's rules, :mod:`gapmodel.ingest.backup_check`) reads them once."""
     target = Path(db)
     if target.exists():
         with Store.open(target) as existing:  # refuses a file held by another process

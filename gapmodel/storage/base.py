@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from gapmodel.core.errors import StoreError, UnknownWaveError
+from gapmodel.core.text import find_text
 
 
 class StoreBase:
@@ -75,10 +76,18 @@ class StoreBase:
         return self._wave_id(self.cursor(), label)
 
     @staticmethod
-    def _wave_id(cur: duckdb.DuckDBPyConnection, label: str) -> int:
-        rows = cur.sql("SELECT wave_id FROM waves WHERE label = ?", params=[label]).fetchall()
-        if not rows:
+    def _stored_label(cur: duckdb.DuckDBPyConnection, label: str) -> str | None:
+        """The stored label ``label`` names: itself, or the one with its normal form (typed
+        with a zero-width space or decomposed accents, it still finds the stored wave)."""
+        labels = [row[0] for row in cur.sql("SELECT label FROM waves").fetchall()]
+        return find_text(label, labels)
+
+    @classmethod
+    def _wave_id(cls, cur: duckdb.DuckDBPyConnection, label: str) -> int:
+        stored = cls._stored_label(cur, label)
+        if stored is None:
             raise UnknownWaveError(
                 f"There is no wave labelled {label!r}. List waves with `python -m gapmodel waves`."
             )
+        rows = cur.sql("SELECT wave_id FROM waves WHERE label = ?", params=[stored]).fetchall()
         return rows[0][0]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
+from gapmodel.core.text import BIDI, normal_text
+
 MAX_USER = 200
 # Bidirectional-text controls can make a label display as something else; never needed in names.
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+_BIDI_CONTROLS = frozenset(BIDI)
 
 
 def unsafe_character(text: str) -> str | None:
@@ -20,10 +20,12 @@ def unsafe_character(text: str) -> str | None:
 
 
 def check_label(label: str) -> str:
-    """A wave label, stripped: 1 to 80 characters, no control characters."""
+    """A wave label in its normal form (:func:`~gapmodel.core.text.normal_text`: NFC, no
+    zero-width characters, plain spaces): 1 to 80 characters, no control or text-direction
+    characters."""
     if not isinstance(label, str):
         raise ValueError(f"The wave label must be text. Got {type(label).__name__}.")
-    label = label.strip()
+    label = normal_text(label, keep_bidi=True)
     if not 1 <= len(label) <= 80:
         raise ValueError(f"The wave label must have 1 to 80 characters. Got {len(label)}.")
     bad = unsafe_character(label)

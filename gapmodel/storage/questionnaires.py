@@ -19,6 +19,8 @@ from gapmodel.core.instrument import Instrument, load_instrument
 from gapmodel.core.vocabulary import name_key, ordered_enum, relabelled
 from gapmodel.storage.base import StoreBase
 
+# Oldest first: by fielded date, then by ingestion time (UTC since schema version 5, so the
+# order does not depend on the time zone of whoever ingested a wave).
 WAVE_ORDER = "w.fielded NULLS LAST, w.ingested_at, w.wave_id"
 
 
@@ -42,15 +44,16 @@ class QuestionnaireReads(StoreBase):
     """The waves and their questionnaires, part of :class:`gapmodel.storage.store.Store`."""
 
     def waves(self) -> pl.DataFrame:
-        """The stored waves, oldest first (by fielded date, then ingestion time).
+        """The stored waves, oldest first (by fielded date, then ingestion time in UTC).
 
         Returns
         -------
         pl.DataFrame
             ``wave_id, label, fielded, scale_min, scale_max, instrument, source_name, sha256,
-            source_format, n_respondents, n_responses, ingested_at, ingested_by`` (who ingested
-            the wave, null when not recorded), ``attributes`` (the wave's attribute names, in
-            the order of its file), ``stages`` and ``dimensions`` (its questionnaire's, in order).
+            source_format, n_respondents, n_responses, ingested_at`` (UTC), ``ingested_by``
+            (who ingested the wave, null when not recorded), ``attributes`` (the wave's
+            attribute names, in the order of its file), ``stages`` and ``dimensions`` (its
+            questionnaire's, in order).
         """
         return self._waves(self.cursor())
 
@@ -108,7 +111,8 @@ class QuestionnaireReads(StoreBase):
             labels = self._waves(cur)["label"].to_list()
             wave = labels[-1] if labels else ""
         else:
-            self._wave_id(cur, wave)
+            self._wave_id(cur, wave)  # refuses an unknown label
+            wave = self._stored_label(cur, wave)
         rows = cur.sql(
             """SELECT i.name, it.item, it.wording, it.dimension, it.element, it.stages
                FROM items it JOIN waves w USING (instrument_id)

@@ -6,6 +6,7 @@ steps an older database goes through on open, so a new file and a migrated one c
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import duckdb
@@ -13,7 +14,7 @@ import polars as pl
 
 from gapmodel.core.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The first schema, exactly as gapmodel created it at version 1.
 _SCHEMA_V1: tuple[str, ...] = (
@@ -92,6 +93,13 @@ _V3_RESERVED = ", ".join(
         "share_dissatisfied share_inside share_satisfied significant stage stage_label t value w "
         "wave weighting wording worse"
     ).split()
+)
+# The columns that record when something happened (frozen: version 5 converts them to UTC).
+_TIME_COLUMNS = (
+    ("instruments", "created_at"),
+    ("waves", "ingested_at"),
+    ("audit", "changed_at"),
+    ("mappings", "saved_at"),
 )
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     # 2: who changed the data. Each wave records who ingested it; every ingest, replace and
@@ -219,6 +227,19 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
             saved_by VARCHAR CHECK (length(saved_by) BETWEEN 1 AND 200))""",
     ),
+    # 5: times in UTC. ``current_timestamp`` as a TIMESTAMP is the writer's local time, so the
+    # latest wave depended on the time zone of whoever ingested it. Every time column now
+    # defaults to UTC, and the times stored so far are taken as the migrating process's local
+    # time (DuckDB's TimeZone: the TZ of the process) and converted to UTC.
+    5: tuple(
+        statement
+        for table, column in _TIME_COLUMNS
+        for statement in (
+            f"ALTER TABLE {table} ALTER {column} SET DEFAULT "
+            "(current_timestamp AT TIME ZONE 'UTC')",
+            f"UPDATE {table} SET {column} = CAST({column} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'",  # noqa: S608 - fixed names
+        )
+    ),
 }
 TABLES: tuple[str, ...] = (
     "instruments",
@@ -299,5 +320,10 @@ def load_table(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     cur.register("restored_rows", frame)
     try:
         cur.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM restored_rows")  # noqa: S608
+    except duckdb.Error as exc:  # a constraint or a type the rows break
+        raise StoreError(
+            f"The rows for table {table} break a rule of the database: {exc}"
+        ) from None
     finally:
-        cur.unregister("restored_rows")
+        with contextlib.suppress(duckdb.Error):  # the transaction may be aborted by now
+            cur.unregister("restored_rows")

@@ -59,7 +59,7 @@ class StoreWrites(StoreBase):
             A label or user name that is empty or too long.
         """
         self._require_writable()
-        label = check_label(label)
+        typed, label = label, check_label(label)
         user = check_user(user)
         responses = pair_responses(wave.responses, wave.instrument)
         with self._write_lock:
@@ -69,9 +69,7 @@ class StoreWrites(StoreBase):
                     "SELECT label FROM waves WHERE sha256 = ?", params=[wave.sha256]
                 ).fetchall()
                 same_file = same_file[0][0] if same_file else None
-                same_label = cur.sql(
-                    "SELECT label FROM waves WHERE label = ?", params=[label]
-                ).fetchall()
+                same_label = self._stored_label(cur, label)
                 if not replace:
                     if same_file is not None:
                         raise DuplicateWaveError(
@@ -79,14 +77,15 @@ class StoreWrites(StoreBase):
                             f"{same_file!r}.",
                             same_file,
                         )
-                    if same_label:
+                    if same_label is not None:
                         raise DuplicateWaveError(
-                            f"A wave labelled {label!r} already exists.",
-                            label,
+                            f"A wave labelled {same_label!r} already exists"
+                            + _lookalike(typed, same_label),
+                            same_label,
                         )
                 # Past the checks above, anything stored under this file or label is replaced.
-                replaced = label if same_label else same_file
-                old_waves = sorted({x for x in (same_file, label if same_label else None) if x})
+                replaced = same_label or same_file
+                old_waves = sorted({x for x in (same_file, same_label) if x})
                 for old in old_waves:
                     self._delete(cur, old)
                 instrument_id = self._instrument_id(cur, wave.instrument)
@@ -160,6 +159,7 @@ class StoreWrites(StoreBase):
         with self._write_lock:
             cur = self.cursor()
             with self._transaction(cur):
+                label = self._stored_label(cur, label) or label  # _delete refuses an unknown one
                 counts = cur.sql(
                     "SELECT n_respondents, n_responses FROM waves WHERE label = ?", params=[label]
                 ).fetchall()
@@ -250,6 +250,17 @@ class StoreWrites(StoreBase):
         ).fetchall()[0][0]
         if bad:
             raise StoreError(f"{bad} scores lie outside the declared scale {scale[0]}-{scale[1]}.")
+
+
+def _lookalike(typed: str, stored: str) -> str:
+    """The end of a duplicate-label message: where the typed label only looks like the stored
+    one, say so (it was compared in its normal form)."""
+    if typed.strip() == stored:
+        return "."
+    return (
+        f" (you typed {typed.strip()!r}, which differs from it only by invisible characters, "
+        "spaces or the Unicode form of its accents, so it is the same label)."
+    )
 
 
 def pair_responses(responses: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:

@@ -67,12 +67,13 @@ def v1_db(tmp_path) -> Path:
     return path
 
 
-def test_the_current_version_is_4_with_names_not_positions_and_saved_mappings():
-    assert SCHEMA_VERSION == 4
+def test_the_current_version_is_5_with_names_not_positions_mappings_and_utc_times():
+    assert SCHEMA_VERSION == 5
     assert sorted(schema._MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
     names = "\n".join(schema._MIGRATIONS[3])
     assert "DROP TYPE stage" in names and "ENUM" not in names
     assert "CREATE TABLE mappings" in "\n".join(schema._MIGRATIONS[4])
+    assert "AT TIME ZONE 'UTC'" in "\n".join(schema._MIGRATIONS[5])
 
 
 def test_a_migrated_file_saves_and_offers_mappings(v1_db):

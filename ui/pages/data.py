@@ -248,7 +248,7 @@ with stored:
                 "scale_max": "Scale max",
                 "source_name": "Source file",
                 "ingested_at": st.column_config.DatetimeColumn(
-                    "Ingested", format="YYYY-MM-DD HH:mm"
+                    "Ingested (UTC)", format="YYYY-MM-DD HH:mm"
                 ),
             },
         )
@@ -268,7 +268,9 @@ with stored:
                 column_config={
                     "name": "Mapping",
                     "columns": st.column_config.NumberColumn("Columns", format="localized"),
-                    "saved_at": st.column_config.DatetimeColumn("Saved", format="YYYY-MM-DD HH:mm"),
+                    "saved_at": st.column_config.DatetimeColumn(
+                        "Saved (UTC)", format="YYYY-MM-DD HH:mm"
+                    ),
                     "saved_by": "By",
                 },
             )

@@ -1,0 +1,114 @@
+"""Text that looks the same is the same text: one normal form for ids, labels and names.
+
+A value copied through another program can carry characters nobody sees (zero-width spaces, a
+soft hyphen, a byte-order mark, text-direction marks), odd spaces (no-break, figure, narrow
+no-break) or a decomposed accent (``u`` + U+0308 instead of ``ü``). Such values print alike but
+compare as different: one respondent counted twice, one segment split in two. Their normal form
+(:func:`normal_text`) is Unicode NFC, without invisible characters, with odd spaces as plain
+ones, runs of spaces as one and no outer whitespace.
+
+NFC, not NFKC: NFKC would also fold fullwidth digits, superscripts, circled numbers and
+ligatures into plain ones (``R１`` -> ``R1``, ``²`` -> ``2``), which changes what the text says,
+not only how it is encoded. Ids and labels keep such characters; a name's identity
+(:func:`gapmodel.core.vocabulary.name_key`) folds them, as before.
+
+A zero-width joiner or non-joiner (U+200D, U+200C) is kept between two non-ASCII characters,
+where it is part of the writing (emoji sequences such as 👩‍👩‍👧, Persian, Indic scripts), and
+removed elsewhere (``R‍1``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import polars as pl
+
+# Never visible, never meaningful in an id or a label: zero-width space, word joiner and the
+# invisible operators, soft hyphen, Mongolian vowel separator, byte-order mark.
+INVISIBLE = "\u00ad\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff"
+# Text-direction marks, embeddings, overrides and isolates: they can make text display as
+# something else.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+JOINERS = "\u200c\u200d"
+# Spaces that look like a plain space: no-break, en/em and other typographic spaces, figure,
+# narrow no-break, medium mathematical, Ogham.
+ODD_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+)
+
+_REMOVED = re.compile(f"[{INVISIBLE}{BIDI}]")
+_REMOVED_KEEP_BIDI = re.compile(f"[{INVISIBLE}]")
+_JOINER_AFTER_ASCII = re.compile(f"(^|[\\x00-\\x7f])[{JOINERS}]+")
+_JOINER_BEFORE_ASCII = re.compile(f"[{JOINERS}]+([\\x00-\\x7f]|$)")
+_ODD_SPACE = re.compile(f"[{ODD_SPACES}]")
+_RUN_OF_SPACES = re.compile(" {2,}")
+# Text that may need more than stripping: anything outside ASCII, or two spaces in a row.
+_MAYBE_NOT_NORMAL = r"[^\x00-\x7f]|  "
+
+
+def normal_text(text: str, keep_bidi: bool = False) -> str:
+    """The normal form of a piece of text (see the module's docstring).
+
+    Parameters
+    ----------
+    text : str
+    keep_bidi : bool
+        Keep text-direction characters, for a caller that refuses them with a message of its
+        own (wave labels, mapped attribute names).
+
+    Examples
+    --------
+    >>> normal_text("R\\u200b1"), normal_text("Zu\\u0308rich") == "Z\\u00fcrich"
+    ('R1', True)
+    >>> normal_text("  North\\u00a0\\u00a0 East "), normal_text("\\u202eevil")
+    ('North East', 'evil')
+    """
+    text = (_REMOVED_KEEP_BIDI if keep_bidi else _REMOVED).sub("", str(text))
+    text = _JOINER_BEFORE_ASCII.sub(r"\1", _JOINER_AFTER_ASCII.sub(r"\1", text))
+    text = unicodedata.normalize("NFC", _ODD_SPACE.sub(" ", text))
+    return _RUN_OF_SPACES.sub(" ", text).strip()
+
+
+def normal_text_expr(column: str) -> pl.Expr:
+    """:func:`normal_text` of every cell of a text column, as a polars expression."""
+    text = pl.col(column).str.replace_all(_REMOVED.pattern, "")
+    text = text.str.replace_all(_JOINER_AFTER_ASCII.pattern, "${1}")
+    text = text.str.replace_all(_JOINER_BEFORE_ASCII.pattern, "${1}")
+    text = text.str.replace_all(_ODD_SPACE.pattern, " ").str.normalize("NFC")
+    return text.str.replace_all(_RUN_OF_SPACES.pattern, " ").str.strip_chars().alias(column)
+
+
+def maybe_not_normal(column: str) -> pl.Expr:
+    """Whether a cell may differ from its normal form by more than outer whitespace: a cheap
+    test that lets plain ASCII columns skip :func:`normal_text_expr`."""
+    return pl.col(column).str.contains(_MAYBE_NOT_NORMAL)
+
+
+def invisible_in(text: str) -> list[str]:
+    """The invisible and text-direction characters of ``text`` as ``U+200B`` names, in order.
+
+    Examples
+    --------
+    >>> invisible_in("R\\u200b1\\u202e")
+    ['U+200B', 'U+202E']
+    """
+    hidden = INVISIBLE + BIDI + JOINERS + ODD_SPACES
+    return [f"U+{ord(ch):04X}" for ch in str(text) if ch in hidden]
+
+
+def find_text(typed: str, known: Iterable[str]) -> str | None:
+    """The text of ``known`` that ``typed`` names: ``typed`` itself, else the one with the same
+    normal form (a label typed with a zero-width space finds the stored one); None if none.
+
+    Examples
+    --------
+    >>> find_text("Q1\\u200b", ["Q1", "Q2"]), find_text("Q3", ["Q1"])
+    ('Q1', None)
+    """
+    known = list(known)
+    if typed in known:
+        return typed
+    normal = normal_text(typed)
+    return next((k for k in known if normal_text(k) == normal), None)
