@@ -230,7 +230,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             "in manifest.json).",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return EXIT_REFUSED
     result = backup.restore_tables(args.dir, manifest, frames, args.db, force=args.force)
     print(
         f"Restored {len(result['waves'])} wave(s) ({result['rows']['responses']:,} responses) "

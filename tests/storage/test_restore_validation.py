@@ -276,7 +276,7 @@ def test_a_hand_edited_backup_is_refused_with_one_line_per_problem(folder, tmp_p
     edit(folder, table, change)
     target = tmp_path / "target.duckdb"
     code, out, err = restore(capsys, folder, target)
-    assert code == 2, err
+    assert code == 1, err
     assert "Traceback" not in err and not out
     problems = [line for line in err.splitlines() if not line.startswith("error: ")]
     assert problems and all(line.startswith("table ") for line in problems)
@@ -302,7 +302,7 @@ def test_each_problem_gets_its_own_line(folder, tmp_path, capsys):
         ),
     )
     code, _, err = restore(capsys, folder, tmp_path / "t.duckdb")
-    assert code == 2
+    assert code == 1
     lines = err.splitlines()
     rules = sorted(line.rsplit("[", 1)[1].rstrip("]") for line in lines[:-1])
     assert rules == ["invalid_label", "negative_count", "out_of_scale", "out_of_scale"]
@@ -316,7 +316,7 @@ def test_a_refused_restore_leaves_a_forced_target_as_it_was(folder, tmp_path, ca
         before = store.checksums()
     edit(folder, "waves", lambda f: f.with_columns(at_row(1, "label", "bad\x00label")))
     code, _, err = restore(capsys, folder, target, "--force")
-    assert code == 2 and "[invalid_label]" in err
+    assert code == 1 and "[invalid_label]" in err
     with Store.open(target, read_only=True) as store:
         assert store.checksums() == before
         assert store.wave_labels() == ["kept"]
