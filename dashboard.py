@@ -6,6 +6,7 @@ the user's role, then the chosen page.
 
 import streamlit as st
 
+from gapmodel.core import settings
 from gapmodel.core.errors import GapmodelError
 from ui import cache, components
 from ui.auth import current_user, login_configured
@@ -29,6 +30,7 @@ if user is None:
     st.stop()
 
 try:
+    settings.check()  # a malformed GAPMODEL_* variable: one sentence, not a crash on a page
     cache.begin_run()
     survey = cache.survey()
     demo = cache.demo_data()

@@ -10,11 +10,15 @@ writing (:mod:`gapmodel.storage.writes`), saved column mappings
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from gapmodel.core.errors import StoreError
+from gapmodel.storage import faults
 from gapmodel.storage.connection import connect
 from gapmodel.storage.mappings import StoreMappings
 from gapmodel.storage.reads import StoreReads
@@ -55,16 +59,32 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
                 f"There is no database at {path}. Create one with `python -m gapmodel demo` "
                 "or `python -m gapmodel ingest FILE --wave LABEL`."
             )
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        con = connect(path, read_only)
+        con = connect(path, read_only)  # creates a missing folder for a writable open
         try:
             store = cls(con, path, read_only)
             store._ensure_schema()
+        except duckdb.Error as exc:
+            con.close()
+            raise _translated(exc, path, "the database was not opened") from None
         except BaseException:
             con.close()
             raise
         return store
+
+    def checkpoint(self) -> None:
+        """Write every committed change into the database file itself, emptying its ``.wal``.
+
+        DuckDB does this when the last connection closes, but says nothing if it fails (on a
+        full disk the changes then stay in the ``.wal``); call this before moving the file.
+
+        Raises
+        ------
+        DiskFullError
+            If the disk has no space for it; the ``.wal`` still holds the changes.
+        """
+        self._require_writable()
+        with self._write_lock:
+            self.cursor().sql("CHECKPOINT")
 
     def close(self) -> None:
         """Close the connection (and every cursor made from it); a snapshot closes nothing."""
@@ -146,3 +166,52 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
             with self._transaction(cur):
                 migrate(cur, version, SCHEMA_VERSION)
             self.migrated_from = version
+
+
+# -- driver errors as the project's own ------------------------------------------------------
+# What a failed call means for the user; calls not named here only read.
+_OUTCOMES = {
+    "ingest_wave": "the wave was not stored",
+    "delete_wave": "the wave was not deleted",
+    "save_mapping": "the mapping was not saved",
+    "create_from_tables": "the backup was not restored",
+    "checkpoint": "the changes stay in the write-ahead log (.wal) beside it",
+}
+
+
+def _translated(exc: duckdb.Error, path: Path, outcome: str) -> Exception:
+    """The fault ``exc`` means (see :mod:`gapmodel.storage.faults`), else ``exc`` itself."""
+    return faults.fault(exc, path, outcome) or exc
+
+
+def _guarded(method: Callable, outcome: str, classmethod_: bool = False) -> Callable:
+    @functools.wraps(method)
+    def call(first, *args, **kwargs):
+        try:
+            return method(first, *args, **kwargs)
+        except duckdb.Error as exc:
+            path = Path(args[0] if classmethod_ else first.path)
+            raise _translated(exc, path, outcome) from None
+
+    return call
+
+
+def _guard(cls: type) -> None:
+    """Every public operation of the store raises a fault of the file, folder or disk as a
+    :class:`~gapmodel.core.errors.DatabaseFault` naming the file and the next step."""
+    done = {"open", "close", "snapshot", "cursor"}  # open translates itself; the rest only wrap
+    for base in cls.__mro__[:-1]:  # all but object
+        for name, member in list(vars(base).items()):
+            if name.startswith("_") or name in done:
+                continue
+            done.add(name)
+            outcome = _OUTCOMES.get(name, "nothing was read")
+            if isinstance(member, property):
+                setattr(cls, name, property(_guarded(member.fget, outcome)))
+            elif isinstance(member, classmethod):
+                setattr(cls, name, classmethod(_guarded(member.__func__, outcome, True)))
+            elif callable(member) and not isinstance(member, staticmethod):
+                setattr(cls, name, _guarded(member, outcome))
+
+
+_guard(Store)

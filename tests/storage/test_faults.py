@@ -1,0 +1,235 @@
+"""Fault injection: damaged database files, a full disk, a read-only folder, a stale write-ahead
+log. Every fault gives one sentence naming the file and the next step (library and command
+line: exit code 2, one line on stderr, no traceback) and leaves the database as it was.
+
+The disk-full and read-only cases mount a tmpfs and a read-only bind mount, so they need root
+(skipped with that reason otherwise); root ignores permission bits, which is why a chmod would
+not do. One case also runs the command line as the unprivileged user ``nobody`` (setpriv).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cli_support import run_cli
+from faults_support import (
+    content,
+    cut,
+    digest,
+    fill,
+    flip,
+    small_disk,
+)
+
+from gapmodel.core.errors import (
+    DamagedDatabaseError,
+    DatabasePathError,
+    DiskFullError,
+)
+from gapmodel.core.instrument import default_instrument
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage import backup
+from gapmodel.storage.store import Store
+from gapmodel.tools.demo import SCALE, generate_wave, wave_csv
+
+BLOCK = 4096  # DuckDB: a 4 KiB file header, two 4 KiB database headers, then 256 KiB blocks
+CUTS = [0, 100, BLOCK, 2 * BLOCK, 3 * BLOCK, 3 * BLOCK + 1, 64 * BLOCK]
+CUT_SHARES = [0.25, 0.5, 0.75, 0.95]
+SEED = 16
+
+
+def _flips() -> list[tuple[str, int | float]]:
+    """Seeded offsets: the headers, the first block (the catalogue) and the data blocks (as a
+    share of the file)."""
+    rng = random.Random(SEED)
+    header = [("header", o) for o in (0, 8, 16, 40, BLOCK + 8, 2 * BLOCK + 8)]
+    catalog = [("catalog", 3 * BLOCK + rng.randrange(64, 4096)) for _ in range(3)]
+    data = [("data", rng.uniform(0.1, 0.9)) for _ in range(6)]
+    return header + catalog + data
+
+
+def _cli_refusal(done: subprocess.CompletedProcess, *words: str) -> str:
+    """The error line of a refused command; it exited 2 without a traceback."""
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert errors == lines[-1:], done.stderr  # one error line, the last (after any notes)
+    for word in words:
+        assert word in errors[0], errors[0]
+    return errors[0]
+
+
+def _read_everything(path: Path) -> dict:
+    with Store.open(path, read_only=True) as store:
+        store.export_tables()  # every row of every table: every block in use is read
+        return store.checksums()
+
+
+def _damage_checked(path: Path, expected: dict, counter: dict) -> None:
+    """The damaged file is refused with the restore step, or (damage in unused space) reads
+    exactly what it held; never different content."""
+    before = digest(path)
+    try:
+        found = _read_everything(path)
+    except DamagedDatabaseError as exc:
+        message = str(exc)
+        assert str(path) in message
+        assert f"python -m gapmodel restore BACKUP_FOLDER --db {path} --force" in message
+        counter["refused"] += 1
+    else:
+        assert found == expected
+        counter["same content"] += 1
+    assert digest(path) == before  # a read-only open never writes
+
+
+@pytest.fixture(scope="module")
+def original(demo_db) -> dict:
+    return _read_everything(demo_db)
+
+
+@pytest.mark.parametrize("where", CUTS + CUT_SHARES, ids=str)
+def test_a_truncated_database_is_refused_or_unchanged(demo_db, tmp_path, original, where):
+    path = tmp_path / "cut.duckdb"
+    shutil.copy(demo_db, path)
+    cut(path, where if isinstance(where, int) else int(path.stat().st_size * where))
+    counter = {"refused": 0, "same content": 0}
+    _damage_checked(path, original, counter)
+    if isinstance(where, int):  # the headers and the catalogue: always needed
+        assert counter["refused"] == 1
+
+
+@pytest.mark.parametrize(("region", "offset"), _flips(), ids=lambda x: str(x)[:8])
+def test_a_bit_flipped_database_is_refused_or_unchanged(
+    demo_db, tmp_path, original, region, offset
+):
+    path = tmp_path / "flipped.duckdb"
+    shutil.copy(demo_db, path)
+    at = offset if isinstance(offset, int) else int(path.stat().st_size * offset)
+    flip(path, at)
+    counter = {"refused": 0, "same content": 0}
+    _damage_checked(path, original, counter)
+    if region != "data":  # every header and catalogue byte is checked
+        assert counter["refused"] == 1
+
+
+def test_a_damaged_database_on_the_command_line_and_the_restore_that_fixes_it(
+    demo_db, tmp_path, original
+):
+    good = tmp_path / "backup"
+    with Store.open(demo_db, read_only=True) as store:
+        backup.backup(store, good)
+    path = tmp_path / "damaged.duckdb"
+    shutil.copy(demo_db, path)
+    cut(path, 3 * BLOCK + 1)
+    before = digest(path)
+    for command in (["waves"], ["delete", "2026-Q1"], ["backup", str(tmp_path / "b2")]):
+        done = run_cli(*command, "--db", str(path))
+        _cli_refusal(done, f"The database {path} is damaged", "python -m gapmodel restore")
+        assert digest(path) == before
+    # The restore the message names: refused without --force (and says so), done with it.
+    done = run_cli("restore", str(good), "--db", str(path))
+    _cli_refusal(done, "--force")
+    assert digest(path) == before
+    done = run_cli("restore", str(good), "--db", str(path), "--force")
+    assert done.returncode == 0, done.stderr
+    assert _read_everything(path) == original
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_kept(tmp_path):
+    """DuckDB 2 opens a .csv or .parquet path as an empty in-memory database; the store
+    refuses it before DuckDB sees it."""
+    for name, data in (("wave.csv", b"a,b\n1,2\n"), ("empty.duckdb", b"")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        for read_only in (False, True):
+            with pytest.raises(DamagedDatabaseError, match="GAPMODEL_DB") as caught:
+                Store.open(path, read_only=read_only)
+            assert str(path) in str(caught.value)
+        assert path.read_bytes() == data
+        _cli_refusal(run_cli("waves", "--db", str(path)), str(path), "not a gapmodel database")
+
+
+def test_a_folder_or_a_path_under_a_file_is_refused(tmp_path):
+    with pytest.raises(DatabasePathError, match="is a folder, not a file"):
+        Store.open(tmp_path)
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x")
+    with pytest.raises(DatabasePathError, match=f"{blocker} is a file, not a folder"):
+        Store.open(blocker / "sub" / "db.duckdb")
+    done = run_cli("ingest", "none.csv", "--wave", "x", "--db", str(tmp_path))
+    _cli_refusal(done, "is a folder, not a file")
+
+
+def test_a_missing_folder_is_created_for_a_new_database(tmp_path):
+    path = tmp_path / "new" / "folder" / "db.duckdb"
+    Store.open(path).close()
+    assert content(path)[0] == []
+
+
+# -- a full disk ----------------------------------------------------------------------------
+@pytest.fixture
+def full_disk(demo_db, tmp_path):
+    """A 24 MB disk holding a copy of the demo database; ``fill`` it in the test."""
+    with small_disk(tmp_path / "disk", 24) as disk:
+        path = disk / "gapmodel.duckdb"
+        shutil.copy(demo_db, path)
+        yield path
+
+
+def _big_wave(n: int = 20_000):
+    instrument = default_instrument()
+    data = wave_csv(generate_wave(n, 7, instrument, seed=77))
+    wave, report = prepare_wave(data, "big.csv", instrument, SCALE)
+    assert wave is not None, report.to_text()
+    return wave, data
+
+
+@pytest.mark.parametrize("leave", [0, 64_000, 2_000_000], ids=["0 B", "64 KB", "2 MB"])
+def test_ingest_and_delete_on_a_full_disk_change_nothing(full_disk, leave):
+    before = content(full_disk)
+    disk = full_disk.parent
+    wave, _ = _big_wave()
+    filler = fill(disk, leave)
+    with Store.open(full_disk) as store:
+        with pytest.raises(DiskFullError) as caught:
+            store.ingest_wave(wave, "2026-Q4")
+        message = str(caught.value)
+        assert f"The disk holding {disk} (mounted at {disk}) has no space left" in message
+        assert "the wave was not stored" in message and f"Free space on {disk}" in message
+        assert store.wave_labels() == before[0]  # the same connection goes on serving
+        if leave == 0:
+            with pytest.raises(DiskFullError, match="the wave was not deleted"):
+                store.delete_wave("2026-Q1")
+    filler.unlink()
+    assert content(full_disk) == before
+    with Store.open(full_disk) as store:  # with space freed, the same writes succeed
+        store.delete_wave("2026-Q1")
+        assert store.wave_labels() == ["2026-Q2", "2026-Q3"]
+
+
+def test_the_command_line_on_a_full_disk(full_disk, tmp_path):
+    before = content(full_disk)
+    disk = full_disk.parent
+    _, data = _big_wave()
+    upload = tmp_path / "big.csv"
+    upload.write_bytes(data)
+    good = tmp_path / "backup"
+    with Store.open(full_disk, read_only=True) as store:
+        backup.backup(store, good)
+    filler = fill(disk)
+    db, new = ["--db", str(full_disk)], ["--db", str(disk / "new.duckdb")]
+    for command, outcome in (
+        (["ingest", str(upload), "--wave", "2026-Q4", *db], "the wave was not stored"),
+        (["delete", "2026-Q1", *db], "the wave was not deleted"),
+        (["restore", str(good), "--force", *db], "the backup was not restored"),
+        (["restore", str(good), *new], "the backup was not restored"),
+    ):
+        _cli_refusal(run_cli(*command), "has no space left", outcome, f"Free space on {disk}")
+    assert sorted(p.name for p in disk.iterdir()) == ["filler", full_disk.name]  # no leftovers
+    filler.unlink()
+    assert content(full_disk) == before
