@@ -15,8 +15,34 @@ from pathlib import Path
 
 import pytest
 
+from gapmodel.core import settings
+from gapmodel.core.errors import SettingsError
 from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.storage.store import Store
+
+# A malformed value of every setting (and one pair that contradicts itself).
+BAD_SETTINGS = [
+    ("GAPMODEL_ALPHA", "abc"),
+    ("GAPMODEL_ALPHA", "1.5"),
+    ("GAPMODEL_MIN_N", "-3"),
+    ("GAPMODEL_SUPPRESS_N", "many"),
+    ("GAPMODEL_PADJUST", "xyz"),
+    ("GAPMODEL_TOLERANCE", "-1"),
+    ("GAPMODEL_TARGET_GAP", "0.3"),
+    ("GAPMODEL_TARGETS", "/no/such/targets.csv"),
+    ("GAPMODEL_TARGETS", "/tmp"),
+    ("GAPMODEL_MAX_UPLOAD_MB", "0"),
+    ("GAPMODEL_MAX_FILTER_VALUES", "1e3"),
+    ("GAPMODEL_MAX_ROWS", "lots"),
+    ("GAPMODEL_MIN_N", "3"),  # below GAPMODEL_SUPPRESS_N (5)
+]
+
+
+def setting_message() -> str:
+    """What the settings now in the environment are refused with."""
+    with pytest.raises(SettingsError) as caught:
+        settings.check()
+    return str(caught.value)
 
 
 def digest(path: Path) -> str | None:

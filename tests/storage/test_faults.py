@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,21 @@ from faults_support import (
     digest,
     fill,
     flip,
+    leave_wal,
+    read_only_folder,
     small_disk,
+    stale_wal,
 )
 
 from gapmodel.core.errors import (
     DamagedDatabaseError,
     DatabasePathError,
     DiskFullError,
+    ReadOnlyDatabaseError,
+    WriteAheadLogError,
 )
 from gapmodel.core.instrument import default_instrument
+from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.storage import backup
 from gapmodel.storage.store import Store
@@ -233,3 +240,105 @@ def test_the_command_line_on_a_full_disk(full_disk, tmp_path):
     assert sorted(p.name for p in disk.iterdir()) == ["filler", full_disk.name]  # no leftovers
     filler.unlink()
     assert content(full_disk) == before
+
+
+# -- a read-only folder ---------------------------------------------------------------------
+def test_a_read_only_folder_refuses_writes_and_keeps_reads(demo_db, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "gapmodel.duckdb"
+    shutil.copy(demo_db, path)
+    before = digest(path)
+    with read_only_folder(folder):
+        for target in (path, folder / "new.duckdb"):  # an existing file, a first start
+            with pytest.raises(ReadOnlyDatabaseError) as caught:
+                Store.open(target)
+            message = str(caught.value)
+            assert f"The database {target} cannot be written: {folder} is on a read-only" in message
+            assert f"Make {folder} writable, or set GAPMODEL_DB" in message
+        assert content(path)[0] == ["2026-Q1", "2026-Q2", "2026-Q3"]  # reading still works
+        done = run_cli("waves", "--db", str(path))
+        assert done.returncode == 0 and "2026-Q3" in done.stdout
+        done = run_cli("delete", "2026-Q1", "--db", str(path))
+        _cli_refusal(done, "read-only file system", "the database was not opened")
+        done = run_cli("demo", "--respondents", "5", "--waves", "1", "--db", str(folder / "d.db"))
+        _cli_refusal(done, "read-only file system", "the database was not created")
+    assert digest(path) == before
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]
+
+
+def test_an_unprivileged_user_in_a_folder_without_write_permission(tmp_path):
+    """chmod 0555 stops everyone but root; the command runs as ``nobody`` through setpriv."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or subprocess.run(["id", "nobody"], capture_output=True).returncode:
+        pytest.skip("setpriv or the user nobody is missing")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    for parent in (tmp_path, *tmp_path.parents):  # nobody must reach the folder
+        parent.chmod(parent.stat().st_mode | 0o005)
+    done = subprocess.run(
+        [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+        + ["-m", "gapmodel", "demo", "--waves", "1", "--db", str(folder / "g.duckdb")],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(folder)},
+    )
+    _cli_refusal(done, f"this user may not write to {folder / 'g.duckdb'} or its folder")
+    assert list(folder.iterdir()) == []
+
+
+# -- a write-ahead log beside an older copy ---------------------------------------------------
+@pytest.fixture
+def older_with_wal(demo_db, tmp_path):
+    """``(path, wal, older content)``: an older copy of the file with a newer copy's log."""
+    path = tmp_path / "gapmodel.duckdb"
+    shutil.copy(demo_db, path)
+    older = tmp_path / "older.duckdb"
+    shutil.copy(demo_db, older)
+    wal = stale_wal(older, path, "2026-Q2")
+    return path, wal, content(older)
+
+
+def test_a_stale_wal_is_refused_and_naming_it_and_the_way_out(older_with_wal, tmp_path):
+    path, wal, older = older_with_wal
+    before = digest(path), digest(wal)
+    for read_only in (True, False):
+        with pytest.raises(WriteAheadLogError) as caught:
+            Store.open(path, read_only=read_only)
+        message = str(caught.value)
+        assert f"The write-ahead log {wal} beside the database {path} belongs to another" in message
+        assert f"Move {wal} aside and try again" in message and "restore" in message
+    _cli_refusal(run_cli("waves", "--db", str(path)), f"Move {wal} aside")
+    assert (digest(path), digest(wal)) == before  # DuckDB replayed nothing
+    wal.rename(tmp_path / "aside.wal")  # the step the message gives
+    assert content(path) == older
+
+
+def test_a_stale_wal_is_replaced_by_a_forced_restore(older_with_wal, demo_db, tmp_path):
+    path, wal, _ = older_with_wal
+    good = tmp_path / "backup"
+    with Store.open(demo_db, read_only=True) as store:
+        backup.backup(store, good)
+    _cli_refusal(run_cli("restore", str(good), "--db", str(path)), "Move")
+    done = run_cli("restore", str(good), "--db", str(path), "--force")
+    assert done.returncode == 0, done.stderr
+    assert not wal.exists() and content(path) == content(demo_db)
+
+
+@pytest.mark.parametrize("damage", ["flip 100", "flip middle", "cut 10", "cut middle"])
+def test_a_damaged_wal_is_refused_or_dropped_whole(demo_db, tmp_path, damage):
+    """A flipped bit fails the log's checksums: refused. A log cut short (a torn last write)
+    is dropped by DuckDB: the file opens as last checkpointed, never half-applied."""
+    path = tmp_path / "gapmodel.duckdb"
+    shutil.copy(demo_db, path)
+    wal = leave_wal(path, "2026-Q2")
+    kind, where = damage.split()
+    at = wal.stat().st_size // 2 if where == "middle" else int(where)
+    (flip if kind == "flip" else cut)(wal, at)
+    if kind == "flip":
+        with pytest.raises(WriteAheadLogError, match=f"The write-ahead log {wal} .* is damaged"):
+            Store.open(path)
+    else:
+        assert content(path) == content(demo_db)
