@@ -19,12 +19,10 @@ from gapmodel.core.errors import (
     DatabasePathError,
     DiskFullError,
     ReadOnlyDatabaseError,
-    StoreError,
     WriteAheadLogError,
 )
 
 MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
-NOTHING_WRITTEN = "nothing was written"
 # What DuckDB says (2.0) -> what it means, for a damaged database file.
 _DAMAGE = (
     ("Could not read enough bytes", "the file ends early: it was cut short"),
@@ -102,7 +100,7 @@ def _wal(path: Path, text: str) -> WriteAheadLogError:
     )
 
 
-def fault(exc: Exception, path: Path, outcome: str = NOTHING_WRITTEN) -> StoreError | None:
+def fault(exc: Exception, path: Path, outcome: str) -> DatabaseFault | None:
     """The :class:`DatabaseFault` that a DuckDB or OS error at ``path`` means, or None.
 
     Parameters
@@ -116,7 +114,7 @@ def fault(exc: Exception, path: Path, outcome: str = NOTHING_WRITTEN) -> StoreEr
 
     Returns
     -------
-    StoreError or None
+    DatabaseFault or None
         None for errors that are not faults of the file, its folder or its disk (the caller
         re-raises those).
     """
@@ -136,11 +134,11 @@ def fault(exc: Exception, path: Path, outcome: str = NOTHING_WRITTEN) -> StoreEr
     for needle, detail in _DAMAGE:
         if needle in text:
             return _damaged(path, detail)
-    if "invalidated" in text:  # DuckDB stops using a database after a fatal error
+    if "invalidated" in text:  # DuckDB stops a connection after a fatal error
         return DatabaseFault(
-            f"The database {path} stopped working after an earlier error ({text.strip()}), so "
-            f"{outcome}. Restart the dashboard or the command; if it fails again, restore from "
-            f"a backup with {restore_hint(path)}."
+            f"The database {path} stopped after an earlier error, so {outcome}; the next try "
+            f"opens it afresh. If that fails too, restore it from a backup with "
+            f"{restore_hint(path)}."
         )
     return None
 
@@ -167,8 +165,8 @@ def prepare(path: Path, read_only: bool) -> None:
         try:
             with path.open("rb") as file:
                 head = file.read(12)
-        except OSError as exc:
-            raise fault(exc, path, "the database was not opened") or _cannot(path, exc) from None
+        except OSError as exc:  # a file this user may not even read
+            raise _cannot(path, exc) from None
         if head[8:12] != MAGIC:
             raise _not_a_database(path, len(head))
         return
@@ -194,4 +192,7 @@ def prepare(path: Path, read_only: bool) -> None:
 
 
 def _cannot(path: Path, exc: OSError) -> DatabaseFault:
-    return DatabaseFault(f"The database {path} cannot be read ({exc.strerror or exc}).")
+    return DatabaseFault(
+        f"The database {path} cannot be read ({exc.strerror or exc}). Let this user read it, or "
+        "set GAPMODEL_DB (or --db) to another file."
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -85,6 +85,22 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
         self._require_writable()
         with self._write_lock:
             self.cursor().sql("CHECKPOINT")
+
+    _broken = False  # set after DuckDB's fatal error; the next call opens the file afresh
+
+    def _drop_connection(self) -> None:
+        """After a fatal error (a checkpoint that found the disk full, say) DuckDB refuses
+        every further call on the connection; close it, so that the next call reopens the file
+        (everything committed is in the file or its ``.wal``)."""
+        self._broken = True
+        with suppress(duckdb.Error):
+            self._con.close()
+
+    def _revive(self) -> None:
+        with self._write_lock:
+            if self._broken:  # another thread may have reopened it meanwhile
+                self._con = connect(self.path, self.read_only)  # or the fault that remains
+                self._broken = False
 
     def close(self) -> None:
         """Close the connection (and every cursor made from it); a snapshot closes nothing."""
@@ -187,10 +203,14 @@ def _translated(exc: duckdb.Error, path: Path, outcome: str) -> Exception:
 def _guarded(method: Callable, outcome: str, classmethod_: bool = False) -> Callable:
     @functools.wraps(method)
     def call(first, *args, **kwargs):
+        if not classmethod_ and first._broken and first._snapshot_cursor is None:
+            first._revive()
         try:
             return method(first, *args, **kwargs)
         except duckdb.Error as exc:
             path = Path(args[0] if classmethod_ else first.path)
+            if not classmethod_ and isinstance(exc, duckdb.FatalException):
+                first._drop_connection()
             raise _translated(exc, path, outcome) from None
 
     return call

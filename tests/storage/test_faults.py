@@ -219,6 +219,59 @@ def test_ingest_and_delete_on_a_full_disk_change_nothing(full_disk, leave):
         assert store.wave_labels() == ["2026-Q2", "2026-Q3"]
 
 
+def test_at_any_free_space_a_refused_ingest_stored_nothing_and_a_stored_one_all(full_disk):
+    """Free space from none to more than the wave needs, in steps: each ingest either raises
+    DiskFullError and the file holds what it held, or succeeds and the wave is there whole."""
+    disk = full_disk.parent
+    original = content(full_disk)
+    spare = disk.parent / "original.duckdb"
+    shutil.copy(full_disk, spare)
+    wave, _ = _big_wave(5_000)
+    with Store.open(full_disk) as store:  # what the wave takes on this disk
+        free = shutil.disk_usage(disk).free
+        store.ingest_wave(wave, "2026-Q4")
+        store.checkpoint()
+        needed = free - shutil.disk_usage(disk).free
+    outcomes = []
+    for step in range(9):
+        shutil.copy(spare, full_disk)
+        Path(f"{full_disk}.wal").unlink(missing_ok=True)
+        filler = fill(disk, needed * step // 6)
+        with Store.open(full_disk) as store:
+            try:
+                store.ingest_wave(wave, "2026-Q4")
+            except DiskFullError as exc:
+                assert "the wave was not stored" in str(exc)
+                outcomes.append("refused")
+            else:
+                outcomes.append("stored")
+            store.wave_labels()  # the connection still serves
+        filler.unlink()
+        labels, _ = content(full_disk)
+        if outcomes[-1] == "refused":
+            assert content(full_disk) == original
+        else:
+            assert labels == [*original[0], "2026-Q4"]
+            with Store.open(full_disk, read_only=True) as store:
+                assert store.table_counts()["respondents"] == 3 * 300 + 5_000
+    assert outcomes[0] == "refused" and outcomes[-1] == "stored", outcomes
+
+
+def test_a_checkpoint_on_a_full_disk_stops_the_connection_until_the_next_call(full_disk):
+    """DuckDB invalidates a connection whose checkpoint failed; the store reopens the file on
+    the next call, and nothing committed is lost (it was in the .wal)."""
+    disk = full_disk.parent
+    with Store.open(full_disk) as store:
+        store.delete_wave("2026-Q1")  # committed to the .wal
+        filler = fill(disk)
+        with pytest.raises(DiskFullError, match="the changes stay in the write-ahead log"):
+            store.checkpoint()
+        filler.unlink()
+        assert store.wave_labels() == ["2026-Q2", "2026-Q3"]  # opened afresh
+        store.delete_wave("2026-Q2")
+    assert content(full_disk)[0] == ["2026-Q3"]
+
+
 def test_the_command_line_on_a_full_disk(full_disk, tmp_path):
     before = content(full_disk)
     disk = full_disk.parent

@@ -19,6 +19,7 @@ from faults_support import (
     stale_wal,
 )
 
+from gapmodel.core.errors import DamagedDatabaseError, DatabaseFault
 from gapmodel.storage import faults
 from gapmodel.storage.store import Store
 from gapmodel.tools.demo import generate_wave, wave_csv
@@ -45,7 +46,7 @@ def test_a_damaged_database_is_one_message_and_stays_as_it_was(demo_db, tmp_path
     monkeypatch.setenv("GAPMODEL_DB", str(path))
     at = run()
     assert not at.exception
-    with pytest.raises(faults.DamagedDatabaseError) as caught:
+    with pytest.raises(DamagedDatabaseError) as caught:
         Store.open(path.resolve())
     assert [e.value for e in at.error] == [plain(caught.value)]
     assert "python -m gapmodel restore" in str(caught.value)
@@ -123,3 +124,17 @@ def test_a_commit_onto_a_full_disk_is_refused_and_the_dashboard_goes_on(
         at.button(key="data_commit").click().run()  # with space freed, the same commit works
         assert not at.exception and not at.error
         assert held_content()[0] == [*before[0], "2026-Q4"]
+
+
+@pytest.mark.parametrize("kind", ["folder", "csv", "under a file"])
+def test_gapmodel_db_that_cannot_be_a_database_is_one_message(tmp_path, monkeypatch, kind):
+    csv = tmp_path / "wave.csv"
+    csv.write_text("a,b\n1,2\n")
+    path = {"folder": tmp_path, "csv": csv, "under a file": csv / "gapmodel.duckdb"}[kind]
+    monkeypatch.setenv("GAPMODEL_DB", str(path))
+    at = run()
+    assert not at.exception
+    with pytest.raises(DatabaseFault) as caught:
+        faults.prepare(path.resolve(), read_only=False)
+    assert [e.value for e in at.error] == [plain(caught.value)]
+    assert csv.read_text() == "a,b\n1,2\n" and sorted(tmp_path.iterdir()) == [csv]
