@@ -27,8 +27,7 @@ MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _DAMAGE = (
     ("Could not read enough bytes", "the file ends early: it was cut short"),
     ("checksum", "a block's checksum does not match: its content was corrupted"),
-    ("not a valid DuckDB database file", "its header is not a DuckDB header"),
-    ("Failed to decode", "its content cannot be decoded"),
+    ("not a valid DuckDB database file", "its header is not a DuckDB header"),  # see prepare
 )
 
 

@@ -36,6 +36,8 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
     committed state; use :meth:`snapshot` to make several calls see the same state.
     """
 
+    _broken = False  # set after DuckDB's fatal error; the next call opens the file afresh
+
     # -- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | Path, read_only: bool = False) -> Store:
@@ -85,8 +87,6 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
         self._require_writable()
         with self._write_lock:
             self.cursor().sql("CHECKPOINT")
-
-    _broken = False  # set after DuckDB's fatal error; the next call opens the file afresh
 
     def _drop_connection(self) -> None:
         """After a fatal error (a checkpoint that found the disk full, say) DuckDB refuses
@@ -142,6 +142,8 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
         if self._snapshot_cursor is not None:
             yield self
             return
+        if self._broken:
+            self._revive()
         cur = self._con.cursor()
         cur.begin()
         view = copy.copy(self)
@@ -203,13 +205,14 @@ def _translated(exc: duckdb.Error, path: Path, outcome: str) -> Exception:
 def _guarded(method: Callable, outcome: str, classmethod_: bool = False) -> Callable:
     @functools.wraps(method)
     def call(first, *args, **kwargs):
-        if not classmethod_ and first._broken and first._snapshot_cursor is None:
+        own = not classmethod_ and first._snapshot_cursor is None  # not a snapshot's view
+        if own and first._broken:
             first._revive()
         try:
             return method(first, *args, **kwargs)
         except duckdb.Error as exc:
             path = Path(args[0] if classmethod_ else first.path)
-            if not classmethod_ and isinstance(exc, duckdb.FatalException):
+            if own and isinstance(exc, duckdb.FatalException):
                 first._drop_connection()
             raise _translated(exc, path, outcome) from None
 

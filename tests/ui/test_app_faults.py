@@ -138,3 +138,25 @@ def test_gapmodel_db_that_cannot_be_a_database_is_one_message(tmp_path, monkeypa
         faults.prepare(path.resolve(), read_only=False)
     assert [e.value for e in at.error] == [plain(caught.value)]
     assert csv.read_text() == "a,b\n1,2\n" and sorted(tmp_path.iterdir()) == [csv]
+
+
+def test_a_delete_on_a_full_disk_is_refused_and_the_wave_stays(demo_db, tmp_path, monkeypatch):
+    with small_disk(tmp_path / "disk", 24) as disk:
+        path = disk / "gapmodel.duckdb"
+        shutil.copy(demo_db, path)
+        monkeypatch.setenv("GAPMODEL_DB", str(path))
+        at = run("ui/pages/data.py")
+        held = open_store(str(path.resolve()))
+        before = held.checksums()
+        at.selectbox(key="data_delete_wave").set_value("2026-Q1").run()
+        at.checkbox(key="data_delete_sure").check().run()
+        filler = fill(disk)
+        at.button(key="data_delete").click().run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [
+            plain(faults.disk_full(path, "the wave was not deleted"))
+        ]
+        filler.unlink()
+        assert held.checksums() == before
+        at.button(key="data_delete").click().run()
+        assert not at.exception and held.wave_labels() == ["2026-Q2", "2026-Q3"]
