@@ -12,6 +12,7 @@ from ui import cache, components
 from ui.auth import current_user, login_configured
 from ui.filters import sidebar_filters
 from ui.navigation import follow, pages_for, share_filters
+from ui.store import store
 from ui.text import plain
 
 st.set_page_config(
@@ -43,6 +44,8 @@ navigation = st.navigation(list(pages.values()))
 share_filters(None if survey.is_empty else sidebar_filters(survey))
 
 with st.sidebar:
+    if reason := store().read_only_reason:
+        st.warning(plain(reason))
     if demo == "all":
         st.info(
             "This is **demo data**: synthetic survey waves generated on first start. To use "

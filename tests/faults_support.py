@@ -112,7 +112,7 @@ def read_only_folder(folder: Path) -> Iterator[Path]:
         _mount("-o", "remount,ro,bind", str(folder))
         yield folder
     finally:
-        subprocess.run(["umount", str(folder)], check=True)
+        subprocess.run(["umount", "-l", str(folder)], check=True)  # the dashboard may hold it
 
 
 def cut(path: Path, size: int) -> None:

@@ -71,8 +71,14 @@ def disk_full(path: Path, outcome: str) -> DiskFullError:
     )
 
 
-def _read_only(path: Path, outcome: str, read_only_fs: bool) -> ReadOnlyDatabaseError:
+def not_writable(
+    path: Path, outcome: str, read_only_fs: bool | None = None
+) -> ReadOnlyDatabaseError:
+    """The fault of a database that cannot be written: why (a read-only file system, or
+    permissions; found out when ``read_only_fs`` is None), what that means, and what to do."""
     folder = Path(os.path.abspath(path)).parent
+    if read_only_fs is None:
+        read_only_fs = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     reason = (
         f"{folder} is on a read-only file system"
         if read_only_fs
@@ -125,9 +131,9 @@ def fault(exc: Exception, path: Path, outcome: str) -> DatabaseFault | None:
     if code == errno.ENOSPC or "No space left on device" in text:
         return disk_full(path, outcome)
     if code == errno.EROFS or "Read-only file system" in text:
-        return _read_only(path, outcome, read_only_fs=True)
+        return not_writable(path, outcome, read_only_fs=True)
     if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
-        return _read_only(path, outcome, read_only_fs=False)
+        return not_writable(path, outcome, read_only_fs=False)
     if "replaying WAL" in text or "Corrupt WAL" in text:
         return _wal(path, text)
     for needle, detail in _DAMAGE:
@@ -186,8 +192,7 @@ def prepare(path: Path, read_only: bool) -> None:
             "(or --db) to a file in an existing folder."
         ) from None
     if not os.access(folder, os.W_OK):  # root too is refused on a read-only file system
-        read_only_fs = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-        raise _read_only(path, "the database was not created", read_only_fs)
+        raise not_writable(path, "the database was not created")
 
 
 def _cannot(path: Path, exc: OSError) -> DatabaseFault:

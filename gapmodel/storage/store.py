@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from gapmodel.core.errors import StoreError
+from gapmodel.core.errors import ReadOnlyDatabaseError, StoreError
 from gapmodel.storage import faults
 from gapmodel.storage.connection import connect
 from gapmodel.storage.mappings import StoreMappings
@@ -71,6 +71,27 @@ class Store(StoreReads, StoreWrites, StoreTables, StoreMappings):
         except BaseException:
             con.close()
             raise
+        return store
+
+    @classmethod
+    def open_or_read(cls, path: str | Path) -> Store:
+        """Open the store at ``path`` for writing or, where the file or its folder cannot be
+        written, for reading, with ``read_only_reason`` saying why; writes then raise it.
+
+        Raises
+        ------
+        ReadOnlyDatabaseError
+            If there is no file yet and its folder cannot be written.
+        """
+        try:
+            return cls.open(path)
+        except ReadOnlyDatabaseError:
+            if not Path(path).exists():
+                raise
+        store = cls.open(path, read_only=True)
+        store.read_only_reason = str(
+            faults.not_writable(Path(path), "it is open read-only: uploads and deletes are refused")
+        )
         return store
 
     def checkpoint(self) -> None:

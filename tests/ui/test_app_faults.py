@@ -160,3 +160,29 @@ def test_a_delete_on_a_full_disk_is_refused_and_the_wave_stays(demo_db, tmp_path
         assert held.checksums() == before
         at.button(key="data_delete").click().run()
         assert not at.exception and held.wave_labels() == ["2026-Q2", "2026-Q3"]
+
+
+def test_a_database_in_a_read_only_folder_is_shown_read_only(demo_db, tmp_path, monkeypatch):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "gapmodel.duckdb"
+    shutil.copy(demo_db, path)
+    before = digest(path)
+    monkeypatch.setenv("GAPMODEL_DB", str(path))
+    reason = (
+        f"The database {path} cannot be written: {folder} is on a read-only file system, so it "
+        f"is open read-only: uploads and deletes are refused. Make {folder} writable, or set "
+        "GAPMODEL_DB (or --db) to a file in a writable folder."
+    )
+    with read_only_folder(folder):
+        at = run()
+        assert not at.exception and not at.error
+        assert plain(reason) in [w.value for w in at.sidebar.warning]
+        assert any(m.label == "Overall gap" for m in at.metric)
+        at.switch_page("ui/pages/data.py").run()
+        at.selectbox(key="data_delete_wave").set_value("2026-Q1").run()
+        at.checkbox(key="data_delete_sure").check().run()
+        at.button(key="data_delete").click().run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [plain(reason)]
+    assert digest(path) == before
