@@ -6,11 +6,13 @@ the user's role, then the chosen page.
 
 import streamlit as st
 
+from gapmodel.core import settings
 from gapmodel.core.errors import GapmodelError
 from ui import cache, components
 from ui.auth import REMOTE_VIEWER, current_user, login_configured, warn_if_exposed
 from ui.filters import sidebar_filters
 from ui.navigation import follow, pages_for, share_filters
+from ui.store import store
 from ui.text import plain
 
 st.set_page_config(
@@ -30,6 +32,7 @@ if user is None:
     st.stop()
 
 try:
+    settings.check()  # a malformed GAPMODEL_* variable: one sentence, not a crash on a page
     cache.begin_run()
     survey = cache.survey()
     demo = cache.demo_data()
@@ -42,6 +45,8 @@ navigation = st.navigation(list(pages.values()))
 share_filters(None if survey.is_empty else sidebar_filters(survey))
 
 with st.sidebar:
+    if reason := store().read_only_reason:
+        st.warning(plain(reason))
     if demo == "all":
         st.info(
             "This is **demo data**: synthetic survey waves generated on first start. To use "

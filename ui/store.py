@@ -13,9 +13,10 @@ from gapmodel.tools.demo import ensure_demo_database
 
 @st.cache_resource(show_spinner="Opening the survey database…")
 def open_store(path: str) -> Store:
-    """Open the database at ``path``, building the demo database there if no file exists."""
+    """Open the database at ``path``, building the demo database there if no file exists; a
+    database in a folder that cannot be written is shown read-only."""
     ensure_demo_database(Path(path))
-    return Store.open(path)
+    return Store.open_or_read(path)
 
 
 def store() -> Store:

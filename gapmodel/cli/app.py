@@ -2,7 +2,9 @@
 restore and migrate the database; show the audit trail; plus the model commands (gaps, alpha,
 ipa, trend, segments, bench) from :mod:`gapmodel.cli.model_commands`.
 
-Every refusal exits non-zero with one line that says what is wrong and what to do next.
+Every refusal exits non-zero with one line that says what is wrong and what to do next: 1 for a
+refused input or operation, 2 for a malformed setting or option, or a database file, folder or
+disk that cannot be used as it is (damaged, full, read-only).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from gapmodel.cli.uploads import (
     read_upload,
 )
 from gapmodel.core import settings
-from gapmodel.core.errors import DuplicateWaveError, GapmodelError
+from gapmodel.core.errors import DatabaseFault, DuplicateWaveError, GapmodelError, SettingsError
 from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.mapping import Mapping, mapping_csv
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
@@ -341,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        settings.check()
         args.db = getattr(args, "db", None) or settings.get("db")
         if not hasattr(args, "needs_store"):
             return args.handler(args)
@@ -348,6 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args, None)
         with Store.open(args.db, read_only=True) as store:
             return args.handler(args, store)
+    except (SettingsError, DatabaseFault) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except GapmodelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED

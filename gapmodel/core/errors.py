@@ -27,6 +27,31 @@ class DatabaseLockedError(StoreError):
     """Another process holds the database file."""
 
 
+class DatabaseFault(StoreError):
+    """The database file, its folder or its disk cannot be used as they are; the message names
+    the file and the next step (restore from a backup, free space, fix the path)."""
+
+
+class DamagedDatabaseError(DatabaseFault):
+    """The database file is truncated, corrupted, or not a DuckDB file at all."""
+
+
+class WriteAheadLogError(DatabaseFault):
+    """The ``.wal`` file beside the database is damaged or belongs to another copy of it."""
+
+
+class DiskFullError(DatabaseFault):
+    """The disk holding the database has no space left; nothing was written."""
+
+
+class ReadOnlyDatabaseError(DatabaseFault):
+    """The database file or its folder cannot be written (read-only or not permitted)."""
+
+
+class DatabasePathError(DatabaseFault):
+    """The configured database path is a folder, or its folder cannot be created."""
+
+
 class DuplicateWaveError(StoreError):
     """The same file, or the same wave label, is already stored."""
 

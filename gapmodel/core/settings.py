@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gapmodel.core.errors import SettingsError
 from gapmodel.core.vocabulary import PADJUST_METHODS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -40,39 +42,67 @@ class Setting:
         return f"GAPMODEL_{self.name.upper()}"
 
 
-def _probability(text: str) -> float:
-    value = float(text)
-    if not 0 < value < 1:
-        raise ValueError(f"must be a number between 0 and 1 (exclusive). Got {text!r}.")
+def _number(text: str, rule: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(rule)
     return value
+
+
+def _probability(text: str) -> float:
+    rule = "a number between 0 and 1 (exclusive), e.g. 0.05"
+    if not 0 < _number(text, rule) < 1:
+        raise ValueError(rule)
+    return float(text)
 
 
 def _padjust(text: str) -> str:
     value = text.strip().lower()
     if value not in PADJUST_METHODS:
-        raise ValueError(f"must be {' or '.join(repr(m) for m in PADJUST_METHODS)}. Got {text!r}.")
+        raise ValueError(" or ".join(PADJUST_METHODS))
     return value
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    rule = "a whole number of 1 or more"
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(rule) from None
     if value < 1:
-        raise ValueError(f"must be a positive integer. Got {text!r}.")
+        raise ValueError(rule)
     return value
 
 
 def _tolerance(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 100:
-        raise ValueError(f"must be a number of scale points from 0, e.g. 0.5. Got {text!r}.")
-    return value
+    rule = "a number of scale points from 0 to below 100, e.g. 0.5"
+    if not 0 <= _number(text, rule) < 100:
+        raise ValueError(rule)
+    return float(text)
 
 
 def _target(text: str) -> float:
-    value = float(text)
-    if not -100 < value <= 0:
-        raise ValueError(f"must be a gap of 0 or below, e.g. -0.25. Got {text!r}.")
-    return value
+    rule = "a gap of 0 or below (above -100), e.g. -0.25"
+    if not -100 < _number(text, rule) <= 0:
+        raise ValueError(rule)
+    return float(text)
+
+
+def _db_path(text: str) -> str:
+    """The path as given; whether a database can live there, storage checks on opening."""
+    if not text.strip():
+        raise ValueError("the path of a database file, e.g. data/gapmodel.duckdb")
+    return text
+
+
+def _targets_file(text: str) -> str:
+    if not Path(text).is_file():
+        what = "is a folder" if Path(text).is_dir() else "does not exist"
+        raise ValueError(f"the path of a CSV file with the columns name and target; {text} {what}")
+    return text
 
 
 def _switch(text: str) -> bool:
@@ -83,7 +113,7 @@ def _switch(text: str) -> bool:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", str(DATA_DIR / "gapmodel.duckdb"), "Path of the DuckDB database file.", str),
+    Setting("db", str(DATA_DIR / "gapmodel.duckdb"), "Path of the DuckDB database file.", _db_path),
     Setting("alpha", 0.05, "Significance level for adjusted p-values.", _probability),
     Setting("padjust", "holm", "Multiple-comparison adjustment: holm or bh.", _padjust),
     Setting("min_n", 30, "Groups with fewer respondents are flagged small_n.", _positive_int),
@@ -105,7 +135,7 @@ SETTINGS: tuple[Setting, ...] = (
         "targets",
         "",
         "A CSV file of targets per dimension or item (columns name, target), over target_gap.",
-        str,
+        _targets_file,
     ),
     Setting("max_upload_mb", 200, "Largest upload accepted, in megabytes.", _positive_int),
     Setting(
@@ -137,8 +167,9 @@ def get(name: str) -> Any:
 
     Raises
     ------
-    ValueError
-        If the environment variable holds a value the setting does not accept.
+    SettingsError
+        If the environment variable holds a value the setting does not accept; the message
+        names the variable, what it must be, the value given and the default.
     """
     setting = _BY_NAME[name]
     raw = os.environ.get(setting.env_var)
@@ -147,4 +178,27 @@ def get(name: str) -> Any:
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise ValueError(f"The environment variable {setting.env_var} {exc}") from None
+        default = f"the default {setting.default}" if setting.default != "" else "no file"
+        raise SettingsError(
+            f"The environment variable {setting.env_var} is {raw!r}; it must be {exc}. Set "
+            f"{setting.env_var} to such a value, or unset it for {default}."
+        ) from None
+
+
+def check() -> None:
+    """Read every setting once, so that a malformed one stops the program at its start.
+
+    Raises
+    ------
+    SettingsError
+        For the first setting whose environment variable is malformed, or when
+        ``GAPMODEL_MIN_N`` is below ``GAPMODEL_SUPPRESS_N``.
+    """
+    for setting in SETTINGS:
+        get(setting.name)
+    if get("min_n") < get("suppress_n"):
+        raise SettingsError(
+            f"GAPMODEL_MIN_N ({get('min_n')}) must be at least GAPMODEL_SUPPRESS_N "
+            f"({get('suppress_n')}): smaller groups are suppressed, so none could be flagged. "
+            "Set GAPMODEL_MIN_N higher or GAPMODEL_SUPPRESS_N lower."
+        )

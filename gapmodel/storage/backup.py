@@ -22,7 +22,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from gapmodel.core.errors import BackupError, StoreError
+from gapmodel.core.errors import (
+    BackupError,
+    DamagedDatabaseError,
+    DatabaseFault,
+    DiskFullError,
+    StoreError,
+    WriteAheadLogError,
+)
+from gapmodel.storage.faults import disk_full
 from gapmodel.storage.schema import SCHEMA_VERSION
 from gapmodel.storage.store import Store
 
@@ -178,7 +186,8 @@ def restore(directory: str | Path, db: str | Path, force: bool = False) -> dict:
         The database file to create. An existing file is replaced only when it holds no data,
         or when ``force`` is true.
     force : bool
-        Replace a database that holds data.
+        Replace a database that holds data, or one that is damaged or beside a foreign
+        write-ahead log.
 
     Returns
     -------
@@ -192,6 +201,9 @@ def restore(directory: str | Path, db: str | Path, force: bool = False) -> dict:
         A damaged or incomplete backup, or a target that holds data without ``force``.
     DatabaseLockedError
         If another process (the dashboard) holds the target file.
+    DatabaseFault
+        A damaged target without ``force``, a full disk or a read-only folder; the target is
+        unchanged.
 
     Notes
     -----
@@ -215,8 +227,13 @@ def restore_tables(
     the upload's rules, :mod:`gapmodel.ingest.backup_check`) reads them once."""
     target = Path(db)
     if target.exists():
-        with Store.open(target) as existing:  # refuses a file held by another process
-            counts = existing.table_counts()
+        try:
+            with Store.open(target) as existing:  # refuses a file held by another process
+                counts = existing.table_counts()
+        except (DamagedDatabaseError, WriteAheadLogError):
+            if not force:  # the message says to restore with --force
+                raise
+            counts = {}  # a damaged file is what a forced restore replaces
         if any(counts.values()) and not force:
             raise BackupError(
                 f"The database {target} already holds {counts['waves']} wave(s) and "
@@ -231,6 +248,10 @@ def restore_tables(
     expected = {t: e["checksum"] for t, e in manifest["tables"].items()} if same_engine else None
     try:
         Store.create_from_tables(building, frames, manifest["schema_version"], expected)
+    except DiskFullError:  # named for the target, not the file built beside it
+        raise disk_full(target, "the backup was not restored") from None
+    except DatabaseFault:  # a read-only folder: the message says what to do
+        raise
     except StoreError as exc:
         raise BackupError(
             f"The backup in {directory} cannot be restored: {exc} Restore from another backup."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from gapmodel.core.errors import StoreError, UnknownWaveError
+from gapmodel.core.errors import ReadOnlyDatabaseError, StoreError, UnknownWaveError
 from gapmodel.core.text import find_text
 
 
@@ -25,6 +25,7 @@ class StoreBase:
         self._write_lock = threading.Lock()
         self._snapshot_cursor: duckdb.DuckDBPyConnection | None = None
         self.migrated_from: int | None = None
+        self.read_only_reason: str | None = None  # why a writable open fell back to reading
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the shared connection: one per thread or script run.
@@ -62,6 +63,8 @@ class StoreBase:
     def _require_writable(self) -> None:
         if self._snapshot_cursor is not None:
             raise StoreError("A snapshot only reads; write through the store itself.")
+        if self.read_only_reason:
+            raise ReadOnlyDatabaseError(self.read_only_reason)
         if self.read_only:
             raise StoreError(f"The database {self.path} is open read-only.")
 

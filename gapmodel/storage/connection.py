@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from gapmodel.core.errors import DatabaseLockedError, StoreError
+from gapmodel.storage import faults
 
 _CONFIG = {
     "enable_external_access": False,
@@ -40,15 +41,23 @@ def _lock_message(path: Path, exc: Exception) -> str:
 
 
 def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """A locked-down connection: no file or network access, no extensions, settings frozen."""
+    """A locked-down connection: no file or network access, no extensions, settings frozen.
+
+    Raises
+    ------
+    DatabaseLockedError
+        Another process holds the file; the message names it.
+    DatabaseFault
+        The file is damaged, not a database, beside a foreign write-ahead log, or its folder or
+        disk cannot be written (:mod:`gapmodel.storage.faults`).
+    """
+    faults.prepare(path, read_only)
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseLockedError(_lock_message(path, exc)) from None
-        raise StoreError(f"Cannot open the database {path}: {exc}") from None
     except duckdb.Error as exc:
-        raise StoreError(
+        if "Could not set lock" in str(exc) or _LOCK_HOLDER.search(str(exc)):
+            raise DatabaseLockedError(_lock_message(path, exc)) from None
+        raise faults.fault(exc, path, "the database was not opened") or StoreError(
             f"Cannot open the database {path}: {exc}. Is it a gapmodel database file?"
         ) from None
     try:

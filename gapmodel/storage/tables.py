@@ -89,7 +89,13 @@ class StoreTables(StoreBase):
             )
         if path.exists():
             raise StoreError(f"{path} already exists; restore into a new file.")
-        con = connect(path, read_only=False)
+        leftovers = (path, Path(f"{path}.wal"))
+        try:
+            con = connect(path, read_only=False)
+        except BaseException:  # DuckDB may have made the file before the disk ran full
+            for leftover in leftovers:
+                leftover.unlink(missing_ok=True)
+            raise
         try:
             cur = con.cursor()
             cur.begin()
@@ -116,7 +122,7 @@ class StoreTables(StoreBase):
             cur.commit()
         except BaseException:
             con.close()
-            for leftover in (path, Path(f"{path}.wal")):
+            for leftover in leftovers:
                 leftover.unlink(missing_ok=True)
             raise
         con.close()

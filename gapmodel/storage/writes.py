@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import date
 
 import duckdb
@@ -215,11 +216,8 @@ class StoreWrites(StoreBase):
         for table, frame in (("items", items), ("pairs", pairs)):
             frame = frame.with_columns(pl.lit(new_id, pl.Int32).alias("instrument_id"))
             columns = ", ".join(frame.columns)  # fixed names: ours, not the file's
-            cur.register("new_rows", frame)
-            try:
+            with _registered(cur, "new_rows", frame):
                 cur.sql(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM new_rows")  # noqa: S608
-            finally:
-                cur.unregister("new_rows")
         return new_id
 
     @staticmethod
@@ -228,14 +226,11 @@ class StoreWrites(StoreBase):
     ) -> None:
         columns = ", ".join(frame.columns)
         view = f"new_{table}"
-        cur.register(view, frame)
-        try:
+        with _registered(cur, view, frame):
             cur.sql(
                 f"INSERT INTO {table} (wave_id, {columns}) SELECT ?, {columns} FROM {view}",  # noqa: S608
                 params=[wave_id],
             )
-        finally:
-            cur.unregister(view)
 
     @staticmethod
     def _check_scale(cur: duckdb.DuckDBPyConnection, wave_id: int, scale: tuple[int, int]) -> None:
@@ -261,6 +256,21 @@ def _lookalike(typed: str, stored: str) -> str:
         f" (you typed {typed.strip()!r}, which differs from it only by invisible characters, "
         "spaces or the Unicode form of its accents, so it is the same label)."
     )
+
+
+@contextmanager
+def _registered(cur: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` visible as ``view`` inside the block. After a failed statement the transaction
+    is aborted and unregistering fails too; the first error (say, a full disk) is the one
+    raised."""
+    cur.register(view, frame)
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):
+            cur.unregister(view)
+        raise
+    cur.unregister(view)
 
 
 def pair_responses(responses: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:

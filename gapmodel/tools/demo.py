@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from gapmodel.core.errors import DiskFullError
 from gapmodel.core.instrument import Instrument, default_instrument
 from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.faults import disk_full, prepare
 from gapmodel.storage.store import Store
 
 SEGMENTS = ("Consumer", "Small business", "Enterprise")
@@ -175,13 +177,29 @@ def build_demo(
 
 
 def ensure_demo_database(path: str | Path) -> bool:
-    """Create the demo database at ``path`` if no file is there. Returns True if created."""
+    """Create the demo database at ``path`` if no file is there. Returns True if created.
+
+    Raises
+    ------
+    DatabaseFault
+        ``path`` is a folder or a damaged file, or the demo cannot be written there (a
+        read-only folder; a full disk, after which nothing is left behind).
+    """
     path = Path(path)
+    prepare(path, read_only=False)  # checks the file, or that its folder can take a new one
     if path.exists():
         return False
     tmp = path.with_name(path.name + ".building")
-    for leftover in (tmp, Path(str(tmp) + ".wal")):
+    leftovers = (tmp, Path(str(tmp) + ".wal"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    build_demo(tmp)
+    try:
+        build_demo(tmp)
+        with Store.open(tmp) as store:
+            store.checkpoint()  # all in the file: a .wal would not follow the rename
+    except DiskFullError:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise disk_full(path, "the demo database was not created") from None
     tmp.rename(path)  # the file appears whole or not at all
     return True

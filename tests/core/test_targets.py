@@ -23,7 +23,9 @@ def test_the_default_target_is_a_setting(monkeypatch):
     monkeypatch.setenv("GAPMODEL_TARGET_GAP", "-0.5")
     assert default_target() == -0.5
     monkeypatch.setenv("GAPMODEL_TARGET_GAP", "0.3")
-    with pytest.raises(ValueError, match="GAPMODEL_TARGET_GAP must be a gap of 0 or below"):
+    with pytest.raises(
+        ValueError, match="GAPMODEL_TARGET_GAP is .0.3.; it must be a gap of 0 or below"
+    ):
         default_target()
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from gapmodel.core.errors import DuplicateWaveError, GapmodelError, InstrumentError, StoreError
+from gapmodel.core.errors import (
+    DatabaseFault,
+    DuplicateWaveError,
+    GapmodelError,
+    InstrumentError,
+    StoreError,
+)
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import prepare_table
@@ -206,6 +212,9 @@ with upload:
                         f"{plain(exc)} Nothing was written. Switch on **Replace a wave** to "
                         "replace it, or give this wave another label."
                     )
+                except DatabaseFault as exc:  # says itself that nothing was written
+                    status.update(label="Not committed", state="error")
+                    st.error(plain(exc))
                 except (GapmodelError, ValueError) as exc:
                     status.update(label="Not committed", state="error")
                     st.error(f"{plain(exc)} Nothing was written.")
