@@ -27,7 +27,7 @@ from gapmodel.cli.uploads import (
     read_upload,
 )
 from gapmodel.core import settings
-from gapmodel.core.errors import DatabaseFault, DuplicateWaveError, GapmodelError, SettingsError
+from gapmodel.core.errors import DuplicateWaveError, GapmodelError, SettingsError
 from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.mapping import Mapping, mapping_csv
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
@@ -173,8 +173,8 @@ def cmd_waves(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     """Delete one wave and everything stored with it."""
     with Store.open(args.db) as store:
-        store.delete_wave(args.wave, user=_user(args))
-    print(f"Deleted wave {args.wave!r}.")
+        label = store.delete_wave(args.wave, user=_user(args))
+    print(f"Deleted wave {label!r}.")
     return EXIT_OK
 
 
@@ -187,7 +187,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in log.tail(args.last).iter_rows(named=True):
         print(
-            f"{row['changed_at']:%Y-%m-%d %H:%M:%S}\t{row['action']}\t{row['wave']}\t"
+            f"{row['changed_at']:%Y-%m-%d %H:%M:%S} UTC\t{row['action']}\t{row['wave']}\t"
             f"{row['username'] or '-'}\t{row['detail'] or ''}"
         )
     return EXIT_OK
@@ -351,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args, None)
         with Store.open(args.db, read_only=True) as store:
             return args.handler(args, store)
-    except (SettingsError, DatabaseFault) as exc:
+    except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except GapmodelError as exc:

@@ -140,7 +140,7 @@ class StoreWrites(StoreBase):
             "replaced": replaced if replace else None,
         }
 
-    def delete_wave(self, label: str, user: str | None = None) -> None:
+    def delete_wave(self, label: str, user: str | None = None) -> str:
         """Delete a wave and all its rows in one transaction.
 
         Parameters
@@ -149,6 +149,12 @@ class StoreWrites(StoreBase):
             The wave to delete.
         user : str, optional
             Who deletes it; recorded in the audit table in the same transaction.
+
+        Returns
+        -------
+        str
+            The label as stored (``label`` may differ from it by invisible characters or the
+            Unicode form of its accents).
 
         Raises
         ------
@@ -168,6 +174,7 @@ class StoreWrites(StoreBase):
                 detail = f"{counts[0][0]} respondents, {counts[0][1]} responses"
                 self._audit(cur, "delete", label, user, detail)
                 cur.sql("UPDATE changes SET version = version + 1")
+        return label
 
     @staticmethod
     def _audit(

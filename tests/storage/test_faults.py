@@ -60,8 +60,8 @@ def _flips() -> list[tuple[str, int | float]]:
 
 
 def _cli_refusal(done: subprocess.CompletedProcess, *words: str) -> str:
-    """The error line of a refused command; it exited 2 without a traceback."""
-    assert done.returncode == 2, done.stderr
+    """The error line of a refused command; it exited 1 without a traceback."""
+    assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     errors = [line for line in lines if line.startswith("error: ")]
