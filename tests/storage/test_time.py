@@ -114,9 +114,10 @@ def test_every_time_column_defaults_to_utc(store):
 
 _V4_FILE = """
 import sys
+from pathlib import Path
 from gapmodel.storage import schema
 from gapmodel.storage.connection import connect
-con = connect(sys.argv[1], read_only=False)
+con = connect(Path(sys.argv[1]), read_only=False)
 cur = con.cursor()
 cur.begin()
 schema.create_schema(cur, 4)
