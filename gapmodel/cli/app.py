@@ -3,8 +3,8 @@ restore and migrate the database; show the audit trail; plus the model commands 
 ipa, trend, segments, bench) from :mod:`gapmodel.cli.model_commands`.
 
 Every refusal exits non-zero with one line that says what is wrong and what to do next: 1 for a
-refused input or operation, 2 for a malformed setting or option, or a database file, folder or
-disk that cannot be used as it is (damaged, full, read-only).
+refused input or operation (a database file, folder or disk that cannot be used as it is among
+them: damaged, full, read-only), 2 for a malformed option or setting.
 """
 
 from __future__ import annotations

@@ -42,21 +42,22 @@ class Setting:
         return f"GAPMODEL_{self.name.upper()}"
 
 
-def _number(text: str, rule: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValueError(rule)
-    return value
+def _number_in(rule: str, accepts: Callable[[float], bool]) -> Callable[[str], float]:
+    """A parser of a finite number that ``accepts``; anything else is refused with ``rule``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and accepts(value)):
+            raise ValueError(rule)
+        return value
+
+    return parse
 
 
-def _probability(text: str) -> float:
-    rule = "a number between 0 and 1 (exclusive), e.g. 0.05"
-    if not 0 < _number(text, rule) < 1:
-        raise ValueError(rule)
-    return float(text)
+_probability = _number_in("a number between 0 and 1 (exclusive), e.g. 0.05", lambda v: 0 < v < 1)
 
 
 def _padjust(text: str) -> str:
@@ -77,18 +78,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _tolerance(text: str) -> float:
-    rule = "a number of scale points from 0 to below 100, e.g. 0.5"
-    if not 0 <= _number(text, rule) < 100:
-        raise ValueError(rule)
-    return float(text)
-
-
-def _target(text: str) -> float:
-    rule = "a gap of 0 or below (above -100), e.g. -0.25"
-    if not -100 < _number(text, rule) <= 0:
-        raise ValueError(rule)
-    return float(text)
+_tolerance = _number_in(
+    "a number of scale points from 0 to below 100, e.g. 0.5", lambda v: 0 <= v < 100
+)
+_target = _number_in("a gap of 0 or below (above -100), e.g. -0.25", lambda v: -100 < v <= 0)
 
 
 def _db_path(text: str) -> str:
@@ -196,9 +189,10 @@ def check() -> None:
     """
     for setting in SETTINGS:
         get(setting.name)
-    if get("min_n") < get("suppress_n"):
+    min_n, suppress_n = get("min_n"), get("suppress_n")
+    if min_n < suppress_n:
         raise SettingsError(
-            f"GAPMODEL_MIN_N ({get('min_n')}) must be at least GAPMODEL_SUPPRESS_N "
-            f"({get('suppress_n')}): smaller groups are suppressed, so none could be flagged. "
+            f"GAPMODEL_MIN_N ({min_n}) must be at least GAPMODEL_SUPPRESS_N "
+            f"({suppress_n}): smaller groups are suppressed, so none could be flagged. "
             "Set GAPMODEL_MIN_N higher or GAPMODEL_SUPPRESS_N lower."
         )

@@ -30,6 +30,7 @@ from gapmodel.core.errors import (
     StoreError,
     WriteAheadLogError,
 )
+from gapmodel.storage.connection import remove_database
 from gapmodel.storage.faults import disk_full
 from gapmodel.storage.schema import SCHEMA_VERSION
 from gapmodel.storage.store import Store
@@ -242,8 +243,7 @@ def restore_tables(
             )
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(target.name + ".restoring")
-    for leftover in (building, Path(f"{building}.wal")):
-        leftover.unlink(missing_ok=True)  # from a restore that was interrupted
+    remove_database(building)  # left by a restore that was interrupted
     same_engine = manifest.get("duckdb_version") == duckdb.__version__
     expected = {t: e["checksum"] for t, e in manifest["tables"].items()} if same_engine else None
     try:

@@ -40,6 +40,13 @@ def _lock_message(path: Path, exc: Exception) -> str:
     )
 
 
+def remove_database(path: Path) -> None:
+    """Remove the database file ``path`` and its write-ahead log, where they exist (a file
+    being built that is given up)."""
+    for file in (path, Path(f"{path}.wal")):
+        file.unlink(missing_ok=True)
+
+
 def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """A locked-down connection: no file or network access, no extensions, settings frozen.
 

@@ -7,7 +7,7 @@ steps an older database goes through on open, so a new file and a migrated one c
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import duckdb
 import polars as pl
@@ -300,6 +300,21 @@ def table_checksums(
     return {t: tuple(cur.sql(sql.format(t)).fetchall()[0]) for t in tables}
 
 
+@contextlib.contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` visible as ``view`` inside the block. After a failed statement the transaction
+    is aborted and unregistering fails too; the first error (say, a full disk) is the one
+    raised."""
+    cur.register(view, frame)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            cur.unregister(view)
+        raise
+    cur.unregister(view)
+
+
 def load_table(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace the rows of ``table`` (a name from the catalogue) with ``frame``'s."""
     columns = [
@@ -317,13 +332,10 @@ def load_table(cur: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
         )
     names = ", ".join(f'"{c}"' for c in columns)  # from the catalogue, not from the frame
     cur.sql(f"DELETE FROM {table}")  # noqa: S608 - catalogue name
-    cur.register("restored_rows", frame)
-    try:
-        cur.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM restored_rows")  # noqa: S608
-    except duckdb.Error as exc:  # a constraint or a type the rows break
-        raise StoreError(
-            f"The rows for table {table} break a rule of the database: {exc}"
-        ) from None
-    finally:
-        with contextlib.suppress(duckdb.Error):  # the transaction may be aborted by now
-            cur.unregister("restored_rows")
+    with registered(cur, "restored_rows", frame):
+        try:
+            cur.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM restored_rows")  # noqa: S608
+        except duckdb.Error as exc:  # a constraint or a type the rows break
+            raise StoreError(
+                f"The rows for table {table} break a rule of the database: {exc}"
+            ) from None

@@ -10,7 +10,7 @@ import polars as pl
 
 from gapmodel.core.errors import StoreError
 from gapmodel.storage.base import StoreBase
-from gapmodel.storage.connection import connect
+from gapmodel.storage.connection import connect, remove_database
 from gapmodel.storage.schema import (
     ALL_TABLES,
     SCHEMA_VERSION,
@@ -89,14 +89,9 @@ class StoreTables(StoreBase):
             )
         if path.exists():
             raise StoreError(f"{path} already exists; restore into a new file.")
-        leftovers = (path, Path(f"{path}.wal"))
+        con = None
         try:
-            con = connect(path, read_only=False)
-        except BaseException:  # DuckDB may have made the file before the disk ran full
-            for leftover in leftovers:
-                leftover.unlink(missing_ok=True)
-            raise
-        try:
+            con = connect(path, read_only=False)  # may make the file before the disk runs full
             cur = con.cursor()
             cur.begin()
             create_schema(cur, schema_version)
@@ -121,8 +116,8 @@ class StoreTables(StoreBase):
             migrate(cur, schema_version, SCHEMA_VERSION)
             cur.commit()
         except BaseException:
-            con.close()
-            for leftover in leftovers:
-                leftover.unlink(missing_ok=True)
+            if con is not None:
+                con.close()
+            remove_database(path)
             raise
         con.close()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
 from datetime import date
 
 import duckdb
@@ -15,6 +14,7 @@ from gapmodel.core.instrument import Instrument
 from gapmodel.storage.base import StoreBase
 from gapmodel.storage.names import check_label, check_user
 from gapmodel.storage.prepared_wave import PreparedWave
+from gapmodel.storage.schema import registered
 
 _BITMAP_CELLS = 1 << 31  # respondents x pairs checked with a bitmap (2 GB at most)
 
@@ -223,7 +223,7 @@ class StoreWrites(StoreBase):
         for table, frame in (("items", items), ("pairs", pairs)):
             frame = frame.with_columns(pl.lit(new_id, pl.Int32).alias("instrument_id"))
             columns = ", ".join(frame.columns)  # fixed names: ours, not the file's
-            with _registered(cur, "new_rows", frame):
+            with registered(cur, "new_rows", frame):
                 cur.sql(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM new_rows")  # noqa: S608
         return new_id
 
@@ -233,7 +233,7 @@ class StoreWrites(StoreBase):
     ) -> None:
         columns = ", ".join(frame.columns)
         view = f"new_{table}"
-        with _registered(cur, view, frame):
+        with registered(cur, view, frame):
             cur.sql(
                 f"INSERT INTO {table} (wave_id, {columns}) SELECT ?, {columns} FROM {view}",  # noqa: S608
                 params=[wave_id],
@@ -263,21 +263,6 @@ def _lookalike(typed: str, stored: str) -> str:
         f" (you typed {typed.strip()!r}, which differs from it only by invisible characters, "
         "spaces or the Unicode form of its accents, so it is the same label)."
     )
-
-
-@contextmanager
-def _registered(cur: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) -> Iterator[None]:
-    """``frame`` visible as ``view`` inside the block. After a failed statement the transaction
-    is aborted and unregistering fails too; the first error (say, a full disk) is the one
-    raised."""
-    cur.register(view, frame)
-    try:
-        yield
-    except BaseException:
-        with suppress(duckdb.Error):
-            cur.unregister(view)
-        raise
-    cur.unregister(view)
 
 
 def pair_responses(responses: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:

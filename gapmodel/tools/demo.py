@@ -23,6 +23,7 @@ import polars as pl
 from gapmodel.core.errors import DiskFullError
 from gapmodel.core.instrument import Instrument, default_instrument
 from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.connection import remove_database
 from gapmodel.storage.faults import disk_full, prepare
 from gapmodel.storage.store import Store
 
@@ -190,16 +191,13 @@ def ensure_demo_database(path: str | Path) -> bool:
     if path.exists():
         return False
     tmp = path.with_name(path.name + ".building")
-    leftovers = (tmp, Path(str(tmp) + ".wal"))
-    for leftover in leftovers:
-        leftover.unlink(missing_ok=True)
+    remove_database(tmp)
     try:
         build_demo(tmp)
         with Store.open(tmp) as store:
             store.checkpoint()  # all in the file: a .wal would not follow the rename
     except DiskFullError:
-        for leftover in leftovers:
-            leftover.unlink(missing_ok=True)
+        remove_database(tmp)
         raise disk_full(path, "the demo database was not created") from None
     tmp.rename(path)  # the file appears whole or not at all
     return True
