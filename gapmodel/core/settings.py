@@ -102,6 +102,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_upload_mb", 200, "Largest upload accepted, in megabytes.", _positive_int),
     Setting(
+        "read_memory_mb",
+        8192,
+        "Memory (address space) an upload may take while it is read, in megabytes: each file "
+        "is read in a process of its own under this cap, so that no file can take down the "
+        "dashboard. A 200 MB CSV of 100 million one-digit cells, the largest upload of the "
+        "default limit, peaks at about 3.2 GB resident and needs more than 4 GB of address "
+        "space.",
+        _positive_int,
+    ),
+    Setting(
         "max_filter_values",
         60,
         "Respondent attributes with more values are stored but not offered as filters.",

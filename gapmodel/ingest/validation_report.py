@@ -68,6 +68,9 @@ class ValidationReport:
         The first ``PREVIEW_ROWS`` rows as read (text cells), when the file could be read.
     omitted : dict
         Rule -> number of further problems of that rule not listed.
+    formula_cells : tuple
+        The file's formula cells without a calculated value
+        (:class:`gapmodel.ingest.readers.FormulaCell`), for the score checks.
     """
 
     source_name: str
@@ -78,6 +81,7 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     omitted: dict[str, int] = field(default_factory=dict)
     preview: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    formula_cells: tuple = field(default=(), compare=False, repr=False)
 
     def add(self, problem: Problem) -> None:
         """Record a problem (counted only, once ``MAX_LISTED`` are listed)."""

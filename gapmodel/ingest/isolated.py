@@ -1,0 +1,159 @@
+"""Reading an upload in a process of its own, under a memory cap (``read_memory_mb``).
+
+A file can make a reader allocate far more than it holds: a workbook whose used range is the
+whole sheet, a Parquet file of a billion compressed nulls, a CSV of millions of tiny columns.
+The Excel reader then aborts the process (a Rust abort, which nothing can catch). Read in the
+dashboard's process, one such upload would stop the dashboard for every user; read here, in a
+child process (:mod:`gapmodel.ingest.read_child`) that caps its own address space before it
+imports a reader, it ends that child only, and the analyst is told.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import asdict
+from typing import IO
+
+import polars as pl
+
+from gapmodel.core import settings
+from gapmodel.core.settings import PROJECT_ROOT
+from gapmodel.ingest.read_child import EXIT_MEMORY
+from gapmodel.ingest.readers import FormulaCell, RawTable, ReadError, ReadOptions
+from gapmodel.ingest.validation_report import Problem, shorten
+
+CPU_SECONDS = 300  # processor time a read may take; a real 200 MB file takes under a minute
+_THREADS = "4"  # polars threads in the child: each thread's allocator arena counts to the cap
+
+
+def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -> RawTable:
+    """:func:`gapmodel.ingest.readers.read_table`, in a child process under the memory cap.
+
+    Raises
+    ------
+    ReadError
+        As the reader does; and when the child ran out of memory or time, or ended otherwise
+        (the problem says which, and what to do).
+    """
+    table, _ = read_with_peak(data, filename, options)
+    return table
+
+
+def read_with_peak(
+    data: bytes, filename: str, options: ReadOptions | None = None
+) -> tuple[RawTable, float]:
+    """:func:`read_table`, and the child's peak resident memory in MB.
+
+    Raises
+    ------
+    ReadError
+        As :func:`read_table`; its ``peak_mb`` attribute holds the child's peak.
+    """
+    limit = settings.get("read_memory_mb")
+    spec = {
+        "filename": filename,
+        "options": asdict(options or ReadOptions()),
+        "memory_mb": limit,
+        "cpu_seconds": CPU_SECONDS,
+    }
+    out, code, peak = _run(json.dumps(spec).encode() + b"\n", data)
+    try:
+        if code == 0 and out:
+            return _table(out), peak
+        raise _ended(filename, code, limit)
+    except ReadError as exc:
+        exc.peak_mb = peak
+        raise
+
+
+def _run(head: bytes, data: bytes) -> tuple[bytes, int, float]:
+    """Run the child on ``head`` and ``data``: its output, exit code (minus a signal number)
+    and peak resident memory in MB."""
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        MALLOC_ARENA_MAX="2",  # glibc reserves 64 MB of address space per arena otherwise
+        POLARS_MAX_THREADS=_THREADS,
+    )
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "gapmodel.ingest.read_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            cwd=PROJECT_ROOT,
+            env=env,
+        )
+        feeder = threading.Thread(target=_feed, args=(child.stdin, head, data), daemon=True)
+        feeder.start()
+        out = child.stdout.read()
+        child.stdout.close()
+        feeder.join()
+        _, status, usage = os.wait4(child.pid, 0)  # wait4: the rusage of this child alone
+        child.returncode = os.waitstatus_to_exitcode(status)
+    return out, child.returncode, usage.ru_maxrss / 1024
+
+
+def _feed(pipe: IO[bytes], head: bytes, data: bytes) -> None:
+    try:
+        pipe.write(head)
+        pipe.write(data)
+    except BrokenPipeError:  # the child ended before reading it all; its exit code says why
+        pass
+    finally:
+        try:
+            pipe.close()
+        except BrokenPipeError:
+            pass
+
+
+def _table(out: bytes) -> RawTable:
+    """The table (or the ReadError) the child wrote."""
+    line, _, rest = out.partition(b"\n")
+    head = json.loads(line)
+    if "problem" in head:
+        raise ReadError(Problem(**head["problem"]), head["choices"])
+    head["notes"] = [Problem(**p) for p in head["notes"]]
+    head["formulas"] = tuple(FormulaCell(**c) for c in head["formulas"])
+    head["sheets"] = tuple(head["sheets"])
+    return RawTable(pl.read_ipc_stream(rest), **head)
+
+
+def _ended(filename: str, code: int, limit: int) -> ReadError:
+    """The refusal for a child that ended without a table: out of memory, out of time, or
+    otherwise."""
+    name = shorten(filename)
+    if code in (EXIT_MEMORY, -signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
+        # Out of memory shows as a MemoryError, or as an abort (Rust, C++) or a crash of a
+        # library that did not check its allocation.
+        return ReadError(
+            Problem(
+                rule="read_memory",
+                message=f"{name} could not be read within the memory limit of {limit:,} MB "
+                "(GAPMODEL_READ_MEMORY_MB): reading it needs more than its size suggests. "
+                "If it is a workbook, delete the empty rows and columns around the table and "
+                "save it again, or export the survey as CSV; if the file is as large as it "
+                "should be, ask the administrator to raise the limit.",
+            )
+        )
+    if code == -signal.SIGXCPU:
+        return ReadError(
+            Problem(
+                rule="read_time",
+                message=f"{name} could not be read within {CPU_SECONDS} s of processing. "
+                "Export the survey as CSV and upload that.",
+            )
+        )
+    return ReadError(
+        Problem(
+            rule="damaged_file",
+            message=f"{name} could not be read (the reader stopped with code {code}). Export "
+            f"the survey again, as CSV if it was a workbook, and upload that.",
+        )
+    )
