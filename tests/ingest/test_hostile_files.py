@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import io
+import os
 import re
 import zipfile
 
@@ -16,7 +18,7 @@ import pytest
 import xlsxwriter
 from cli_support import run_cli
 from hostile_support import INSTRUMENT, STRAY_CELL, E, P, ods, text_cell, wave_rows, xlsx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from gapmodel.cli import main
@@ -357,12 +359,10 @@ def test_a_reader_that_aborts_ends_its_own_process_not_the_caller(monkeypatch):
 
 def test_a_csv_that_needs_more_than_the_cap_is_refused_and_a_small_one_read(monkeypatch):
     monkeypatch.setenv("GAPMODEL_READ_MEMORY_MB", "600")
-    wide = ("respondent_id," + ",".join(f"c{k}" for k in range(400)) + "\n").encode()
-    big = wide + b"\n".join(b"r" + b",1" * 400 for _ in range(150_000))  # 60 million cells
     with pytest.raises(ReadError) as refused:
-        read_table(big, "big.csv")
+        read_table(_wide_csv(400, 150_000), "big.csv")  # 60 million cells
     assert refused.value.problem.rule == "read_memory"
-    table, peak = read_with_peak(wide + b"r" + b",1" * 400, "small.csv")
+    table, peak = read_with_peak(_wide_csv(400, 1), "small.csv")
     assert table.frame.shape == (1, 401) and peak < 600
 
 
@@ -377,6 +377,64 @@ def test_the_child_returns_what_the_reader_returns():
         here.sheets,
         here.first_row,
     )
+
+
+@functools.cache
+def _wide_csv(columns: int, rows: int) -> bytes:
+    head = ("respondent_id," + ",".join(f"c{k}" for k in range(columns)) + "\n").encode()
+    return head + b"\n".join(b"r" + b",1" * columns for _ in range(rows))
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "data", "env", "said"),
+    [
+        ("validate", "old.xls", OLE, {}, "is an old Excel .xls file"),
+        ("map", "book.xlsb", _zip({"xl/workbook.bin": b"x"}), {}, "an Excel binary workbook"),
+        (
+            "validate",
+            "w.parquet",
+            _parquet(**{E: [1.0, float("inf"), 2, 3], P: [1, 2, 3, 4]}),
+            {},
+            "Score inf is above the declared scale 1-7",
+        ),
+        (
+            "ingest",
+            "big.csv",
+            _wide_csv(400, 150_000),
+            {"GAPMODEL_READ_MEMORY_MB": "600"},
+            "could not be read within the memory limit of 600 MB",
+        ),
+        (
+            "map",
+            "big.csv",
+            _wide_csv(400, 150_000),
+            {"GAPMODEL_READ_MEMORY_MB": "600"},
+            "could not be read within the memory limit of 600 MB",
+        ),
+    ],
+    ids=["xls_validate", "xlsb_map", "inf_validate", "memory_ingest", "memory_map"],
+)
+def test_the_command_line_refuses_each_class_in_a_sentence(
+    demo_copy, tmp_path, command, name, data, env, said
+):
+    path = tmp_path / name
+    path.write_bytes(data() if callable(data) else data)  # the large ones made when needed
+    with Store.open(demo_copy, read_only=True) as store:
+        before = store.checksums()
+    extra = {"ingest": ["--wave", "x"], "map": ["--out", str(tmp_path / "m.csv")]}
+    done = run_cli(
+        command,
+        str(path),
+        "--db",
+        str(demo_copy),
+        *extra.get(command, []),
+        env={**os.environ, **env},
+    )
+    said_all = done.stdout + done.stderr
+    assert done.returncode == 1, said_all
+    assert said in said_all and "Traceback" not in said_all
+    with Store.open(demo_copy, read_only=True) as store:
+        assert store.checksums() == before
 
 
 # -- Property: no file within the upload limit takes the reader past the cap ---------------------
@@ -410,15 +468,17 @@ def hostile_file(draw) -> tuple[bytes, str]:
     return draw(st.binary(min_size=1, max_size=4096)), draw(st.sampled_from(["h.csv", "h.xlsx"]))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hostile_file())
 def test_no_hostile_file_takes_the_reading_process_past_its_memory_cap(monkeypatch, upload):
     monkeypatch.setenv("GAPMODEL_READ_MEMORY_MB", str(CAP_MB))
     data, name = upload
     try:
         _, peak = read_with_peak(data, name)
+        event(f"{name}: read")
     except ReadError as exc:
         peak = exc.peak_mb
+        event(f"{name}: {exc.problem.rule}")
     assert peak < CAP_MB
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import zipfile
 
 import polars as pl
 import pytest
@@ -43,16 +44,35 @@ FORMULA = xlsx(
 )
 
 
+def _numbers() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Index/Document.iwa", b"\x00")
+    return buffer.getvalue()
+
+
+NUMBERS = _numbers()
+WIDE_CSV = b"respondent_id," + b",".join(b"c%d" % k for k in range(400)) + b"\n"
+
+
 @pytest.mark.parametrize(
     ("name", "data", "said"),
     [
         ("wave.xlsx", STRAY_CELL, "uses the range A1:XFD1048576"),
         ("wave.xlsx", FORMULA, "The cell Sheet1!B12 holds a formula (=B11+1)"),
         ("wave.parquet", _parquet_of_records(), "'meta' hold nested lists or records"),
+        ("wave.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old Excel .xls file"),
+        ("wave.numbers", NUMBERS, "is an Apple Numbers document. Open it in its application"),
+        ("big.csv", None, "could not be read within the memory limit of 600 MB"),
     ],
-    ids=["stray_cell", "formula", "records"],
+    ids=["stray_cell", "formula", "records", "xls", "numbers", "memory"],
 )
-def test_the_data_page_refuses_a_hostile_file_and_writes_nothing(demo, name, data, said):
+def test_the_data_page_refuses_a_hostile_file_and_writes_nothing(
+    demo, monkeypatch, name, data, said
+):
+    if data is None:  # 60 million cells under a cap of 600 MB, made when needed
+        monkeypatch.setenv("GAPMODEL_READ_MEMORY_MB", "600")
+        data = WIDE_CSV + b"\n".join(b"r" + b",1" * 400 for _ in range(150_000))
     store = open_store(str(demo.resolve()))
     before = store.checksums()
     at = run("ui/pages/data.py")
