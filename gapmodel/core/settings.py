@@ -61,6 +61,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _memory_mb(text: str) -> int:
+    value = int(text)
+    if value < 512:
+        raise ValueError(
+            f"must be a number of megabytes from 512 (the reader itself takes about 300). "
+            f"Got {text!r}."
+        )
+    return value
+
+
 def _tolerance(text: str) -> float:
     value = float(text)
     if not 0 <= value < 100:
@@ -109,7 +119,7 @@ SETTINGS: tuple[Setting, ...] = (
         "dashboard. A 200 MB CSV of 100 million one-digit cells, the largest upload of the "
         "default limit, peaks at about 3.2 GB resident and needs more than 4 GB of address "
         "space.",
-        _positive_int,
+        _memory_mb,
     ),
     Setting(
         "max_filter_values",

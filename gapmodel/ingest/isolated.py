@@ -29,6 +29,7 @@ from gapmodel.ingest.readers import FormulaCell, RawTable, ReadError, ReadOption
 from gapmodel.ingest.validation_report import Problem, shorten
 
 CPU_SECONDS = 300  # processor time a read may take; a real 200 MB file takes under a minute
+_MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "memory allocation", "jemalloc")
 _THREADS = "4"  # polars threads in the child: each thread's allocator arena counts to the cap
 
 
@@ -62,19 +63,19 @@ def read_with_peak(
         "memory_mb": limit,
         "cpu_seconds": CPU_SECONDS,
     }
-    out, code, peak = _run(json.dumps(spec).encode() + b"\n", data)
+    out, code, peak, said = _run(json.dumps(spec).encode() + b"\n", data)
     try:
         if code == 0 and out:
             return _table(out), peak
-        raise _ended(filename, code, limit)
+        raise _ended(filename, code, limit, said)
     except ReadError as exc:
         exc.peak_mb = peak
         raise
 
 
-def _run(head: bytes, data: bytes) -> tuple[bytes, int, float]:
-    """Run the child on ``head`` and ``data``: its output, exit code (minus a signal number)
-    and peak resident memory in MB."""
+def _run(head: bytes, data: bytes) -> tuple[bytes, int, float, str]:
+    """Run the child on ``head`` and ``data``: its output, exit code (minus a signal number),
+    peak resident memory in MB and the last line it wrote to standard error."""
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
@@ -82,14 +83,23 @@ def _run(head: bytes, data: bytes) -> tuple[bytes, int, float]:
         POLARS_MAX_THREADS=_THREADS,
     )
     with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "gapmodel.ingest.read_child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            cwd=PROJECT_ROOT,
-            env=env,
-        )
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "gapmodel.ingest.read_child"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                cwd=PROJECT_ROOT,
+                env=env,
+            )
+        except OSError as exc:  # no process left, no memory to start one
+            raise ReadError(
+                Problem(
+                    rule="read_process",
+                    message=f"The file could not be read now: no process could be started to "
+                    f"read it ({exc.strerror or exc}). Try again in a moment.",
+                )
+            ) from None
         feeder = threading.Thread(target=_feed, args=(child.stdin, head, data), daemon=True)
         feeder.start()
         out = child.stdout.read()
@@ -97,7 +107,9 @@ def _run(head: bytes, data: bytes) -> tuple[bytes, int, float]:
         feeder.join()
         _, status, usage = os.wait4(child.pid, 0)  # wait4: the rusage of this child alone
         child.returncode = os.waitstatus_to_exitcode(status)
-    return out, child.returncode, usage.ru_maxrss / 1024
+        errors.seek(max(0, errors.tell() - 2000))
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    return out, child.returncode, usage.ru_maxrss / 1024, lines[-1] if lines else ""
 
 
 def _feed(pipe: IO[bytes], head: bytes, data: bytes) -> None:
@@ -125,13 +137,20 @@ def _table(out: bytes) -> RawTable:
     return RawTable(pl.read_ipc_stream(rest), **head)
 
 
-def _ended(filename: str, code: int, limit: int) -> ReadError:
+def _ended(filename: str, code: int, limit: int, said: str) -> ReadError:
     """The refusal for a child that ended without a table: out of memory, out of time, or
-    otherwise."""
+    otherwise (``said``: the last line of its error output, for the last case)."""
     name = shorten(filename)
-    if code in (EXIT_MEMORY, -signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
-        # Out of memory shows as a MemoryError, or as an abort (Rust, C++) or a crash of a
-        # library that did not check its allocation.
+    # Out of memory shows as a MemoryError, as an abort (Rust, C++), as a crash of a library
+    # that did not check its allocation, or as a library's own error about memory.
+    memory = code in (
+        EXIT_MEMORY,
+        -signal.SIGABRT,
+        -signal.SIGKILL,
+        -signal.SIGSEGV,
+        -signal.SIGBUS,
+    )
+    if memory or any(word in said for word in _MEMORY_WORDS):
         return ReadError(
             Problem(
                 rule="read_memory",
@@ -153,7 +172,8 @@ def _ended(filename: str, code: int, limit: int) -> ReadError:
     return ReadError(
         Problem(
             rule="damaged_file",
-            message=f"{name} could not be read (the reader stopped with code {code}). Export "
-            f"the survey again, as CSV if it was a workbook, and upload that.",
+            message=f"{name} could not be read (the reader stopped with code {code}: "
+            f"{shorten(said) or 'no reason given'}). Export the survey again, as CSV if it was a "
+            "workbook, and upload that.",
         )
     )

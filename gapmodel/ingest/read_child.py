@@ -9,11 +9,12 @@ standard library is imported before the caps are set.
 
 from __future__ import annotations
 
+import errno
 import json
 import resource
 import sys
 
-EXIT_MEMORY = 3  # MemoryError: the cap was reached by Python code
+EXIT_MEMORY = 3  # the cap was reached by Python code, or by a file or library to map
 
 
 def main() -> int:
@@ -25,7 +26,7 @@ def main() -> int:
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
     try:
         data = sys.stdin.buffer.read()
-        from dataclasses import asdict
+        from dataclasses import asdict, fields
 
         from gapmodel.ingest.readers import ReadError, ReadOptions, read_table
 
@@ -36,7 +37,7 @@ def main() -> int:
             sys.stdout.buffer.write(json.dumps(head).encode() + b"\n")
             return 0
         del data
-        head = {f: getattr(table, f) for f in table.__dataclass_fields__ if f != "frame"}
+        head = {f.name: getattr(table, f.name) for f in fields(table) if f.name != "frame"}
         head["notes"] = [asdict(p) for p in table.notes]
         head["formulas"] = [asdict(c) for c in table.formulas]
         out = sys.stdout.buffer
@@ -45,6 +46,10 @@ def main() -> int:
         out.flush()
     except MemoryError:
         return EXIT_MEMORY
+    except OSError as exc:  # a file or library that could not be mapped into memory
+        if exc.errno == errno.ENOMEM:
+            return EXIT_MEMORY
+        raise
     return 0
 
 

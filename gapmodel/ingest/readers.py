@@ -65,8 +65,12 @@ _OTHER_WORKBOOKS = {
 class ReadError(Exception):
     """The file cannot be read as a table at all; ``problem`` says why and what to do.
 
-    ``choices`` lists what the analyst may pick to read it (the encodings that fit), if any.
+    ``choices`` lists what the analyst may pick to read it (the encodings that fit), if any;
+    ``peak_mb`` is the reading process's peak memory when it was read in one
+    (:mod:`gapmodel.ingest.isolated`).
     """
+
+    peak_mb: float | None = None
 
     def __init__(self, problem: Problem, choices: list[str] | None = None):
         self.problem = problem

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from gapmodel.cli import main
 from gapmodel.core.settings import get as settings_get
-from gapmodel.ingest import readers, sheet_scan
+from gapmodel.ingest import isolated, readers, sheet_scan
 from gapmodel.ingest.isolated import read_table, read_with_peak
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.ingest.readers import ReadError
@@ -165,6 +165,27 @@ def test_a_formula_without_a_calculated_value_in_a_score_column_is_refused(cell,
     assert problem.message.startswith(f"The cell Data!B12 holds a formula {shown}")
     assert "let it calculate and save it" in problem.message
     assert "paste the score columns as values" in problem.message
+
+
+def _moved(rows: str, columns: int, down: int) -> str:
+    """``rows`` with every cell ``columns`` to the right and every row ``down`` lower."""
+
+    def cell(match: re.Match) -> str:
+        letter = chr(ord(match[1]) + columns)
+        return f'r="{letter}{int(match[2]) + down}"'
+
+    rows = re.sub(r'r="([A-Z])(\d+)"', cell, rows)
+    return re.sub(r'<row r="(\d+)"', lambda m: f'<row r="{int(m[1]) + down}"', rows)
+
+
+def test_a_formula_is_placed_in_a_table_that_starts_below_a_title_and_right_of_column_a():
+    """The reader's grid starts at the first cell holding a value (B1 here), not A1."""
+    rows = _moved(wave_rows(last=_formula_row(12, '<c r="B12"><f>B11+1</f></c>')), 1, 2)
+    title = f'<row r="1">{text_cell("B1", "Customer survey, wave 3")}</row>'
+    [problem] = errors(xlsx(title + rows), "wave.xlsx")
+    assert problem.rule == "uncalculated_formula"
+    assert problem.message.startswith("The cell Sheet1!C14 holds a formula (=B11+1)")
+    assert problem.column == E and problem.row == 14
 
 
 def test_a_workbook_written_by_xlsxwriter_with_formula_scores_is_refused():
@@ -364,6 +385,40 @@ def test_a_csv_that_needs_more_than_the_cap_is_refused_and_a_small_one_read(monk
     assert refused.value.problem.rule == "read_memory"
     table, peak = read_with_peak(_wide_csv(400, 1), "small.csv")
     assert table.frame.shape == (1, 401) and peak < 600
+
+
+def test_a_cap_too_small_for_the_reader_itself_is_refused_as_a_setting(monkeypatch):
+    monkeypatch.setenv("GAPMODEL_READ_MEMORY_MB", "100")  # polars alone needs more
+    with pytest.raises(ValueError, match="GAPMODEL_READ_MEMORY_MB must be a number of megab"):
+        read_table(b"a,b\n1,2\n", "tiny.csv")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "MemoryError",
+        "OSError: [Errno 12] Cannot allocate memory: 'polars.abi3.so'",
+        "<jemalloc>: Error in mmap(): err: 12",
+    ],
+)
+def test_a_reader_that_stopped_for_want_of_memory_is_a_memory_refusal(said):
+    problem = isolated._ended("w.csv", 1, 600, said).problem
+    assert problem.rule == "read_memory" and "memory limit of 600 MB" in problem.message
+
+
+def test_a_read_beyond_its_processor_time_is_refused(monkeypatch):
+    monkeypatch.setattr(isolated, "CPU_SECONDS", 1)
+    problem = refusal(_wide_csv(400, 150_000), "slow.csv").problem
+    assert problem.rule == "read_time"
+    assert problem.message.startswith("slow.csv could not be read within 1 s of processing")
+
+
+def test_a_reader_that_stops_otherwise_is_refused_with_its_last_word():
+    problem = isolated._ended("w.csv", 1, 8192, "ValueError: something unforeseen").problem
+    assert problem.message.startswith(
+        "w.csv could not be read (the reader stopped with code 1: ValueError: something "
+        "unforeseen)."
+    )
 
 
 def test_the_child_returns_what_the_reader_returns():
