@@ -20,7 +20,8 @@ from xml.etree import ElementTree
 MAX_SHEET_CELLS = 30_000_000  # columns x rows of the used range: 2,000,000 rows x 15 columns
 _CHUNK = 1 << 20
 _MAX_PART = 20 * 1024 * 1024  # workbook.xml and its relationships: small in any real workbook
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Z]{1,4})(\d{1,9})[\"']")
+# Row digits without leading zeros, so that the longest is the largest ("000000001" is row 1).
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Z]{1,4})0*(\d{1,9})[\"']")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"'](\d{1,9})[\"']")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")

@@ -54,10 +54,25 @@ def errors(data: bytes, name: str, scale: str = "1-7") -> list:
         (wave_rows(), "A1:XFD1048576", ["declares", "A1:XFD1048576"]),  # cells fine, range not
         (wave_rows().replace('r="C2"', "r='XFD1048576'"), None, ["XFD1048576"]),  # quoted so
         (wave_rows(last='<x:row r="999999"><x:c r="XFD999999"/></x:row>'), None, ["XFD999999"]),
+        # A row number with leading zeros beside the stray cell does not hide it.
+        (
+            wave_rows(last='<row><c r="A000000002"/><c r="XFD1048576"><v>1</v></c></row>'),
+            None,
+            ["XFD1048576"],
+        ),
         # Cells without r are placed after the cell before: 16,000 of them make 16,000 columns.
         (wave_rows(last='<row r="9000">' + "<c><v>1</v></c>" * 16_000 + "</row>"), None, []),
     ],
-    ids=["xfd1048576", "far_column", "far_row", "declared", "quoted", "prefixed", "no_refs"],
+    ids=[
+        "xfd1048576",
+        "far_column",
+        "far_row",
+        "declared",
+        "quoted",
+        "prefixed",
+        "leading_zeros",
+        "no_refs",
+    ],
 )
 def test_a_sheet_whose_used_range_is_huge_is_refused_before_it_is_read(
     sheet_data, dimension, names
