@@ -34,9 +34,6 @@ _ATTRIBUTE = re.compile(rb"\s(r|t)\s*=\s*[\"']([^\"']*)[\"']")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]+)</")
 _INLINE = re.compile(rb"<(?:\w+:)?is[\s>]")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</)")
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 class SheetTooLarge(Exception):
@@ -105,21 +102,28 @@ def column_letters(number: int) -> str:
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> its worksheet part in the archive (``xl/worksheets/sheet1.xml``), from
-    ``xl/workbook.xml`` and its relationships; empty when they cannot be read."""
+    ``xl/workbook.xml`` and its relationships; empty when they cannot be read. Elements are
+    matched by their local names: Strict Open XML workbooks use other namespaces."""
     try:
         workbook = _small_xml(archive, "xl/workbook.xml")
         rels = _small_xml(archive, "xl/_rels/workbook.xml.rels")
     except (KeyError, ElementTree.ParseError, ValueError):
         return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_RELS}Relationship")}
+    targets = {r.get("Id"): r.get("Target", "") for r in _named(rels, "Relationship")}
     parts = {}
-    for sheet in workbook.iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(_REL_ID))
+    for sheet in _named(workbook, "sheet"):
+        rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rel)
         if sheet.get("name") is None or not target:
             continue
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
         parts[sheet.get("name")] = posixpath.normpath(path)
     return parts
+
+
+def _named(root: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+    """The elements under ``root`` whose local name is ``name``, in any namespace."""
+    return [e for e in root.iter() if e.tag == name or e.tag.endswith("}" + name)]
 
 
 def _small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
@@ -135,8 +139,7 @@ def calculates_on_load(archive: zipfile.ZipFile) -> bool:
         workbook = _small_xml(archive, "xl/workbook.xml")
     except (KeyError, ElementTree.ParseError, ValueError):
         return False
-    calc = workbook.find(f"{_MAIN}calcPr")
-    return calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
+    return any(c.get("fullCalcOnLoad") in ("1", "true") for c in _named(workbook, "calcPr"))
 
 
 def scan_sheet(archive: zipfile.ZipFile, part: str, sheet: str) -> SheetScan:

@@ -117,6 +117,32 @@ def test_a_workbook_whose_cells_do_not_name_their_place_is_read():
     assert report.n_respondents == 999
 
 
+def _strict(data: bytes) -> bytes:
+    """The workbook as Excel saves it in 'Strict Open XML': the same parts, other namespaces."""
+    names = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out, zipfile.ZipFile(io.BytesIO(data)) as src:
+        for info in src.infolist():
+            part = src.read(info)
+            for old, new in names.items():
+                part = part.replace(old, new)
+            out.writestr(info, part)
+    return buffer.getvalue()
+
+
+def test_a_strict_open_xml_workbook_is_scanned_and_read():
+    wave, report = prepare_wave(_strict(xlsx(wave_rows())), "strict.xlsx", INSTRUMENT, "1-7")
+    assert wave is not None, report.to_text()
+    assert "XFD1048576" in refusal(_strict(STRAY_CELL), "strict.xlsx").problem.message
+
+
 def test_a_sheet_other_than_the_first_is_checked_before_it_is_read():
     """The reader loads every sheet to look for the table: each is scanned first."""
     buffer = io.BytesIO()
