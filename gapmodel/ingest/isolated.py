@@ -6,10 +6,15 @@ The Excel reader then aborts the process (a Rust abort, which nothing can catch)
 dashboard's process, one such upload would stop the dashboard for every user; read here, in a
 child process (:mod:`gapmodel.ingest.read_child`) that caps its own address space before it
 imports a reader, it ends that child only, and the analyst is told.
+
+Each file is read by a process of its own, never one that read another file; the next one is
+started ahead (caps set, reader imported) while this one reads, so that a read costs the
+transfer of its table back (Arrow IPC) rather than a Python start.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -57,13 +62,8 @@ def read_with_peak(
         As :func:`read_table`; its ``peak_mb`` attribute holds the child's peak.
     """
     limit = settings.get("read_memory_mb")
-    spec = {
-        "filename": filename,
-        "options": asdict(options or ReadOptions()),
-        "memory_mb": limit,
-        "cpu_seconds": CPU_SECONDS,
-    }
-    out, code, peak, said = _run(json.dumps(spec).encode() + b"\n", data)
+    spec = {"filename": filename, "options": asdict(options or ReadOptions())}
+    out, code, peak, said = _run((limit, CPU_SECONDS), json.dumps(spec).encode() + b"\n", data)
     try:
         if code == 0 and out:
             return _table(out), peak
@@ -73,33 +73,12 @@ def read_with_peak(
         raise
 
 
-def _run(head: bytes, data: bytes) -> tuple[bytes, int, float, str]:
-    """Run the child on ``head`` and ``data``: its output, exit code (minus a signal number),
-    peak resident memory in MB and the last line it wrote to standard error."""
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-        MALLOC_ARENA_MAX="2",  # glibc reserves 64 MB of address space per arena otherwise
-        POLARS_MAX_THREADS=_THREADS,
-    )
-    with tempfile.TemporaryFile() as errors:
-        try:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "gapmodel.ingest.read_child"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=errors,
-                cwd=PROJECT_ROOT,
-                env=env,
-            )
-        except OSError as exc:  # no process left, no memory to start one
-            raise ReadError(
-                Problem(
-                    rule="read_process",
-                    message=f"The file could not be read now: no process could be started to "
-                    f"read it ({exc.strerror or exc}). Try again in a moment.",
-                )
-            ) from None
+def _run(caps: tuple[int, int], head: bytes, data: bytes) -> tuple[bytes, int, float, str]:
+    """Run a child under ``caps`` (MB, seconds) on ``head`` and ``data``: its output, exit code
+    (minus a signal number), peak resident memory in MB and the last line of its error
+    output."""
+    child, errors = _child(caps)
+    with errors:
         feeder = threading.Thread(target=_feed, args=(child.stdin, head, data), daemon=True)
         feeder.start()
         out = child.stdout.read()
@@ -109,7 +88,79 @@ def _run(head: bytes, data: bytes) -> tuple[bytes, int, float, str]:
         child.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(max(0, errors.tell() - 2000))
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    _start_spare(caps)  # after this read, so as not to slow it
     return out, child.returncode, usage.ru_maxrss / 1024, lines[-1] if lines else ""
+
+
+# One child started ahead for the next file, its caps set and its reader imported (that takes
+# about 0.3 s): the process that reads a file is never one that read another.
+_SPARE: dict[tuple[int, int], tuple[subprocess.Popen, IO[bytes]]] = {}
+_SPARE_LOCK = threading.Lock()
+
+
+def _child(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
+    """A reading process under ``caps`` and the file of its error output: the one started
+    ahead if it is still waiting, else a new one."""
+    with _SPARE_LOCK:
+        spare = _SPARE.pop(caps, None)
+    if spare is not None and spare[0].poll() is None:
+        return spare
+    if spare is not None:
+        spare[1].close()
+    return _start(caps)
+
+
+def _start_spare(caps: tuple[int, int]) -> None:
+    """Start the process for the next file under ``caps``, unless one waits already; stop any
+    started under other caps (the setting changed)."""
+    with _SPARE_LOCK:
+        if caps in _SPARE:
+            return
+        _stop_spares()
+        try:
+            _SPARE[caps] = _start(caps)
+        except ReadError:  # no process to start now: the next read will say so
+            pass
+
+
+def _start(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        MALLOC_ARENA_MAX="2",  # glibc reserves 64 MB of address space per arena otherwise
+        POLARS_MAX_THREADS=_THREADS,
+    )
+    errors = tempfile.TemporaryFile()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "gapmodel.ingest.read_child", *map(str, caps)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            cwd=PROJECT_ROOT,
+            env=env,
+        )
+    except OSError as exc:  # no process left, no memory to start one
+        errors.close()
+        raise ReadError(
+            Problem(
+                rule="read_process",
+                message=f"The file could not be read now: no process could be started to "
+                f"read it ({exc.strerror or exc}). Try again in a moment.",
+            )
+        ) from None
+    return child, errors
+
+
+@atexit.register
+def _stop_spares() -> None:
+    """End the processes started ahead (they hold no file yet: nothing is lost)."""
+    for child, errors in _SPARE.values():
+        child.kill()
+        child.wait()
+        for stream in (child.stdin, child.stdout, errors):
+            stream.close()
+    _SPARE.clear()
 
 
 def _feed(pipe: IO[bytes], head: bytes, data: bytes) -> None:

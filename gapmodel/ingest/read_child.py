@@ -1,10 +1,11 @@
 """The process that reads an upload (:mod:`gapmodel.ingest.isolated`): it caps its own memory and
-processor time first, then imports the readers and reads.
+processor time first (``python -m gapmodel.ingest.read_child MEMORY_MB CPU_SECONDS``), then
+imports the readers, and then waits for a file: it may be started ahead of one.
 
-It gets, on standard input, one line of JSON (``filename``, ``options``, ``memory_mb``,
-``cpu_seconds``) and then the file's bytes. It writes, on standard output, one line of JSON (the
-table's metadata, or the ReadError's problem) and then the table as an Arrow IPC stream. Only the
-standard library is imported before the caps are set.
+It gets, on standard input, one line of JSON (``filename``, ``options``) and then the file's
+bytes. It writes, on standard output, one line of JSON (the table's metadata, or the
+ReadError's problem) and then the table as an Arrow IPC stream. Only the standard library is
+imported before the caps are set.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ EXIT_MEMORY = 3  # the cap was reached by Python code, or by a file or library t
 
 def main() -> int:
     """Read the upload on standard input; write the table (or its refusal) to standard output."""
-    spec = json.loads(sys.stdin.buffer.readline())
-    cap = spec["memory_mb"] * 1024 * 1024
+    cap, seconds = int(sys.argv[1]) * 1024 * 1024, int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    seconds = spec["cpu_seconds"]
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
     try:
-        data = sys.stdin.buffer.read()
         from dataclasses import asdict, fields
 
         from gapmodel.ingest.readers import ReadError, ReadOptions, read_table
 
+        line = sys.stdin.buffer.readline()
+        if not line:  # a process started ahead, not needed after all
+            return 0
+        spec = json.loads(line)
+        data = sys.stdin.buffer.read()
         try:
             table = read_table(data, spec["filename"], ReadOptions(**spec["options"]))
         except ReadError as exc:

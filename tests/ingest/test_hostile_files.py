@@ -462,6 +462,19 @@ def test_a_reader_that_stops_otherwise_is_refused_with_its_last_word():
     )
 
 
+def test_each_file_gets_a_fresh_process_started_ahead_under_the_current_caps(monkeypatch):
+    read_table(b"a,b\n1,2\n", "one.csv")
+    [(caps, (spare, _))] = isolated._SPARE.items()
+    assert caps == (settings_get("read_memory_mb"), isolated.CPU_SECONDS)
+    read_table(b"a,b\n1,2\n", "two.csv")  # read by that spare: a new one waits
+    [(_, (second, _))] = isolated._SPARE.items()
+    assert second.pid != spare.pid and spare.poll() is not None and second.poll() is None
+    monkeypatch.setenv("GAPMODEL_READ_MEMORY_MB", "900")
+    read_table(b"a,b\n1,2\n", "three.csv")  # a new process under the new cap
+    assert second.poll() is not None  # started under the old cap: stopped
+    assert list(isolated._SPARE) == [(900, isolated.CPU_SECONDS)]
+
+
 def test_the_child_returns_what_the_reader_returns():
     data = xlsx(wave_rows(last=_formula_row(12, '<c r="B12"><f>B11+1</f></c>')), sheet="S")
     here, there = readers.read_table(data, "w.xlsx"), read_table(data, "w.xlsx")
