@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import json
 import shutil
 import time
@@ -70,6 +72,35 @@ def measure(request: pytest.FixtureRequest):
     return record
 
 
+@pytest.fixture
+def tally(request: pytest.FixtureRequest):
+    """Count a case's outcome under a name; the summary prints each name's cases by outcome."""
+
+    def record(name: str, outcome: str) -> None:
+        cache = getattr(request.config, "cache", None)
+        if cache is not None:
+            folder = cache.mkdir(f"{_MEASURES}-tally") / name
+            folder.mkdir(exist_ok=True)
+            case = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+            (folder / f"{case}.json").write_text(json.dumps(outcome))
+
+    return record
+
+
+def _tallies(config: pytest.Config, started: float) -> list[str]:
+    lines = []
+    for folder in sorted(config.cache.mkdir(f"{_MEASURES}-tally").iterdir()):
+        outcomes = collections.Counter(
+            json.loads(f.read_text())
+            for f in folder.glob("*.json")
+            if f.stat().st_mtime >= started - 1
+        )
+        if outcomes:
+            counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))
+            lines.append(f"{folder.name}: {sum(outcomes.values())} cases ({counts})")
+    return lines
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if getattr(config, "cache", None) is None:
         return
@@ -79,7 +110,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         for f in sorted(config.cache.mkdir(_MEASURES).glob("*.json"))
         if f.stat().st_mtime >= started - 1  # written by this run
     ]
-    if files:
+    lines = [f"{file.stem}: {json.loads(file.read_text())}" for file in files]
+    lines += _tallies(config, started)
+    if lines:
         terminalreporter.section("gapmodel measurements")
-        for file in files:
-            terminalreporter.write_line(f"{file.stem}: {json.loads(file.read_text())}")
+        for line in lines:
+            terminalreporter.write_line(line)

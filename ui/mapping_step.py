@@ -17,6 +17,7 @@ from gapmodel.core.errors import StoreError
 from gapmodel.core.instrument import Instrument
 from gapmodel.core.vocabulary import MEASURES, stage_label
 from gapmodel.ingest.encodings import codec_name
+from gapmodel.ingest.isolated import read_table
 from gapmodel.ingest.mapping import (
     FIELDS,
     MISSING,
@@ -31,7 +32,7 @@ from gapmodel.ingest.mapping import (
 )
 from gapmodel.ingest.prepare import size_problem
 from gapmodel.ingest.proposal import in_own_layout, propose
-from gapmodel.ingest.readers import RawTable, ReadError, ReadOptions, read_table
+from gapmodel.ingest.readers import RawTable, ReadError, ReadOptions
 from ui import components
 from ui.store import store
 from ui.text import plain

@@ -14,9 +14,10 @@ from gapmodel.cli.uploads import (
     read_options,
     read_upload,
 )
+from gapmodel.ingest.isolated import read_table
 from gapmodel.ingest.mapping import Mapping, mapping_csv, mapping_records, mapping_summary
 from gapmodel.ingest.proposal import propose
-from gapmodel.ingest.readers import ReadError, read_table
+from gapmodel.ingest.readers import ReadError
 from gapmodel.storage.store import Store
 
 INSTRUMENT_HELP = (

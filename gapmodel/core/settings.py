@@ -84,6 +84,17 @@ _tolerance = _number_in(
 _target = _number_in("a gap of 0 or below (above -100), e.g. -0.25", lambda v: -100 < v <= 0)
 
 
+def _memory_mb(text: str) -> int:
+    rule = "a whole number of megabytes from 512 (the reader itself takes about 300)"
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(rule) from None
+    if value < 512:
+        raise ValueError(rule)
+    return value
+
+
 def _db_path(text: str) -> str:
     """The path as given; whether a database can live there, storage checks on opening."""
     if not text.strip():
@@ -131,6 +142,16 @@ SETTINGS: tuple[Setting, ...] = (
         _targets_file,
     ),
     Setting("max_upload_mb", 200, "Largest upload accepted, in megabytes.", _positive_int),
+    Setting(
+        "read_memory_mb",
+        8192,
+        "Memory (address space) an upload may take while it is read, in megabytes: each file "
+        "is read in a process of its own under this cap, so that no file can take down the "
+        "dashboard. A 200 MB CSV of 100 million one-digit cells, the largest upload of the "
+        "default limit, peaks at about 3.2 GB resident and needs more than 4 GB of address "
+        "space.",
+        _memory_mb,
+    ),
     Setting(
         "max_filter_values",
         60,

@@ -13,6 +13,7 @@ from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationRe
 
 MISSING_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", ".", "#n/a", "missing")
 MAX_TEXT = 200
+SHARED = "a copy of a shared formula"
 
 
 def _numeric(column: str) -> pl.Expr:
@@ -39,8 +40,12 @@ def score_schema(columns: list[str], scale: tuple[int, int], key: list[str]) -> 
             nullable=False, primary_key=True, min_length=1, max_length=MAX_TEXT
         )
     for name in columns:
-        members[name] = dy.Float64(
-            nullable=True, min=low, max=high, check={"whole": lambda c: c == c.round(0)}
+        members[name] = dy.Float64(  # inf is out of the scale, not a rule of its own
+            nullable=True,
+            allow_inf=True,
+            min=low,
+            max=high,
+            check={"whole": lambda c: c == c.round(0)},
         )
     return type("WaveScores", (dy.Schema,), members)
 
@@ -162,6 +167,31 @@ def parse_scores(report: ValidationReport, raw: pl.DataFrame, columns: list[str]
     parsed = raw.select(_numeric(c) for c in careful)
     _non_numeric(report, raw, parsed, careful)
     return quick.with_columns(parsed)
+
+
+def uncalculated_formulas(report: ValidationReport, columns: list[str]) -> None:
+    """Formula cells without a calculated value in score ``columns``: the reader sees an empty
+    cell or a placeholder 0 there, not the score."""
+    scores = set(columns)
+    cells = [c for c in report.formula_cells if c.column in scores]
+    for column in dict.fromkeys(c.column for c in cells):
+        hits = [c for c in cells if c.column == column]
+        report.add_many(
+            [
+                Problem(
+                    rule="uncalculated_formula",
+                    message=f"The cell {c.cell} holds a formula ({shorten(c.formula) or SHARED}) "
+                    "whose value no spreadsheet has calculated, so its score is "
+                    "unknown. Open the workbook in Excel or LibreOffice, let it calculate and "
+                    "save it, then upload it again; or paste the score columns as values.",
+                    row=c.row,
+                    column=column,
+                    value=shorten(c.formula),
+                )
+                for c in hits[:ROWS_LISTED]
+            ],
+            len(hits),
+        )
 
 
 def _non_numeric(

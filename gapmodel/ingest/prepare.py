@@ -22,6 +22,7 @@ from gapmodel.core.vocabulary import clean_name
 from gapmodel.ingest import long, wide
 from gapmodel.ingest.attributes import pattern_name
 from gapmodel.ingest.cells import MAX_TEXT
+from gapmodel.ingest.isolated import read_table
 from gapmodel.ingest.mapped import mapped_columns, mapping_instrument
 from gapmodel.ingest.mapping import Mapping
 from gapmodel.ingest.normalise import normalise_cells
@@ -31,7 +32,6 @@ from gapmodel.ingest.readers import (
     RawTable,
     ReadError,
     ReadOptions,
-    read_table,
 )
 from gapmodel.ingest.validation_report import PREVIEW_ROWS, Problem, ValidationReport, shorten
 from gapmodel.storage.prepared_wave import PreparedWave
@@ -140,6 +140,7 @@ def prepare_table(
     for note in table.notes:
         report.add(note)
     report.preview = table.frame.head(PREVIEW_ROWS)
+    report.formula_cells = table.formulas
     raw = _rows(report, table.frame, table.first_row, mapped=mapping is not None)
     if raw is None or report.errors:
         return None, report

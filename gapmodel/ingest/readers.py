@@ -1,5 +1,5 @@
-"""Reading an upload's bytes into a table of text cells: CSV, Excel (.xlsx, .ods), SPSS (.sav)
-or Parquet.
+"""Reading an upload's bytes into a table of text cells: CSV, Excel (.xlsx, .xlsm), OpenDocument
+(.ods), SPSS (.sav) or Parquet.
 
 The format is recognised from the bytes, not the file name. Every cell comes back as text (or
 null) so that validation can report the value exactly as the file had it. The header is found
@@ -15,12 +15,21 @@ import re
 import zipfile
 import zlib
 from dataclasses import astuple, dataclass, field
+from pathlib import Path
 
 import fastexcel
 import polars as pl
 
 from gapmodel.ingest.encodings import Decoded, EncodingUnknown, decode
 from gapmodel.ingest.headers import LOOK_AT, Header, find_header
+from gapmodel.ingest.sheet_scan import (
+    SheetScan,
+    SheetTooLarge,
+    calculates_on_load,
+    column_letters,
+    scan_sheet,
+    sheet_parts,
+)
 from gapmodel.ingest.validation_report import Problem, shorten
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -44,13 +53,24 @@ _SCAN_BYTES = 20 * 1024 * 1024  # below this, CSV rows are checked for ragged li
 _SEP_HINT = re.compile(r"^sep=(.)\s*$")  # Excel's first line "sep=;"
 DUPLICATED = re.compile(r"_duplicated_\d+$")  # how a repeated header is named (see _unique)
 FORMATS = ".csv, .xlsx, .ods, .sav or .parquet"
+_SAVE_AS = "Open it in its application and save it as .xlsx (Excel workbook), or export CSV."
+# Zip archives that are workbooks gapmodel does not read: a member that tells them, their name.
+_OTHER_WORKBOOKS = {
+    "xl/workbook.bin": "an Excel binary workbook (.xlsb)",
+    "Index/Document.iwa": "an Apple Numbers document",
+    "Index.zip": "an Apple Numbers document",
+}
 
 
 class ReadError(Exception):
     """The file cannot be read as a table at all; ``problem`` says why and what to do.
 
-    ``choices`` lists what the analyst may pick to read it (the encodings that fit), if any.
+    ``choices`` lists what the analyst may pick to read it (the encodings that fit), if any;
+    ``peak_mb`` is the reading process's peak memory when it was read in one
+    (:mod:`gapmodel.ingest.isolated`).
     """
+
+    peak_mb: float | None = None
 
     def __init__(self, problem: Problem, choices: list[str] | None = None):
         self.problem = problem
@@ -88,6 +108,28 @@ class ReadOptions:
 
 
 @dataclass(frozen=True)
+class FormulaCell:
+    """A workbook cell of a formula whose value no spreadsheet calculated.
+
+    Attributes
+    ----------
+    column : str
+        The table's column it is in.
+    row : int
+        Its row as the validation report numbers rows.
+    cell : str
+        Where it is in the workbook, ``Sheet1!D7``.
+    formula : str
+        The formula, ``=B7*2`` (empty for a shared formula's copy).
+    """
+
+    column: str
+    row: int
+    cell: str
+    formula: str
+
+
+@dataclass(frozen=True)
 class RawTable:
     """An upload as text cells.
 
@@ -112,6 +154,9 @@ class RawTable:
         Column -> code -> label, from an SPSS file.
     encoding : str or None
         The codec a CSV was read with when it was detected, not certain (it may be wrong).
+    formulas : tuple of FormulaCell
+        A workbook's formula cells without a calculated value (validation refuses those in
+        score columns: the reader would read them as empty or 0).
     """
 
     frame: pl.DataFrame
@@ -124,6 +169,7 @@ class RawTable:
     sheet: str | None = None
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     encoding: str | None = None
+    formulas: tuple[FormulaCell, ...] = ()
 
 
 def _fail(rule: str, message: str, **where: object) -> ReadError:
@@ -168,16 +214,23 @@ def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -
                 "not_a_table",
                 f"This file is {kind}, not a survey table. Upload the survey export as {FORMATS}.",
             )
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise _fail(  # an OLE container: Excel 97-2003, or a workbook with a password
+            "unsupported_format",
+            f"{filename} is an old Excel .xls file, or a workbook protected by a password. "
+            f"Remove the password if it has one. {_SAVE_AS}",
+        )
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm", ".ods")):
         return _read_workbook(data, filename, options)
     if data[:4] == b"PAR1":
         return _read_parquet(data)
     if data[:4] in (b"$FL2", b"$FL3"):
         return _read_sav(data, filename)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise _fail(
+    if filename.lower().endswith((".xls", ".xlsb", ".numbers")):
+        raise _fail(  # survey tools' ".xls" downloads are often web pages
             "unsupported_format",
-            "This is an old Excel .xls file. Save it as .xlsx or CSV and upload that.",
+            f"{filename} is not a workbook gapmodel can read (it may be a web page or a text "
+            f"file named {Path(filename).suffix}). {_SAVE_AS}",
         )
     if filename.lower().endswith(".parquet"):
         raise _fail("damaged_file", "The file is named .parquet but is not a valid Parquet file.")
@@ -188,7 +241,8 @@ def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -
 
 # -- Excel and OpenDocument workbooks ------------------------------------------------------------
 def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable:
-    kind = _check_archive(data, filename)
+    kind, archive = _check_archive(data, filename)
+    scans = _SheetScans(archive, filename) if kind == "xlsx" else None
     try:
         reader = fastexcel.read_excel(data)
         sheets = tuple(reader.sheet_names)
@@ -199,7 +253,8 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
     if not sheets:
         raise _fail("empty_file", f"{filename} has no worksheets.")
     try:
-        name, skipped = _choose_sheet(reader, sheets, options)
+        name, skipped = _choose_sheet(reader, sheets, options, scans)
+        scan = scans.check(name) if scans else SheetScan()
         grid = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
     except ReadError:
         raise
@@ -222,6 +277,7 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
         )
     frame = grid.slice(header.first_data_row)
     frame.columns = _unique(header.names + [""] * (frame.width - len(header.names)))
+    uncalculated = scans is not None and scans.calculates_on_load
     return RawTable(
         frame,
         kind,
@@ -231,11 +287,64 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
         tool=header.tool,
         sheets=sheets,
         sheet=name,
+        formulas=_formula_cells(scan, name, frame.columns, header, uncalculated),
     )
 
 
+class _SheetScans:
+    """Each worksheet of an .xlsx scanned (:func:`scan_sheet`) before the reader loads it."""
+
+    def __init__(self, archive: zipfile.ZipFile, filename: str):
+        self.archive, self.filename = archive, filename
+        self.parts = sheet_parts(archive)
+        self.calculates_on_load = calculates_on_load(archive)
+        self.done: dict[str, SheetScan] = {}
+
+    def check(self, sheet: str) -> SheetScan:
+        """The scan of ``sheet``; ReadError when it is too large to read or cannot be found."""
+        if sheet not in self.done:
+            try:
+                self.done[sheet] = scan_sheet(self.archive, self.parts[sheet], sheet)
+            except SheetTooLarge as exc:
+                raise _fail("sheet_too_large", f"{self.filename}: {exc}") from None
+            except (KeyError, zipfile.BadZipFile, OSError, zlib.error):
+                raise _fail(
+                    "damaged_file",
+                    f"{self.filename} is damaged: its sheet {sheet!r} cannot be found in the "
+                    "workbook. Open it in Excel, save it again as .xlsx, or export CSV.",
+                ) from None
+        return self.done[sheet]
+
+
+def _formula_cells(
+    scan: SheetScan, sheet: str, columns: list[str], header: Header, uncalculated: bool
+) -> tuple[FormulaCell, ...]:
+    """The formula cells of the table without a calculated value (all of them when the
+    workbook asks to be calculated on opening: the values it holds are placeholders)."""
+    cells = []
+    for formula in scan.formulas:
+        if formula.calculated and not uncalculated:
+            continue
+        row = formula.row - scan.first_row - header.first_data_row  # row in the table
+        column = formula.column - scan.first_column
+        if row < 0 or not 0 <= column < len(columns):
+            continue
+        cells.append(
+            FormulaCell(
+                columns[column],
+                header.first_data_row + 1 + row,
+                f"{sheet}!{column_letters(formula.column)}{formula.row}",
+                f"={formula.formula}" if formula.formula else "",
+            )
+        )
+    return tuple(cells)
+
+
 def _choose_sheet(
-    reader: fastexcel.ExcelReader, sheets: tuple[str, ...], options: ReadOptions
+    reader: fastexcel.ExcelReader,
+    sheets: tuple[str, ...],
+    options: ReadOptions,
+    scans: _SheetScans | None,
 ) -> tuple[str, list[str]]:
     """The sheet the analyst named, else the first that holds a table (a header of two or more
     named columns with a row under it); the sheets skipped before it."""
@@ -253,6 +362,8 @@ def _choose_sheet(
         )
     skipped = []
     for name in sheets:
+        if scans is not None:  # the reader loads the whole sheet to give its first rows
+            scans.check(name)
         head = reader.load_sheet(name, header_row=None, dtypes="string", n_rows=LOOK_AT)
         rows = head.to_polars().rows()
         header = find_header(rows) if rows else None
@@ -262,9 +373,9 @@ def _choose_sheet(
     return sheets[0], []
 
 
-def _check_archive(data: bytes, filename: str) -> str:
-    """``xlsx`` or ``ods`` after checking the zip archive: its members, the size it would expand
-    to (decompression bombs) and every member's checksum (truncation)."""
+def _check_archive(data: bytes, filename: str) -> tuple[str, zipfile.ZipFile]:
+    """``xlsx`` or ``ods``, and the archive, after checking the zip archive: its members, the
+    size it would expand to (decompression bombs) and every member's checksum (truncation)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -275,6 +386,9 @@ def _check_archive(data: bytes, filename: str) -> str:
             "Open it in Excel, save it again as .xlsx, or export CSV.",
         ) from None
     names = {i.filename for i in infos}
+    other = next((kind for member, kind in _OTHER_WORKBOOKS.items() if member in names), None)
+    if other is not None:
+        raise _fail("unsupported_format", f"{filename} is {other}. {_SAVE_AS}")
     if "xl/workbook.xml" in names:
         kind = "xlsx"
     elif "content.xml" in names and b"opendocument.spreadsheet" in archive.read("mimetype")[:100]:
@@ -321,7 +435,7 @@ def _check_archive(data: bytes, filename: str) -> str:
             "damaged_file",
             f"{filename} is damaged (a part of the workbook fails its checksum). Save it again.",
         ) from None
-    return kind
+    return kind, archive
 
 
 # -- SPSS and Parquet ----------------------------------------------------------------------------
@@ -370,17 +484,22 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
     Columns are taken by position: a name such as ``*`` or ``^a$`` is a pattern to ``pl.col``.
     """
+    flat = [(n, t) for n, t in frame.schema.items() if t.is_nested() or t in (pl.Binary, pl.Object)]
+    if flat:
+        kinds = sorted(
+            {"nested lists or records" if t.is_nested() else "binary data" for _, t in flat}
+        )
+        raise _fail(
+            "unsupported_column",
+            f"The column(s) {', '.join(repr(shorten(n)) for n, _ in flat[:10])}"
+            f"{f' and {len(flat) - 10} more' if len(flat) > 10 else ''} hold "
+            f"{' and '.join(kinds)}, not answers. Export the survey as a flat table (one value "
+            "per cell), or drop those columns.",
+            column=shorten(flat[0][0]),
+        )
     columns = []
     for position, dtype in enumerate(frame.dtypes):
         col = pl.nth(position)
-        if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
-            raise _fail(
-                "unsupported_column",
-                f"The column {shorten(frame.columns[position])!r} holds "
-                f"{'nested lists or records' if dtype.is_nested() else 'binary data'}, not "
-                "answers. Export the survey as a flat table (one value per cell).",
-                column=shorten(frame.columns[position]),
-            )
         if dtype.is_float():  # whole numbers as integers; inf, NaN and 1e20 as written
             whole = (col == col.round(0)) & (col.abs() < 1e15)
             col = (
@@ -388,23 +507,45 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
                 .then(col.cast(pl.Int64, strict=False).cast(pl.String))
                 .otherwise(col.cast(pl.String))
             )
+        elif dtype == pl.Duration:  # no cast to text: ISO 8601 (P1DT2H)
+            col = col.dt.to_string("iso")
         elif dtype != pl.String:
             col = col.cast(pl.String)
         columns.append(col.alias(f"column_{position}"))
-    out = frame.select(columns)
+    try:
+        out = frame.select(columns)
+    except pl.exceptions.PolarsError:
+        bad = [c for c, e in zip(frame.columns, columns, strict=True) if not _casts(frame, e)]
+        raise _fail(
+            "unsupported_column",
+            f"The column(s) {', '.join(repr(shorten(c)) for c in bad[:5])} hold values of a type "
+            f"({', '.join(str(frame.schema[c]) for c in bad[:5])}) that cannot be read as "
+            "answers. Export the survey as a flat table of numbers and text.",
+            column=shorten(bad[0]) if bad else None,
+        ) from None
     out.columns = _unique([str(name).strip() for name in frame.columns])
     return out
+
+
+def _casts(frame: pl.DataFrame, expr: pl.Expr) -> bool:
+    try:
+        frame.head(100).select(expr)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
 
 
 def _unique(names: list[str]) -> list[str]:
     """Names made unique the way polars marks a repeated CSV header (``name_duplicated_0``), so
     that names equal only after stripping spaces are reported as duplicates, not raised on."""
     seen: set[str] = set()
+    tried: dict[str, int] = {}  # name -> the next number to try: linear for 16,384 blanks
     out = []
     for name in names:
-        unique, k = name, 0
+        unique, k = name, tried.get(name, 0)
         while unique in seen:
             unique, k = f"{name}_duplicated_{k}", k + 1
+        tried[name] = k
         seen.add(unique)
         out.append(unique)
     return out

@@ -12,6 +12,7 @@ from gapmodel.ingest.cells import (
     schema_problems,
     score_schema,
     text_limits,
+    uncalculated_formulas,
 )
 from gapmodel.ingest.validation_report import Problem, ValidationReport
 
@@ -64,9 +65,11 @@ def check_respondent_cells(
 
     Notes
     -----
-    In this order: text where a number belongs, missing ids, scores out of the scale or not
-    whole, repeated keys, and text longer than allowed in the id and attribute columns.
+    In this order: formula cells without a calculated value, text where a number belongs,
+    missing ids, scores out of the scale or not whole, repeated keys, and text longer than
+    allowed in the id and attribute columns.
     """
+    uncalculated_formulas(report, score_names)
     parsed = pl.concat([keys, parse_scores(report, raw, score_names)], how="horizontal")
     check_ids(report, raw, roles.respondent_id)
     key = [c for c in keys.columns if c != "row"]

@@ -80,6 +80,9 @@ class ValidationReport:
         the file wrote them (:mod:`gapmodel.ingest.normalise`).
     omitted : dict
         Rule -> number of further problems of that rule not listed.
+    formula_cells : tuple
+        The file's formula cells without a calculated value
+        (:class:`gapmodel.ingest.readers.FormulaCell`), for the score checks.
     """
 
     source_name: str
@@ -91,6 +94,7 @@ class ValidationReport:
     omitted: dict[str, int] = field(default_factory=dict)
     preview: pl.DataFrame | None = field(default=None, compare=False, repr=False)
     originals: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    formula_cells: tuple = field(default=(), compare=False, repr=False)
 
     def add(self, problem: Problem) -> None:
         """Record a problem (counted only, once ``MAX_LISTED`` are listed)."""

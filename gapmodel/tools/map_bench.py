@@ -5,11 +5,13 @@
 measure: 3 stages x 22 items, E and P), then times, each in a fresh process:
 
 - gapmodel: what ``python -m gapmodel map FILE --out M.csv`` does: read the bytes, find the
-  header rows, read the table, propose the mapping and write it;
+  header rows, read the table (in a child process under the memory cap, as every upload is),
+  propose the mapping and write it;
 - baseline: ``pandas.read_csv`` of the same file, the two header-text rows skipped.
 
 It prints both times, their ratio (baseline / gapmodel: above 1 is faster than the baseline) and
-each process's peak resident memory.
+each process's peak resident memory (for gapmodel, the larger of the process and the reading
+child).
 """
 
 from __future__ import annotations
@@ -89,18 +91,19 @@ def qualtrics_export(n_respondents: int) -> bytes:
 
 def gapmodel_map(path: str) -> dict[str, float]:
     """The timed path: what the ``map`` command does."""
+    from gapmodel.ingest.isolated import read_with_peak
     from gapmodel.ingest.mapping import mapping_csv
     from gapmodel.ingest.proposal import propose
-    from gapmodel.ingest.readers import read_table
 
     start = time.perf_counter()
-    table = read_table(Path(path).read_bytes(), Path(path).name)
+    table, child_mb = read_with_peak(Path(path).read_bytes(), Path(path).name)
     mapping = propose(table, default_instrument())
     Path(path).with_suffix(".mapping.csv").write_bytes(mapping_csv(mapping))
     scores = len(mapping.by_role("score"))
     if scores != 132:
         raise RuntimeError(f"The proposal mapped {scores} score columns, not 132.")
-    return {"map_s": time.perf_counter() - start, "columns": table.frame.width}
+    elapsed = time.perf_counter() - start
+    return {"map_s": elapsed, "columns": table.frame.width, "child_mb": child_mb}
 
 
 def baseline_read(path: str) -> dict[str, float]:
@@ -125,7 +128,7 @@ def run(sizes: list[int]) -> int:
         print(
             f"{size:>11,}  {size_mb:7.0f}  {ours['columns']:7.0f}  {ours['map_s']:5.2f}  "
             f"{base['map_s']:10.2f}  {base['map_s'] / ours['map_s']:5.2f}x  "
-            f"{ours['peak_mb']:7.0f}  {base['peak_mb']:12.0f}"
+            f"{max(ours['peak_mb'], ours['child_mb']):7.0f}  {base['peak_mb']:12.0f}"
         )
     return 0
 

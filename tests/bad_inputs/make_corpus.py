@@ -61,6 +61,12 @@ REFUSED: dict[str, str] = {
     "random_bytes.csv": "not_a_table",
     "latin1_above_scale.csv": "out_of_scale",
     "utf16_text_in_score.csv": "non_numeric",
+    "stray_cell.xlsx": "sheet_too_large",
+    "formula_score.xlsx": "uncalculated_formula",
+    "nested_column.parquet": "unsupported_column",
+    "infinite_score.parquet": "out_of_scale",
+    "old_excel.xls": "unsupported_format",
+    "binary_workbook.xlsb": "unsupported_format",
 }
 
 # file name -> a note the report must carry; the file is valid and must be accepted.
@@ -121,6 +127,20 @@ def csv_text(frame: pl.DataFrame, separator: str = ",") -> str:
 def xlsx_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.write_excel(buffer, autofit=False)
+    return buffer.getvalue()
+
+
+def patched_sheet(data: bytes, old: str, new: str) -> bytes:
+    """The workbook ``data`` with ``old`` replaced by ``new`` once in its first sheet's XML."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buffer, "w") as out:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                if old.encode() not in part:
+                    raise RuntimeError(f"{old!r} is not in the sheet")
+                part = part.replace(old.encode(), new.encode(), 1)
+            out.writestr(info, part)
     return buffer.getvalue()
 
 
@@ -257,6 +277,22 @@ def build() -> dict[str, bytes]:
         .tobytes(),
         "latin1_above_scale.csv": csv_text(score("9")).encode("latin-1"),
         "utf16_text_in_score.csv": csv_text(score("sehr gut")).encode("utf-16"),
+        # One stray cell in the sheet's last row and column: 17 billion cells to the reader.
+        "stray_cell.xlsx": patched_sheet(
+            xlsx_bytes(wide),
+            "</sheetData>",
+            '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+        ),
+        # Column E (the first score) of row 3 a formula, with XlsxWriter's placeholder 0.
+        "formula_score.xlsx": patched_sheet(
+            xlsx_bytes(wide), '<c r="E3" s="2"><v>6</v></c>', '<c r="E3"><f>E2+1</f><v>0</v></c>'
+        ),
+        "nested_column.parquet": _parquet(
+            wide.with_columns(pl.concat_list("pre_purchase.courtesy.E").alias("answers"))
+        ),
+        "infinite_score.parquet": _parquet(score("inf").with_columns(pl.col(first).cast(float))),
+        "old_excel.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024),
+        "binary_workbook.xlsb": _zip_of({"xl/workbook.bin": b"\x83\x01\x00"}),
         # Accepted, with a note in the report.
         "semicolon_decimal_comma.csv": csv_text(score("5,0"), ";").encode(),
         "tab_separated.csv": csv_text(wide, "\t").encode(),
@@ -282,6 +318,14 @@ def build() -> dict[str, bytes]:
     if missing:
         raise RuntimeError(f"corpus and expectations differ: {sorted(missing)}")
     return files
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), data)
+    return buffer.getvalue()
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:

@@ -125,8 +125,11 @@ def test_a_zip_bomb_is_refused_before_it_is_opened():
 def test_a_workbook_over_the_uncompressed_limit_is_refused(monkeypatch):
     buffer = io.BytesIO()
     generate_wave(50, 0).write_excel(buffer, autofit=False)
-    monkeypatch.setattr(readers, "XLSX_MAX_UNCOMPRESSED", 100_000)
-    message = problem(buffer.getvalue(), "xlsx_too_large", "big.xlsx").message
+    monkeypatch.setattr(readers, "XLSX_MAX_UNCOMPRESSED", 100_000)  # in this process only
+    with pytest.raises(readers.ReadError) as refused:
+        readers.read_table(buffer.getvalue(), "big.xlsx")
+    assert refused.value.problem.rule == "xlsx_too_large"
+    message = refused.value.problem.message
     assert "would expand to" in message and "the limit is" in message
     monkeypatch.undo()
     wave, report = prepare_wave(buffer.getvalue(), "big.xlsx", INSTRUMENT, "1-7")

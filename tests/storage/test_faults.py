@@ -100,19 +100,20 @@ def original(demo_db) -> dict:
 
 
 @pytest.mark.parametrize("where", CUTS + CUT_SHARES, ids=str)
-def test_a_truncated_database_is_refused_or_unchanged(demo_db, tmp_path, original, where):
+def test_a_truncated_database_is_refused_or_unchanged(demo_db, tmp_path, original, where, tally):
     path = tmp_path / "cut.duckdb"
     shutil.copy(demo_db, path)
     cut(path, where if isinstance(where, int) else int(path.stat().st_size * where))
     counter = {"refused": 0, "same content": 0}
     _damage_checked(path, original, counter)
+    tally("faults: truncated database", *(k for k, v in counter.items() if v))
     if isinstance(where, int):  # the headers and the catalogue: always needed
         assert counter["refused"] == 1
 
 
 @pytest.mark.parametrize(("region", "offset"), _flips(), ids=lambda x: str(x)[:8])
 def test_a_bit_flipped_database_is_refused_or_unchanged(
-    demo_db, tmp_path, original, region, offset
+    demo_db, tmp_path, original, region, offset, tally
 ):
     path = tmp_path / "flipped.duckdb"
     shutil.copy(demo_db, path)
@@ -120,6 +121,7 @@ def test_a_bit_flipped_database_is_refused_or_unchanged(
     flip(path, at)
     counter = {"refused": 0, "same content": 0}
     _damage_checked(path, original, counter)
+    tally("faults: bit-flipped database", *(k for k, v in counter.items() if v))
     if region != "data":  # every header and catalogue byte is checked
         assert counter["refused"] == 1
 
@@ -219,7 +221,7 @@ def test_ingest_and_delete_on_a_full_disk_change_nothing(full_disk, leave):
         assert store.wave_labels() == ["2026-Q2", "2026-Q3"]
 
 
-def test_at_any_free_space_a_refused_ingest_stored_nothing_and_a_stored_one_all(full_disk):
+def test_at_any_free_space_a_refused_ingest_stored_nothing_and_a_stored_one_all(full_disk, measure):
     """Free space from none to more than the wave needs, in steps: each ingest either raises
     DiskFullError and the file holds what it held, or succeeds and the wave is there whole."""
     disk = full_disk.parent
@@ -254,6 +256,7 @@ def test_at_any_free_space_a_refused_ingest_stored_nothing_and_a_stored_one_all(
             assert labels == [*original[0], "2026-Q4"]
             with Store.open(full_disk, read_only=True) as store:
                 assert store.table_counts()["respondents"] == 3 * 300 + 5_000
+    measure("faults: ingest on a full disk, 9 free-space steps", " ".join(outcomes))
     assert outcomes[0] == "refused" and outcomes[-1] == "stored", outcomes
 
 

@@ -104,7 +104,9 @@ with upload:
     generation = st.session_state.setdefault(_GENERATION, 0)
     file = st.file_uploader(
         "Survey file",
-        type=["csv", "tsv", "txt", "xlsx", "xlsm", "ods", "sav", "zsav", "parquet"],
+        # .xls, .xlsb and .numbers are taken to say how to save them (as .xlsx or CSV).
+        type=["csv", "tsv", "txt", "xlsx", "xlsm", "ods", "sav", "zsav", "parquet"]
+        + ["xls", "xlsb", "numbers"],
         key=f"data_file_{generation}",
         help="Exports from Qualtrics, SurveyMonkey, LimeSurvey, Google Forms or SPSS, or a file "
         "in gapmodel's layout: header rows, the delimiter, the encoding and decimal commas are "
