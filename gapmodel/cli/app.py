@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from gapmodel.cli import mapping_commands, model_commands
+from gapmodel.cli.outputs import cannot_write, check_output, printable, write_output
 from gapmodel.cli.uploads import (
     Refusal,
     add_read_options,
@@ -28,6 +29,7 @@ from gapmodel.cli.uploads import (
 )
 from gapmodel.core import settings
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError, SettingsError
+from gapmodel.core.text import find_text
 from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.mapping import Mapping, mapping_csv
 from gapmodel.ingest.prepare import parse_scale, prepare_wave
@@ -79,6 +81,7 @@ def _user(args: argparse.Namespace) -> str | None:
 
 def _prepare(args: argparse.Namespace, store: Store | None):
     """The wave, its report, and the mapping it was read with (its options those used)."""
+    report_file = check_output(args.report, args.db, "--report") if args.report else None
     data = read_upload(args.file)
     mapping = mapping_for(args)
     instrument = instrument_for(args, store)
@@ -86,8 +89,8 @@ def _prepare(args: argparse.Namespace, store: Store | None):
     wave, report = prepare_wave(
         data, Path(args.file).name, instrument, args.scale, options, mapping
     )
-    if args.report:
-        Path(args.report).write_bytes(report.to_csv_bytes())
+    if report_file is not None:
+        write_output(report_file, report.to_csv_bytes(), "--report")
     return wave, report, None if mapping is None else replace(mapping, options=options)
 
 
@@ -163,9 +166,9 @@ def cmd_waves(args: argparse.Namespace) -> int:
     columns = ["label", "fielded", "scale_min", "scale_max", "n_respondents", "n_responses"]
     for row in waves.select(*columns, "source_name").iter_rows(named=True):
         print(
-            f"{row['label']}\tfielded {row['fielded'] or '-'}\tscale {row['scale_min']}-"
+            f"{printable(row['label'])}\tfielded {row['fielded'] or '-'}\tscale {row['scale_min']}-"
             f"{row['scale_max']}\t{row['n_respondents']:,} respondents\t"
-            f"{row['n_responses']:,} responses\tfrom {row['source_name']}"
+            f"{row['n_responses']:,} responses\tfrom {printable(row['source_name'])}"
         )
     return EXIT_OK
 
@@ -187,10 +190,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in log.tail(args.last).iter_rows(named=True):
         print(
-            f"{row['changed_at']:%Y-%m-%d %H:%M:%S} UTC\t{row['action']}\t{row['wave']}\t"
-            f"{row['username'] or '-'}\t{row['detail'] or ''}"
+            f"{row['changed_at']:%Y-%m-%d %H:%M:%S} UTC\t{row['action']}\t"
+            + "\t".join(printable(row[k] or none) for k, none in _AUDIT_TEXT)
         )
     return EXIT_OK
+
+
+_AUDIT_TEXT = (("wave", ""), ("username", "-"), ("detail", ""))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -208,8 +214,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write every table as Parquet plus a manifest into a new folder."""
+    target = check_output(args.dir, args.db, "the backup folder", folder=True)
     with Store.open(args.db, read_only=True) as store:
-        manifest = backup.backup(store, args.dir)
+        try:
+            manifest = backup.backup(store, target)
+        except OSError as exc:
+            raise cannot_write(Path(exc.filename or target), exc, "the backup") from None
     tables = manifest["tables"]
     print(
         f"Backed up {args.db} to {args.dir}: {tables['waves']['rows']} wave(s), "
@@ -246,10 +256,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise Refusal(f"Give --format {' / '.join(FORMATS)} or an --out name ending in one.")
+    out = check_output(args.out, args.db, "--out")
     with Store.open(args.db, read_only=True) as store:
-        frame = wave_frame(store, args.wave, args.layout)
-    Path(args.out).write_bytes(write_frame(frame, fmt))
-    print(f"Wrote wave {args.wave!r} ({args.layout}, {frame.height:,} rows) to {args.out}.")
+        store.require_wave(args.wave)  # refuses an unknown label, with the next step
+        label = find_text(args.wave, store.wave_labels())  # the label as stored
+        frame = wave_frame(store, label, args.layout)
+    write_output(out, write_frame(frame, fmt), "--out")
+    print(f"Wrote wave {label!r} ({args.layout}, {frame.height:,} rows) to {args.out}.")
     return EXIT_OK
 
 
@@ -344,7 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings.check()
-        args.db = getattr(args, "db", None) or settings.get("db")
+        # --db without outer whitespace, as GAPMODEL_DB (see settings.Setting)
+        args.db = (getattr(args, "db", None) or "").strip() or settings.get("db")
         if not hasattr(args, "needs_store"):
             return args.handler(args)
         if not args.needs_store:  # model commands that make their own data

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gapmodel.cli.outputs import check_output, write_output
 from gapmodel.cli.uploads import (
     Refusal,
     add_read_options,
@@ -28,6 +29,7 @@ UNSURE = 60  # proposals below this confidence are listed for a look
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write the proposed mapping of a file and say what it found."""
+    out_file = check_output(args.out, args.db, "--out") if args.out else None
     data = read_upload(args.file)
     options = read_options(args, None)
     if Path(args.db).exists():
@@ -47,8 +49,8 @@ def cmd_map(args: argparse.Namespace) -> int:
         )
     mapping = propose(table, instrument, options)
     out = mapping_csv(mapping)
-    if args.out:
-        Path(args.out).write_bytes(out)
+    if out_file is not None:
+        write_output(out_file, out, "--out")
         stream = sys.stdout
     else:
         sys.stdout.buffer.write(out)

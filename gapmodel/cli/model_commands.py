@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from gapmodel.cli.outputs import check_output, printable, write_output
 from gapmodel.core import settings
 from gapmodel.core.formulas import csv_bytes
 from gapmodel.core.text import find_text
@@ -127,12 +128,29 @@ def _data(
     chosen = chosen or _waves(args, store)
     where: dict[str, list[str]] = {}
     for name, value in args.where or []:
-        where.setdefault(name, []).append(value)
+        where.setdefault(name, []).append(_stored_value(name, value, store.attribute_values(name)))
     frame = store.responses(waves=chosen.labels, where=where or None, stages=args.stage or None)
     if frame.is_empty():
         within = f" in {chosen.note[0].lower()}{chosen.note[1:]}" if chosen.note else ""
         raise ValueError(f"No responses match these filters{within}. List the waves with `waves`.")
     return GapData.from_responses(frame), chosen.note
+
+
+def _stored_value(name: str, value: str, known: list[str]) -> str:
+    """The stored value ``--where NAME=VALUE`` names: itself, else the one with its normal form
+    (typed with a zero-width or no-break space); an unknown value is refused with the values.
+    An attribute with no values is left to the store, which says which attributes there are."""
+    if not known:
+        return value
+    stored = find_text(value, known)
+    if stored is None:
+        shown = ", ".join(printable(v) for v in known[:10])
+        more = f" and {len(known) - 10} more" if len(known) > 10 else ""
+        raise ValueError(
+            f"--where {name}={value!r}: the attribute {name} has no value {value!r}. Its "
+            f"values: {shown}{more}."
+        )
+    return stored
 
 
 def _options(args: argparse.Namespace) -> TableOptions:
@@ -148,7 +166,10 @@ def _print(frame: pl.DataFrame, fmt: str, note: str = "") -> int:
         sys.stdout.write(csv_bytes(frame).decode("utf-8"))
     elif fmt == "json":
         sys.stdout.write(frame.write_json() + "\n")
-    else:
+    else:  # a terminal: control characters in stored text are shown, not run
+        frame = frame.with_columns(
+            pl.col(pl.String).map_elements(printable, return_dtype=pl.String)
+        )
         with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, fmt_str_lengths=60):
             print(frame)
     return 0
@@ -230,6 +251,10 @@ def _report_filters(args: argparse.Namespace, survey) -> object:
             "--no-compare.",
             file=sys.stderr,
         )
+    # a label typed with a zero-width or no-break space names the stored one
+    args.wave, args.compare = (
+        None if w is None else (find_text(w, waves) or w) for w in (args.wave, args.compare)
+    )
     for name, wave in (("--wave", args.wave), ("--compare", args.compare)):
         if wave is not None and wave != NO_COMPARE and wave not in waves:
             raise ValueError(f"{name}: there is no wave {wave!r}. Waves: {', '.join(waves)}.")
@@ -246,12 +271,7 @@ def _report_filters(args: argparse.Namespace, survey) -> object:
             )
         if name in where:
             raise ValueError(f"--where {name}=... is given twice; a report keeps one {name}.")
-        known = survey.attribute_values[name]
-        if value not in known:
-            raise ValueError(
-                f"--where {name}={value!r} matches no respondent. Values: {', '.join(known)}."
-            )
-        where[name] = value
+        where[name] = _stored_value(name, value, list(survey.attribute_values[name]))
     stages = {name_key(st): st for st in survey.stages}
     unknown = [st for st in args.stage or () if name_key(st) not in stages]
     if unknown:
@@ -282,12 +302,13 @@ def cmd_report(args, store):
             f"Give --format {' / '.join(REPORT_FORMATS)} or an --out name ending in one. "
             f"Got {args.out!r}."
         )
+    out = check_output(args.out, args.db, "--out")
     survey = load_survey(store)
     attribute = args.segments_by
     if attribute is not None:
         attribute = {name_key(a): a for a in survey.attributes}.get(name_key(attribute), attribute)
     briefing = build_briefing(survey, _report_filters(args, survey), attribute)
-    Path(args.out).write_bytes(render(briefing, fmt))
+    write_output(out, render(briefing, fmt), "--out")
     f = briefing.filters
     versus = f" against {f.compare}" if f.compare else ""
     print(

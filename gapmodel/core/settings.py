@@ -29,7 +29,10 @@ class Setting:
     help : str
         One sentence for the README and ``--help``.
     parse : callable
-        Turns the environment string into a value; raises ``ValueError`` on bad input.
+        Turns the environment string into a value; raises ``ValueError`` on bad input. It is
+        given the string without outer whitespace: a value pasted or quoted with a trailing
+        space (``GAPMODEL_DB="/tmp/k.duckdb "``) means the same as without it, rather than
+        another file; no setting's value ends in a space on purpose.
     """
 
     name: str
@@ -109,11 +112,21 @@ def _targets_file(text: str) -> str:
     return text
 
 
+_ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def _switch(text: str) -> bool:
     value = text.strip().lower()
-    if value not in ("1", "0", "true", "false", "yes", "no"):
-        raise ValueError(f"must be 1 or 0 (true or false). Got {text!r}.")
-    return value in ("1", "true", "yes")
+    if value not in _ON + _OFF:
+        raise ValueError("1 or 0 (or on/off, yes/no, true/false)")
+    return value in _ON
+
+
+def _shown(value: Any) -> str:
+    """A default as it would be written in the environment variable."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -179,6 +192,8 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def get(name: str) -> Any:
     """Return the value of a setting: the environment variable if set, else the default.
 
+    The variable's outer whitespace is dropped before it is parsed (see :class:`Setting`).
+
     Raises
     ------
     SettingsError
@@ -190,9 +205,9 @@ def get(name: str) -> Any:
     if raw is None or raw == "":
         return setting.default
     try:
-        return setting.parse(raw)
+        return setting.parse(raw.strip())
     except ValueError as exc:
-        default = f"the default {setting.default}" if setting.default != "" else "no file"
+        default = f"the default {_shown(setting.default)}" if setting.default != "" else "no file"
         raise SettingsError(
             f"The environment variable {setting.env_var} is {raw!r}; it must be {exc}. Set "
             f"{setting.env_var} to such a value, or unset it for {default}."

@@ -44,12 +44,36 @@ def _damaged(path: Path, detail: str) -> DamagedDatabaseError:
     )
 
 
+def has_database_header(path: Path) -> bool:
+    """Whether ``path`` is a regular file that starts with a DuckDB header (False for a
+    folder, a device, a missing or unreadable file)."""
+    try:
+        with Path(path).open("rb") as file:
+            return Path(path).is_file() and file.read(12)[8:12] == MAGIC
+    except OSError:
+        return False
+
+
 def _not_a_database(path: Path, size: int) -> DamagedDatabaseError:
-    what = "is empty" if size == 0 else "does not start with a DuckDB header"
+    """An existing path without a DuckDB header. Only an empty regular file (all a database
+    cut to nothing leaves) is worth restoring over; anything else may be someone's data (a CSV,
+    a device), so the advice is to point GAPMODEL_DB at the database, never to overwrite it."""
+    if not path.is_file():
+        return DamagedDatabaseError(
+            f"{path} is not a regular file (a device or a pipe), so it cannot be a gapmodel "
+            "database. Set GAPMODEL_DB (or --db) to the database file."
+        )
+    if size == 0:
+        return DamagedDatabaseError(
+            f"The file {path} is empty, so it is not a gapmodel database. If it was your "
+            f"database, restore it from a backup with {restore_hint(path)}; otherwise set "
+            "GAPMODEL_DB (or --db) to the database file."
+        )
     return DamagedDatabaseError(
-        f"The file {path} {what}, so it is not a gapmodel database. If it was your database, it "
-        f"is damaged: restore it from a backup with {restore_hint(path)}; otherwise set "
-        "GAPMODEL_DB (or --db) to the database file."
+        f"The file {path} does not start with a DuckDB header, so it is not a gapmodel "
+        "database. Set GAPMODEL_DB (or --db) to the database file; if this was your database, "
+        "restore a backup into a new file (`python -m gapmodel restore BACKUP_FOLDER --db "
+        "NEW_FILE`) and leave this one as it is."
     )
 
 

@@ -163,8 +163,7 @@ def test_trend_keeps_its_two_waves_and_says_nothing_more(demo_db, capsys):
         (["--wave", "nope"], "There is no wave 'nope'. Waves: 2026-Q1, 2026-Q2, 2026-Q3."),
         (
             ["--where", "segment=Nobody"],
-            f"No responses match these filters in wave {LATEST} (the latest of 3; choose "
-            "another with --wave).",
+            "--where segment='Nobody': the attribute segment has no value 'Nobody'. Its values:",
         ),
     ],
 )
