@@ -27,11 +27,12 @@ from gapmodel.core.errors import (
     DamagedDatabaseError,
     DatabaseFault,
     DiskFullError,
+    ReadOnlyDatabaseError,
     StoreError,
     WriteAheadLogError,
 )
 from gapmodel.storage.connection import remove_database
-from gapmodel.storage.faults import disk_full
+from gapmodel.storage.faults import disk_full, not_writable
 from gapmodel.storage.schema import SCHEMA_VERSION
 from gapmodel.storage.store import Store
 
@@ -133,8 +134,8 @@ def read_backup(directory: str | Path) -> tuple[dict, dict[str, pl.DataFrame]]:
         version = manifest["schema_version"]
         if manifest["format"] != FORMAT or not isinstance(tables, dict):
             raise ValueError("not a gapmodel backup manifest")
-        if not isinstance(version, int):
-            raise ValueError("schema_version is not a number")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"schema_version must be a whole number from 1; got {version!r}")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise BackupError(
             f"{manifest_path} is damaged or not a gapmodel backup manifest ({exc}). Restore "
@@ -151,6 +152,14 @@ def read_backup(directory: str | Path) -> tuple[dict, dict[str, pl.DataFrame]]:
             file_name, rows, sha256 = entry["file"], entry["rows"], entry["sha256"]
         except (KeyError, TypeError):
             raise BackupError(f"{manifest_path} is damaged (entry {name!r}).") from None
+        if isinstance(rows, bool) or not isinstance(rows, int) or not isinstance(sha256, str):
+            raise BackupError(
+                f"{manifest_path} is damaged: the rows of table {name!r} must be a whole number "
+                f"and its sha256 text (got rows {rows!r}, sha256 {sha256!r}). Restore from "
+                "another backup."
+            )
+        if not isinstance(file_name, str):
+            raise BackupError(f"{manifest_path} names an unexpected file {file_name!r}.")
         if Path(file_name).name != file_name or not file_name.endswith(".parquet"):
             raise BackupError(f"{manifest_path} names an unexpected file {file_name!r}.")
         file = directory / file_name
@@ -173,7 +182,23 @@ def read_backup(directory: str | Path) -> tuple[dict, dict[str, pl.DataFrame]]:
                 f"The backup file {file} holds {frame.height} rows; the manifest says {rows}."
             )
         frames[name] = frame
+    _same_version(frames, version, directory)
     return manifest, frames
+
+
+def _same_version(frames: dict[str, pl.DataFrame], version: int, directory: Path) -> None:
+    """The schema_version table holds the manifest's version, once (a restore would otherwise
+    build a file that this gapmodel refuses to open)."""
+    table = frames.get("schema_version")
+    if table is None:
+        return  # a missing table is named when the tables are matched to the schema
+    stored = table["version"].to_list() if "version" in table.columns else []
+    if stored != [version]:
+        raise BackupError(
+            f"The backup in {directory} is inconsistent: its table schema_version holds "
+            f"{stored or 'no version'}, its manifest says schema version {version}. One of them "
+            "was edited; restore from another backup."
+        )
 
 
 def restore(directory: str | Path, db: str | Path, force: bool = False) -> dict:
@@ -248,22 +273,44 @@ def restore_tables(
     expected = {t: e["checksum"] for t, e in manifest["tables"].items()} if same_engine else None
     try:
         Store.create_from_tables(building, frames, manifest["schema_version"], expected)
+        result = _verified(building, manifest, expected)
     except DiskFullError:  # named for the target, not the file built beside it
+        remove_database(building)
         raise disk_full(target, "the backup was not restored") from None
-    except DatabaseFault:  # a read-only folder: the message says what to do
+    except ReadOnlyDatabaseError:
+        remove_database(building)
+        raise not_writable(target, "the backup was not restored") from None
+    except DatabaseFault:  # the message says what to do
+        remove_database(building)
         raise
     except StoreError as exc:
+        remove_database(building)
         raise BackupError(
-            f"The backup in {directory} cannot be restored: {exc} Restore from another backup."
+            f"The backup in {directory} cannot be restored: {exc} {target} is unchanged. "
+            "Restore from another backup."
         ) from None
     # The old file was closed cleanly above, so it has no write-ahead log that could be
     # replayed onto the restored file; remove one left by a crash all the same.
     Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(building, target)
-    with Store.open(target, read_only=True) as restored:
-        return {
-            "db": str(target),
-            "schema_version": manifest["schema_version"],
-            "waves": restored.wave_labels(),
-            "rows": restored.table_counts(),
-        }
+    return {"db": str(target), "schema_version": manifest["schema_version"], **result}
+
+
+def _verified(building: Path, manifest: dict, expected: dict | None) -> dict:
+    """Open the built file as the dashboard will and check it, before it replaces anything:
+    today's schema version and, for a backup of today's version made by this DuckDB, the
+    recorded checksums of what was written."""
+    with Store.open(building, read_only=True) as built:
+        if built.schema_version != SCHEMA_VERSION:
+            raise StoreError(
+                f"The database built from it has schema version {built.schema_version}, not "
+                f"{SCHEMA_VERSION}."
+            )
+        if expected is not None and manifest["schema_version"] == SCHEMA_VERSION:
+            found = built.checksums()
+            wrong = [t for t in found if tuple(expected.get(t, ())) != found[t]]
+            if wrong:
+                raise StoreError(
+                    f"The database built from it differs from the backup in {', '.join(wrong)}."
+                )
+        return {"waves": built.wave_labels(), "rows": built.table_counts()}

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from gapmodel.core.errors import StoreError
 from gapmodel.core.vocabulary import MEASURES, name_key, ordered_enum, relabelled
 from gapmodel.storage.questionnaires import WAVE_ORDER, QuestionnaireReads, merge_names
 from gapmodel.storage.schema import ALL_TABLES, TABLES, table_checksums
@@ -203,7 +204,16 @@ class StoreReads(QuestionnaireReads):
         empty = pl.DataFrame(schema={"wave": pl.String, "respondent": pl.Int32})
         if rows.is_empty():
             return empty.with_columns(pl.lit(None, pl.String).alias(n) for n in names)
-        spelling = {a: key[name_key(a)] for a in rows["attribute"].unique().to_list()}
+        stored = rows["attribute"].unique().sort().to_list()
+        unlisted = [a for a in stored if name_key(a) not in key]
+        if unlisted:  # only a hand-edited database gets here; an ingest lists every name
+            where = rows.filter(pl.col("attribute").is_in(unlisted))["wave"].unique().sort()
+            raise StoreError(
+                f"The database {self.path} is inconsistent: wave(s) {', '.join(where)} store "
+                f"the respondent attribute(s) {', '.join(unlisted)}, which the wave does not "
+                "list. Restore the database from a backup."
+            )
+        spelling = {a: key[name_key(a)] for a in stored}
         rows = rows.with_columns(
             pl.col("respondent").cast(pl.Int32), pl.col("attribute").replace_strict(spelling)
         )

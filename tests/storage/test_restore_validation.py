@@ -21,6 +21,7 @@ from gapmodel.core.errors import StoreError
 from gapmodel.core.instrument import default_instrument
 from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage import backup as backup_module
 from gapmodel.storage.backup import MANIFEST, backup, read_backup
 from gapmodel.storage.store import Store
 from gapmodel.tools.demo import generate_wave, wave_csv
@@ -361,3 +362,93 @@ def test_rows_that_break_a_database_constraint_are_a_store_error_not_a_crash(pri
     with pytest.raises(StoreError, match="The rows for table waves break a rule of the database"):
         Store.create_from_tables(tmp_path / "x.duckdb", frames, manifest["schema_version"])
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def _manifest(folder: Path, change) -> None:
+    manifest = json.loads((folder / MANIFEST).read_text())
+    change(manifest)
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+
+
+def _held(tmp_path: Path) -> tuple[Path, dict]:
+    target = tmp_path / "held.duckdb"
+    with Store.open(target) as store:
+        store.ingest_wave(_wave(9, "1-7"), "kept")
+        return target, store.checksums()
+
+
+def test_a_schema_version_table_unlike_the_manifest_is_refused_before_the_target(
+    folder, tmp_path, capsys
+):
+    """Hunt F2: the table said 99, the manifest 5; the built file replaced the target, then
+    could not be opened. Now the restore is refused and the forced target kept."""
+    edit(folder, "schema_version", lambda f: f.with_columns(pl.lit(99, pl.Int32).alias("version")))
+    target, before = _held(tmp_path)
+    code, _, err = restore(capsys, folder, target, "--force")
+    assert code == 1 and "Traceback" not in err
+    assert "table schema_version holds [99], its manifest says schema version 5" in err
+    with Store.open(target, read_only=True) as store:
+        assert store.checksums() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "held" in p.name) == ["held.duckdb"]
+
+
+def test_a_built_file_that_fails_its_check_never_replaces_the_target(pristine, tmp_path):
+    """The file built beside the target is opened and checked before it is moved: here
+    ``read_backup`` is bypassed, so only that last check stands between the target and a file
+    of schema version 99."""
+    manifest, frames = read_backup(pristine)
+    frames["schema_version"] = pl.DataFrame({"version": [99]}, schema={"version": pl.Int32})
+    manifest["duckdb_version"] = "other"  # no checksums to catch it while building
+    target, before = _held(tmp_path)
+    with pytest.raises(StoreError, match=r"held\.duckdb is unchanged") as caught:
+        backup_module.restore_tables(pristine, manifest, frames, target, force=True)
+    assert "schema version 99" in str(caught.value)
+    with Store.open(target, read_only=True) as store:
+        assert store.checksums() == before
+    assert not (tmp_path / "held.duckdb.restoring").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda m: m.update(schema_version=True), "schema_version must be a whole number"),
+        (lambda m: m.update(schema_version=-3), "schema_version must be a whole number"),
+        (lambda m: m.update(schema_version="5"), "schema_version must be a whole number"),
+        (
+            lambda m: m["tables"]["waves"].update(rows="2"),
+            "the rows of table 'waves' must be a whole number",
+        ),
+        (
+            lambda m: m["tables"]["waves"].update(rows=True),
+            "the rows of table 'waves' must be a whole number",
+        ),
+    ],
+)
+def test_a_manifest_of_the_wrong_types_is_refused_with_a_clear_line(
+    folder, tmp_path, capsys, change, says
+):
+    _manifest(folder, change)
+    target = tmp_path / "new.duckdb"
+    code, _, err = restore(capsys, folder, target)
+    assert code == 1 and says in err and "Traceback" not in err
+    assert not target.exists()
+
+
+def test_stored_attributes_a_wave_does_not_list_are_a_store_error_not_a_key_error(
+    pristine, tmp_path
+):
+    """Hunt F3: ``waves.attributes`` edited to ["Nope"] gave KeyError: 'segment' on every read
+    of respondents. The file is built directly here, past the restore's check."""
+    manifest, frames = read_backup(pristine)
+    frames["waves"] = frames["waves"].with_columns(
+        pl.lit(["Nope"], pl.List(pl.String)).alias("attributes")
+    )
+    path = tmp_path / "odd.duckdb"
+    Store.create_from_tables(path, frames, manifest["schema_version"])
+    with Store.open(path, read_only=True) as store:
+        for read in (store.respondents, store.responses):
+            with pytest.raises(
+                StoreError, match=r"is inconsistent: wave\(s\) five, seven store"
+            ) as caught:
+                read()
+            assert "segment" in str(caught.value) and "Restore the database" in str(caught.value)
