@@ -34,6 +34,25 @@ def neutralise(text: str | None) -> str | None:
     return text
 
 
+def unneutralise(text: str) -> str:
+    """Text as written before :func:`neutralise` marked it: a ``'`` directly before ``= + - @``,
+    tab or CR is removed, so that an export read back in gives the values it was made of.
+
+    Examples
+    --------
+    >>> unneutralise("'+SUM(A1)"), unneutralise("'quoted"), unneutralise("@cmd")
+    ('+SUM(A1)', "'quoted", '@cmd')
+    """
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES) else text
+
+
+def unneutralise_expr(column: str) -> pl.Expr:
+    """The same rule as :func:`unneutralise`, as a polars expression on a string column."""
+    col = pl.col(column)
+    marked = pl.any_horizontal([col.str.starts_with("'" + p) for p in FORMULA_PREFIXES])
+    return pl.when(marked).then(col.str.slice(1)).otherwise(col).alias(column)
+
+
 def neutralise_expr(column: str) -> pl.Expr:
     """The same rule as :func:`neutralise`, as a polars expression on a string column."""
     col = pl.col(column)

@@ -5,7 +5,9 @@ soft hyphen, a byte-order mark, text-direction marks), odd spaces (no-break, fig
 no-break) or a decomposed accent (``u`` + U+0308 instead of ``ü``). Such values print alike but
 compare as different: one respondent counted twice, one segment split in two. Their normal form
 (:func:`normal_text`) is Unicode NFC, without invisible characters, with odd spaces as plain
-ones, runs of spaces as one and no outer whitespace.
+ones, runs of spaces as one and no outer whitespace. Control characters (C0, DEL, C1: a bell,
+an escape sequence that recolours a terminal, a NUL) are dropped; a tab, CR or line feed becomes
+a space.
 
 NFC, not NFKC: NFKC would also fold fullwidth digits, superscripts, circled numbers and
 ligatures into plain ones (``R１`` -> ``R1``, ``²`` -> ``2``), which changes what the text says,
@@ -38,14 +40,18 @@ ODD_SPACES = (
     "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
 )
 
-_REMOVED = re.compile(f"[{INVISIBLE}{BIDI}]")
+# C0 controls but tab, line feed and CR (which become spaces), DEL, C1 controls.
+CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+_LINE_CONTROLS = re.compile("[\\t\\n\\r]")
+_REMOVED = re.compile(f"[{INVISIBLE}{BIDI}{CONTROLS}]")
 _REMOVED_KEEP_BIDI = re.compile(f"[{INVISIBLE}]")
 _JOINER_AFTER_ASCII = re.compile(f"(^|[\\x00-\\x7f])[{JOINERS}]+")
 _JOINER_BEFORE_ASCII = re.compile(f"[{JOINERS}]+([\\x00-\\x7f]|$)")
 _ODD_SPACE = re.compile(f"[{ODD_SPACES}]")
 _RUN_OF_SPACES = re.compile(" {2,}")
-# Text that may need more than stripping: anything outside ASCII, or two spaces in a row.
-_MAYBE_NOT_NORMAL = r"[^\x00-\x7f]|  "
+# Text that may need more than stripping: anything outside printable ASCII, or two spaces in a
+# row.
+_MAYBE_NOT_NORMAL = r"[^\x20-\x7e]|  "
 
 
 def normal_text(text: str, keep_bidi: bool = False) -> str:
@@ -55,8 +61,8 @@ def normal_text(text: str, keep_bidi: bool = False) -> str:
     ----------
     text : str
     keep_bidi : bool
-        Keep text-direction characters, for a caller that refuses them with a message of its
-        own (wave labels, mapped attribute names).
+        Keep text-direction and control characters (tab, CR and LF too), for a caller that
+        refuses them with a message of its own (wave labels).
 
     Examples
     --------
@@ -64,8 +70,12 @@ def normal_text(text: str, keep_bidi: bool = False) -> str:
     ('R1', True)
     >>> normal_text("  North\\u00a0\\u00a0 East "), normal_text("\\u202eevil")
     ('North East', 'evil')
+    >>> normal_text("Fe\\x07male\\x1b[31m"), normal_text("Ma\\rle")
+    ('Female[31m', 'Ma le')
     """
     text = (_REMOVED_KEEP_BIDI if keep_bidi else _REMOVED).sub("", str(text))
+    if not keep_bidi:
+        text = _LINE_CONTROLS.sub(" ", text)
     text = _JOINER_BEFORE_ASCII.sub(r"\1", _JOINER_AFTER_ASCII.sub(r"\1", text))
     text = unicodedata.normalize("NFC", _ODD_SPACE.sub(" ", text))
     return _RUN_OF_SPACES.sub(" ", text).strip()
@@ -74,6 +84,7 @@ def normal_text(text: str, keep_bidi: bool = False) -> str:
 def normal_text_expr(column: str) -> pl.Expr:
     """:func:`normal_text` of every cell of a text column, as a polars expression."""
     text = pl.col(column).str.replace_all(_REMOVED.pattern, "")
+    text = text.str.replace_all(_LINE_CONTROLS.pattern, " ")
     text = text.str.replace_all(_JOINER_AFTER_ASCII.pattern, "${1}")
     text = text.str.replace_all(_JOINER_BEFORE_ASCII.pattern, "${1}")
     text = text.str.replace_all(_ODD_SPACE.pattern, " ").str.normalize("NFC")
@@ -112,3 +123,53 @@ def find_text(typed: str, known: Iterable[str]) -> str | None:
         return typed
     normal = normal_text(typed)
     return next((k for k in known if normal_text(k) == normal), None)
+
+
+def code_points(text: str) -> str:
+    """The characters of ``text`` outside ASCII, each as its code point and Unicode name.
+
+    Examples
+    --------
+    >>> code_points("Sеx")
+    'U+0435 CYRILLIC SMALL LETTER IE'
+    >>> code_points("Zu\\u0308rich")
+    'U+0308 COMBINING DIAERESIS'
+    """
+    seen = dict.fromkeys(ch for ch in str(text) if ord(ch) > 0x7F or not ch.isprintable())
+    return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED CHARACTER')}" for ch in seen)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _script(ch: str) -> str | None:
+    """``LATIN``, ``CYRILLIC`` or ``GREEK`` for a letter of those scripts, else None."""
+    if not ch.isalpha():
+        return None
+    if ch.isascii():
+        return "LATIN"
+    name = unicodedata.name(ch, "")
+    return next((s for s in ("LATIN", "CYRILLIC", "GREEK") if name.startswith(s)), None)
+
+
+def mixed_script(text: str) -> list[str]:
+    """The words of ``text`` that mix Latin letters with Cyrillic or Greek ones (``Sеx`` with a
+    Cyrillic ``е`` looks like ``Sex`` but is another word); pure Cyrillic or Greek words are
+    fine.
+
+    Examples
+    --------
+    >>> mixed_script("Fеmale Женщина Γυναίκα Female")
+    ['Fеmale']
+    """
+    out = []
+    for word in _WORD.findall(str(text)):
+        scripts = {_script(ch) for ch in word} - {None}
+        if "LATIN" in scripts and len(scripts) > 1:
+            out.append(word)
+    return out
+
+
+def foreign_letters(word: str) -> str:
+    """:func:`code_points` of the Cyrillic and Greek letters of a word that mixes scripts."""
+    return code_points("".join(ch for ch in word if _script(ch) in ("CYRILLIC", "GREEK")))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
 
 from gapmodel.core.columns import RESERVED_ATTRIBUTES
 from gapmodel.core.instrument import Instrument
+from gapmodel.core.text import code_points
 from gapmodel.core.vocabulary import clean_name, name_key, token
 from gapmodel.ingest.cells import MAX_TEXT, parse_scores
 from gapmodel.ingest.naming import ID_ALIASES, POINTS_PREFIXES
@@ -84,6 +86,17 @@ def add_attribute(
     plain text: no control or bidi characters, no pattern (``*``, ``^...$``)."""
     given = clean_name(name)
     unsafe = unsafe_character(name) is not None  # direction marks the cleaning would drop
+    if name and not given:
+        report.add(
+            Problem(
+                rule="invalid_mapping",
+                message=f"The attribute name '{shorten(name)}' (column '{shorten(column)}') "
+                "holds only invisible characters or spaces. Give the attribute a name in the "
+                "mapping.",
+                column=shorten(column),
+            )
+        )
+        return
     name = given or clean_name(column)
     if pattern_name(name) or (given and unsafe):
         report.add(
@@ -122,13 +135,26 @@ def add_attribute(
         report.add(
             Problem(
                 rule="duplicate_column",
-                message=f"The columns {shorten(attributes[same])!r} and {shorten(column)!r} name "
-                "the same attribute; keep one.",
+                message=f"The columns '{shorten(attributes[same])}' and '{shorten(column)}' "
+                f"name the same attribute{_why_same(attributes[same], column, given)}; keep one.",
                 column=shorten(column),
             )
         )
         return
     attributes[name] = column
+
+
+def _why_same(first: str, column: str, given: str) -> str:
+    """Why two columns name one attribute, when their names do not show it."""
+    if given:
+        return f" (the mapping names both {given!r})"
+    if first != column and clean_name(first) == clean_name(column):
+        if unicodedata.normalize("NFD", first) == unicodedata.normalize("NFD", column):
+            return (
+                ": they differ only by how accents are encoded "
+                f"({code_points(first)} and {code_points(column)})"
+            )
+    return ""
 
 
 def without_personal(

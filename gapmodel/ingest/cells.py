@@ -224,17 +224,17 @@ def text_limits(report: ValidationReport, raw: pl.DataFrame, columns: list[str])
 
 
 def formula_like(report: ValidationReport, raw: pl.DataFrame, columns: list[str]) -> None:
-    """Text that a spreadsheet would run as a formula: a warning, listed for 5 rows a column."""
+    """Text that a spreadsheet would run as a formula: one warning a column."""
     for column in columns:
-        hits = (
-            raw.filter(pl.col(column).str.contains(r"^[=+\-@\t\r]")).select("row", column).head(5)
-        )
-        for row, value in hits.iter_rows():
+        hits = raw.filter(pl.col(column).str.contains(r"^[=+\-@\t\r]")).select("row", column)
+        if hits.height:
+            row, value = hits.row(0)
             report.add(
                 Problem(
                     rule="formula_like_text",
-                    message="Text starting like a spreadsheet formula is stored as plain text; "
-                    "exports neutralise it.",
+                    message=f"{hits.height:,} value(s) of column '{shorten(column)}' start like "
+                    f"a spreadsheet formula (such as '{shorten(value)}'); they are stored as "
+                    "plain text and exports neutralise them.",
                     row=row,
                     column=column,
                     value=shorten(value),

@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from gapmodel.core.formulas import FORMULA_PREFIXES, rows_csv
+from gapmodel.core.formulas import rows_csv, unneutralise
+from gapmodel.core.text import code_points
 from gapmodel.core.vocabulary import MEASURES, clean_name, name_key
 from gapmodel.ingest.encodings import EncodingUnknown, decode
 from gapmodel.ingest.naming import MEASURE_ALIASES
@@ -186,7 +187,7 @@ def read_mapping(data: bytes, name: str = "mapping") -> Mapping:
         (
             number,
             {
-                f: _unformula(cells[k]).strip() if k < len(cells) else ""
+                f: unneutralise(cells[k]).strip() if k < len(cells) else ""
                 for k, f in enumerate(header)
             },
         )
@@ -253,11 +254,6 @@ def mapping_records(mapping: Mapping) -> list[dict[str, str]]:
     return [{f: "" if getattr(r, f) is None else str(getattr(r, f)) for f in FIELDS} for r in rows]
 
 
-def _unformula(cell: str) -> str:
-    """A cell as written before :func:`gapmodel.core.formulas.neutralise` marked it as text."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES) else cell
-
-
 def _parse_row(record: dict[str, str], number: int, problems: list[Problem]) -> ColumnMap | None:
     """One mapping row, or None (with the problem) when it breaks a rule."""
     column = record.get("column", "")
@@ -322,7 +318,12 @@ def _parse_row(record: dict[str, str], number: int, problems: list[Problem]) -> 
                 _problem(
                     number,
                     f"The score column {column!r} needs a measure: E (expected), P (perceived), "
-                    "A (adequate) or I (importance).",
+                    f"A (adequate) or I (importance). Got {parsed.measure!r}"
+                    + (
+                        f" ({code_points(parsed.measure)})."
+                        if not parsed.measure.isascii()
+                        else "."
+                    ),
                     "measure",
                     parsed.measure,
                 )

@@ -7,15 +7,30 @@ would otherwise count as another respondent or another segment. Each cell is rep
 spaces gets one warning: how many values, and an example. The cells as the file wrote them are
 kept on the report (``ValidationReport.originals``), so that a duplicate id can say that two
 ids which look different are one.
+
+Before that, a ``'`` that gapmodel's own exports write before text starting like a formula
+(:func:`gapmodel.core.formulas.neutralise`) is removed from cells and column names, so an export
+read back in holds the values it was made of. Column names not in their normal form, and words
+that mix Latin letters with Cyrillic or Greek look-alikes (``Sеx``), get a warning too.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import polars as pl
 
-from gapmodel.core.text import invisible_in, maybe_not_normal, normal_text, normal_text_expr
+from gapmodel.core.formulas import unneutralise, unneutralise_expr
+from gapmodel.core.text import (
+    CONTROLS,
+    foreign_letters,
+    invisible_in,
+    maybe_not_normal,
+    mixed_script,
+    normal_text,
+    normal_text_expr,
+)
 from gapmodel.ingest.validation_report import Problem, ValidationReport, shorten
 
 
@@ -35,6 +50,8 @@ def normalise_cells(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame
     Plain ASCII cells without two spaces in a row are already normal (but for outer spaces,
     which every check strips), so only columns holding other cells are rewritten.
     """
+    raw = _unneutralised(report, raw)
+    _header_warnings(report, [c for c in raw.columns if c != "row"])
     text = [c for c, dtype in raw.schema.items() if c != "row" and dtype == pl.String]
     if not text:
         return raw
@@ -51,7 +68,89 @@ def normalise_cells(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame
         if cells.height:
             report.originals[column] = cells
             report.add(_warning(column, cells))
+    for column in candidates:
+        _mixed_warning(report, column, normal.select(pl.col(column)).with_columns(raw["row"]))
     return raw.with_columns(normal)
+
+
+def _unneutralised(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame:
+    """``raw`` without the ``'`` an export put before formula-like names and cells."""
+    renamed = {c: unneutralise(c) for c in raw.columns if unneutralise(c) != c}
+    renamed = {c: new for c, new in renamed.items() if new not in raw.columns}
+    for old, new in renamed.items():
+        report.add(
+            Problem(
+                rule="unneutralised_text",
+                message=f"The column name '{shorten(old)}' starts with the ' that exports "
+                f"write before formula-like text; it is read as '{shorten(new)}'.",
+                column=new,
+                value=shorten(old),
+                severity="warning",
+            )
+        )
+    raw = raw.rename(renamed)
+    text = [c for c, dtype in raw.schema.items() if c != "row" and dtype == pl.String]
+    if not text:
+        return raw
+    marked = raw.select(unneutralise_expr(c).ne_missing(pl.col(c)).sum() for c in text).row(0)
+    fixed = [c for c, n in zip(text, marked, strict=True) if n]
+    for column, count in ((c, n) for c, n in zip(text, marked, strict=True) if n):
+        first = raw.filter(unneutralise_expr(column).ne_missing(pl.col(column)))
+        row, value = first["row"][0], first[column][0]
+        report.add(
+            Problem(
+                rule="unneutralised_text",
+                message=f"{count:,} value(s) of column '{shorten(column)}' start with the ' "
+                "that exports write before formula-like text; it is removed, for example "
+                f"'{shorten(value)}' is stored as '{shorten(unneutralise(value))}'.",
+                row=row,
+                column=column,
+                value=shorten(value),
+                severity="warning",
+            )
+        )
+    return raw.with_columns(unneutralise_expr(c) for c in fixed) if fixed else raw
+
+
+def _header_warnings(report: ValidationReport, columns: list[str]) -> None:
+    """A warning for each column name not in its normal form or mixing scripts."""
+    for column in columns:
+        new = normal_text(column)
+        if new != column.strip():
+            report.add(
+                Problem(
+                    rule="normalised_text",
+                    message=f"The column name '{shorten(column)}' was not in its normal form "
+                    f"({_what(column)}); it is read as '{shorten(new)}'.",
+                    column=shorten(column),
+                    severity="warning",
+                )
+            )
+        for word in mixed_script(new)[:1]:
+            report.add(_mixed(f"The column name '{shorten(column)}'", word, column))
+
+
+def _mixed_warning(report: ValidationReport, column: str, cells: pl.DataFrame) -> None:
+    """One warning for a column whose values have words mixing Latin with Cyrillic or Greek."""
+    hits = [(row, value) for value, row in cells.iter_rows() if value and mixed_script(value)]
+    if hits:
+        row, value = hits[0]
+        word = mixed_script(value)[0]
+        what = f"{len(hits):,} value(s) of column '{shorten(column)}', such as '{shorten(value)}',"
+        report.add(_mixed(what, word, column, row))
+
+
+def _mixed(what: str, word: str, column: str, row: int | None = None) -> Problem:
+    return Problem(
+        rule="mixed_script",
+        message=f"{what} mix Latin letters with look-alike Cyrillic or Greek ones: "
+        f"'{shorten(word)}' holds {foreign_letters(word)}. It is kept as written, as another "
+        "word than its Latin look-alike; retype it if it should be the same.",
+        row=row,
+        column=shorten(column),
+        value=shorten(word),
+        severity="warning",
+    )
 
 
 def _warning(column: str, cells: pl.DataFrame) -> Problem:
@@ -72,12 +171,17 @@ def _warning(column: str, cells: pl.DataFrame) -> Problem:
     )
 
 
+_CONTROL = re.compile(f"[{CONTROLS}\\t\\n\\r]")
+
+
 def _what(value: str) -> str:
     """What a value held that its normal form has not, in words."""
     parts = []
     hidden = invisible_in(value)
     if hidden:
         parts.append(f"invisible characters or odd spaces: {', '.join(dict.fromkeys(hidden))}")
+    if _CONTROL.search(value):
+        parts.append("control characters such as a tab, a line break or an escape")
     if unicodedata.normalize("NFC", value) != value:
         parts.append("decomposed accents, not Unicode NFC")
     if not parts:

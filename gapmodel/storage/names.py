@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from gapmodel.core.text import BIDI, normal_text
+from gapmodel.core.text import BIDI, invisible_in, normal_text
 
 MAX_USER = 200
 # Bidirectional-text controls can make a label display as something else; never needed in names.
@@ -25,7 +25,13 @@ def check_label(label: str) -> str:
     characters."""
     if not isinstance(label, str):
         raise ValueError(f"The wave label must be text. Got {type(label).__name__}.")
-    label = normal_text(label, keep_bidi=True)
+    label_given, label = label, normal_text(label, keep_bidi=True)
+    if not label and label_given.strip():
+        raise ValueError(
+            "The wave label holds only invisible characters or odd spaces "
+            f"({', '.join(invisible_in(label_given)) or 'none printable'}); type a visible "
+            "label such as 2026-Q1."
+        )
     if not 1 <= len(label) <= 80:
         raise ValueError(f"The wave label must have 1 to 80 characters. Got {len(label)}.")
     bad = unsafe_character(label)

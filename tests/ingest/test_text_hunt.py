@@ -1,0 +1,128 @@
+"""Text found by the bad-input hunt: control characters, exports read back, look-alike scripts,
+invisible characters in headers and the messages that name them."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import polars as pl
+import pytest
+
+from gapmodel.core.formulas import csv_bytes, neutralise, unneutralise
+from gapmodel.core.instrument import default_instrument
+from gapmodel.core.text import code_points, mixed_script, normal_text
+from gapmodel.ingest.prepare import prepare_wave
+from gapmodel.storage.names import check_label
+from gapmodel.tools.demo import generate_wave, wave_csv
+
+INSTRUMENT = default_instrument()
+
+
+def wide(n: int = 8, **columns: list[str]) -> pl.DataFrame:
+    frame = generate_wave(n, 0, seed=5)
+    return frame.with_columns(pl.Series(name, values) for name, values in columns.items())
+
+
+def prepare(frame: pl.DataFrame):
+    return prepare_wave(wave_csv(frame), "w.csv", INSTRUMENT)
+
+
+def rules(report, rule: str) -> list:
+    return [p for p in report.problems if p.rule == rule]
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("Fe\x07male\x1b[31m", "Female[31m"),
+        ("Ma\rle", "Ma le"),
+        ("x\x85y\x9f", "xy"),
+        ("D\x7fE", "DE"),
+        ("a\tb\nc", "a b c"),
+    ],
+)
+def test_control_characters_are_dropped_and_reported(raw, normal):
+    assert normal_text(raw) == normal
+    values = [raw] + ["Male"] * 7
+    wave, report = prepare(wide(segment=values))
+    assert wave is not None, report.problems
+    assert wave.respondents["segment"][0] == normal
+    (warning,) = rules(report, "normalised_text")
+    assert warning.column == "segment" and "1 value(s)" in warning.message
+
+
+def test_a_nul_is_dropped_from_the_normal_form():
+    # A CSV with a NUL is refused as damaged before this; other readers reach it.
+    assert normal_text("a\x00b") == "ab"
+
+
+def test_wave_label_still_refuses_control_characters():
+    with pytest.raises(ValueError, match="U\\+0009"):
+        check_label("2026\tQ1")
+    with pytest.raises(ValueError, match="only invisible characters"):
+        check_label("\u200b\u2060")
+
+
+def test_unneutralise_is_the_inverse_of_neutralise():
+    for text in ["+SUM(A1)", "@cmd", "=1", "-x", "\tx", "'quoted", "plain", "'"]:
+        assert unneutralise(neutralise(text)) == text
+
+
+def test_an_export_read_back_keeps_names_and_values():
+    frame = wide(**{"@cmd": ["+SUM(A1)"] * 4 + ["Retail"] * 4})
+    exported = pl.read_csv(csv_bytes(frame), infer_schema=False)
+    assert "'@cmd" in exported.columns
+    wave, report = prepare_wave(csv_bytes(frame), "export.csv", INSTRUMENT)
+    assert wave is not None, report.problems
+    assert wave.respondents["@cmd"].to_list() == ["+SUM(A1)"] * 4 + ["Retail"] * 4
+    marked = rules(report, "unneutralised_text")
+    assert {p.column for p in marked} == {"@cmd"}
+    assert any("4 value(s)" in p.message for p in marked)
+
+
+def test_mixed_script_words_are_named_with_code_points():
+    assert mixed_script("Fеmale Женщина Γυναίκα Female") == ["Fеmale"]
+    wave, report = prepare(wide(segment=["Fеmale"] * 2 + ["Female"] * 6, **{"Sеx": ["a"] * 8}))
+    assert wave is not None
+    mixed = rules(report, "mixed_script")
+    assert {p.column for p in mixed} == {"segment", "Sеx"}
+    assert all("U+0435 CYRILLIC SMALL LETTER IE" in p.message for p in mixed)
+
+
+def test_pure_cyrillic_and_greek_are_not_warned():
+    wave, report = prepare(wide(segment=["Женщина"] * 4 + ["Γυναίκα"] * 4))
+    assert wave is not None and not rules(report, "mixed_script")
+
+
+def test_invisible_characters_in_a_header_are_reported_once():
+    wave, report = prepare(wide(**{"Se\u200bx": ["a"] * 8, "\u202eabc": ["b"] * 8}))
+    assert wave is not None
+    named = [p for p in rules(report, "normalised_text") if "column name" in p.message]
+    assert len(named) == 2
+    assert any("U+200B" in p.message for p in named)
+
+
+def test_duplicate_column_message_escapes_once():
+    frame = wide(Sex=["a"] * 8).with_columns(pl.lit("b").alias("Se\u200bx"))
+    _, report = prepare(frame)
+    (dup,) = rules(report, "duplicate_column")
+    assert "'Se\\u200bx'" in dup.message and "\\\\" not in dup.message
+
+
+def test_nfc_nfd_collision_says_accents_differ():
+    nfd, nfc = unicodedata.normalize("NFD", "Zürich"), "Zürich"
+    frame = wide(**{nfc: ["a"] * 8}).with_columns(pl.lit("b").alias(nfd))
+    _, report = prepare(frame)
+    (dup,) = rules(report, "duplicate_column")
+    assert "how accents are encoded" in dup.message and "U+0308" in dup.message
+
+
+def test_formula_warning_once_per_column_naming_it():
+    _, report = prepare(wide(segment=["=1"] * 8, note=["@x"] * 8))
+    formula = rules(report, "formula_like_text")
+    assert sorted(p.column for p in formula) == ["note", "segment"]
+    assert all("8 value(s)" in p.message for p in formula)
+
+
+def test_code_points_names_characters():
+    assert code_points("mеnu") == "U+0435 CYRILLIC SMALL LETTER IE"
