@@ -430,7 +430,10 @@ def test_a_csv_that_needs_more_than_the_cap_is_refused_and_a_small_one_read(monk
 
 def test_a_cap_too_small_for_the_reader_itself_is_refused_as_a_setting(monkeypatch):
     monkeypatch.setenv("GAPMODEL_READ_MEMORY_MB", "100")  # polars alone needs more
-    with pytest.raises(ValueError, match="GAPMODEL_READ_MEMORY_MB is .100.; it must be a whole number of megabytes from 512"):
+    with pytest.raises(
+        ValueError,
+        match="GAPMODEL_READ_MEMORY_MB is .100.; it must be a whole number of megabytes from 512",
+    ):
         read_table(b"a,b\n1,2\n", "tiny.csv")
 
 
