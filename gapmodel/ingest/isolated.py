@@ -28,8 +28,9 @@ from typing import IO
 import polars as pl
 
 from gapmodel.core import settings
+from gapmodel.core.memory import peak_mb
 from gapmodel.core.settings import PROJECT_ROOT
-from gapmodel.ingest.read_child import EXIT_MEMORY
+from gapmodel.ingest.read_child import EXIT_MEMORY, PEAK_LINE
 from gapmodel.ingest.readers import FormulaCell, RawTable, ReadError, ReadOptions
 from gapmodel.ingest.validation_report import Problem, shorten
 
@@ -81,15 +82,32 @@ def _run(caps: tuple[int, int], head: bytes, data: bytes) -> tuple[bytes, int, f
     with errors:
         feeder = threading.Thread(target=_feed, args=(child.stdin, head, data), daemon=True)
         feeder.start()
+        peaks = [0.0]
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample, args=(child.pid, peaks, done), daemon=True)
+        sampler.start()
         out = child.stdout.read()
         child.stdout.close()
         feeder.join()
-        _, status, usage = os.wait4(child.pid, 0)  # wait4: the rusage of this child alone
-        child.returncode = os.waitstatus_to_exitcode(status)
+        child.wait()
+        done.set()
+        sampler.join()
         errors.seek(max(0, errors.tell() - 2000))
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
     _start_spare(caps)  # after this read, so as not to slow it
-    return out, child.returncode, usage.ru_maxrss / 1024, lines[-1] if lines else ""
+    if lines and lines[-1].startswith(PEAK_LINE):  # the child's own last word: its peak
+        peaks.append(float(lines.pop()[len(PEAK_LINE) :]))
+    return out, child.returncode, max(peaks), lines[-1] if lines else ""
+
+
+def _sample(pid: int, peaks: list[float], done: threading.Event) -> None:
+    """Record the child's peak memory every 20 ms until it ends (a child killed by a signal
+    cannot say its own)."""
+    while not done.wait(0.02):
+        peak = peak_mb(pid)
+        if peak is None:
+            return
+        peaks.append(peak)
 
 
 # One child started ahead for the next file, its caps set and its reader imported (that takes

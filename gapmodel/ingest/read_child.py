@@ -16,6 +16,7 @@ import resource
 import sys
 
 EXIT_MEMORY = 3  # the cap was reached by Python code, or by a file or library to map
+PEAK_LINE = "gapmodel-read-peak-mb: "  # the last line of the error output: this process's peak
 
 
 def main() -> int:
@@ -56,5 +57,13 @@ def main() -> int:
     return 0
 
 
+def _say_peak() -> None:
+    from gapmodel.core.memory import peak_mb
+
+    sys.stderr.write(f"\n{PEAK_LINE}{peak_mb()}\n")
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    _say_peak()
+    sys.exit(code)

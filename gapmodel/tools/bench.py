@@ -9,12 +9,12 @@ both times, their ratio and the peak memory of the process.
 from __future__ import annotations
 
 import gc
-import resource
 import time
 import warnings
 
 from scipy import stats
 
+from gapmodel.core.memory import peak_mb
 from gapmodel.model.gapdata import GapData
 from gapmodel.model.gaps import TableOptions
 from gapmodel.model.standard import GAP_TABLES, standard_tables
@@ -67,10 +67,6 @@ def baseline(frame) -> int:
     return tests
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run(sizes: list[int], baseline_limit: int | None = None) -> int:
     """Print, for each size, the model and baseline times, the ratio and the peak memory."""
     print("respondents  rows        model_s  baseline_s  ratio   peak_rss_mb")
@@ -81,7 +77,7 @@ def run(sizes: list[int], baseline_limit: int | None = None) -> int:
         start = time.perf_counter()
         tables = model(frame)
         model_s = time.perf_counter() - start
-        peak = _peak_mb()
+        peak = peak_mb()
         base_frame, scale = frame, 1.0
         if baseline_limit and size > baseline_limit:
             base_frame = synthetic_responses(baseline_limit, waves=2, seed=1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,12 @@ import time
 from pathlib import Path
 
 from gapmodel.core.instrument import default_instrument
+from gapmodel.core.memory import peak_mb
 from gapmodel.tools.demo import generate_wave, wave_csv
 
 HEADER = (
     "respondents  file_mb  prepare_s  store_s  total_s  baseline_s  ratio  peak_mb  base_peak_mb"
 )
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def gapmodel_ingest(csv_path: str, db_path: str) -> dict[str, float]:

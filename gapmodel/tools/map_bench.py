@@ -28,9 +28,10 @@ from pathlib import Path
 import polars as pl
 
 from gapmodel.core.instrument import default_instrument
+from gapmodel.core.memory import peak_mb
 from gapmodel.core.vocabulary import stage_label
 from gapmodel.tools.demo import generate_wave
-from gapmodel.tools.ingest_bench import in_child, peak_mb
+from gapmodel.tools.ingest_bench import in_child
 
 HEADER = "respondents  file_mb  columns  map_s  baseline_s  ratio  peak_mb  base_peak_mb"
 _META = {

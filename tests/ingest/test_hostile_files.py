@@ -9,8 +9,11 @@ import datetime
 import decimal
 import functools
 import io
+import json
 import os
 import re
+import subprocess
+import sys
 import zipfile
 
 import polars as pl
@@ -426,6 +429,23 @@ def test_a_csv_that_needs_more_than_the_cap_is_refused_and_a_small_one_read(monk
     assert refused.value.problem.rule == "read_memory"
     table, peak = read_with_peak(_wide_csv(400, 1), "small.csv")
     assert table.frame.shape == (1, 401) and peak < 600
+
+
+def test_the_peak_is_the_reading_process_own_not_its_callers():
+    """The kernel's rusage peak of a child starts at its parent's (a child of an 800 MB
+    dashboard reported 879 MB for a one-row CSV); the peak reported is the child's own."""
+    script = (
+        "import json; from gapmodel.core.memory import peak_mb;"
+        "from gapmodel.ingest.isolated import read_with_peak;"
+        "ballast = bytearray(900 * 2**20); ballast[::4096] = b'x' * len(ballast[::4096]);"
+        "_, child = read_with_peak(b'id,a\\n1,2\\n', 'small.csv');"
+        "print(json.dumps([peak_mb(), child]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    own, child = json.loads(done.stdout)
+    assert own > 900 and 20 < child < 300, (own, child)
 
 
 def test_a_cap_too_small_for_the_reader_itself_is_refused_as_a_setting(monkeypatch):
