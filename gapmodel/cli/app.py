@@ -36,6 +36,7 @@ from gapmodel.ingest.prepare import parse_scale, prepare_wave
 from gapmodel.ingest.validation_report import ValidationReport
 from gapmodel.ingest.wave_export import FORMATS, LAYOUTS, wave_frame, write_frame
 from gapmodel.storage import backup
+from gapmodel.storage.names import label_warning
 from gapmodel.storage.prepared_wave import PreparedWave
 from gapmodel.storage.store import Store
 
@@ -107,6 +108,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Validate a file and write it as one wave, in one transaction."""
+    if said := label_warning(args.wave):
+        print(f"warning: {said}", file=sys.stderr)
     new_file = not Path(args.db).exists()
     if new_file:  # checked first, so that a refused file leaves no empty database behind
         wave, report, mapping = _prepare(args, None)

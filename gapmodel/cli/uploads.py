@@ -36,7 +36,10 @@ def instrument_for(args: argparse.Namespace, store: Store | None) -> Instrument:
     if args.instrument is not None:
         if not Path(args.instrument).is_file():
             raise Refusal(f"There is no instrument file {args.instrument}. Check the path.")
-        return load_instrument(args.instrument)
+        instrument = load_instrument(args.instrument)
+        for note in instrument.notes:
+            print(f"warning: {args.instrument}: {note}", file=sys.stderr)
+        return instrument
     stored = store.instrument() if store is not None else None
     if stored is None:
         return default_instrument()

@@ -15,7 +15,7 @@ import polars as pl
 
 from gapmodel.core.errors import InstrumentError
 from gapmodel.core.settings import DATA_DIR
-from gapmodel.core.text import normal_text
+from gapmodel.core.text import code_points, foreign_letters, mixed_script, normal_text
 from gapmodel.core.vocabulary import (
     ELEMENTS,
     MAX_ITEMS,
@@ -59,6 +59,10 @@ class Instrument:
         The stages, in the order they first appear in the file.
     dimensions : tuple of str
         The dimensions, in the order they first appear in the file.
+    notes : tuple of str
+        Warnings on how the file was read, one sentence each: a code, stage or dimension name
+        with invisible or control characters, odd spaces or a decomposed accent (read in its
+        normal form), or mixing Latin letters with Cyrillic or Greek look-alikes (kept).
     """
 
     name: str
@@ -66,6 +70,7 @@ class Instrument:
     sha256: str
     stages: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def codes(self) -> list[str]:
@@ -149,7 +154,8 @@ def load_instrument(source: str | Path | bytes, name: str | None = None) -> Inst
     if "element" not in raw.columns:
         raw = raw.with_columns(element=pl.lit(None, pl.String))
     problems: list[str] = []
-    rows, vocabulary = _items(raw.select(_COLUMNS), problems)
+    notes: dict[str, None] = {}  # one note per name, in order
+    rows, vocabulary = _items(raw.select(_COLUMNS), problems, notes)
     if not rows:
         problems.append(f"The instrument file {name} lists no items.")
     if len(rows) > MAX_ITEMS:
@@ -175,6 +181,7 @@ def load_instrument(source: str | Path | bytes, name: str | None = None) -> Inst
         sha256=digest,
         stages=stages,
         dimensions=tuple(vocabulary["dimensions"].values()),
+        notes=tuple(notes),
     )
 
 
@@ -198,19 +205,23 @@ def _read(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
     return data, name
 
 
-def _items(raw: pl.DataFrame, problems: list[str]) -> tuple[list[tuple], dict[str, dict[str, str]]]:
+def _items(
+    raw: pl.DataFrame, problems: list[str], notes: dict[str, None]
+) -> tuple[list[tuple], dict[str, dict[str, str]]]:
     """The item rows, and the stages and dimensions (key -> name as first written) in order of
-    first appearance; problems are appended as sentences."""
+    first appearance; problems and notes (:func:`_note`) are added as sentences."""
     vocabulary: dict[str, dict[str, str]] = {"stages": {}, "dimensions": {}}
     seen: set[str] = set()
     rows = []
     for line, rec in enumerate(raw.iter_rows(named=True), start=2):
         where = f"line {line}"
         code = normal_text(rec["code"] or "")
+        _note(notes, "item code", rec["code"] or "", code)
         if not _CODE.match(code):
+            held = f" (it holds {code_points(code)})" if not code.isascii() else ""
             problems.append(
-                f"{where}: item code {code!r} must start with a letter and use only letters, "
-                "digits and _ (at most 64 characters)."
+                f"{where}: item code {code!r}{held} must start with a letter and use only "
+                "ASCII letters, digits and _ (at most 64 characters)."
             )
         elif token(code) in seen:  # Q1, q1 and Q1_ name the same columns
             problems.append(f"{where}: item code {code!r} appears twice.")
@@ -226,6 +237,7 @@ def _items(raw: pl.DataFrame, problems: list[str]) -> tuple[list[tuple], dict[st
             f"{where}: item {code!r} has the dimension",
             problems,
         )
+        _note(notes, "dimension", rec["dimension"] or "", dimension)
         element = (rec["element"] or "").strip().lower() or None
         if element is not None and element not in ELEMENTS:
             problems.append(
@@ -243,11 +255,31 @@ def _items(raw: pl.DataFrame, problems: list[str]) -> tuple[list[tuple], dict[st
             stage = _vocabulary_name(
                 part, vocabulary["stages"], f"{where}: item {code!r} has the stage", problems
             )
+            _note(notes, "stage", part, stage)
             if stage is not None and stage not in stages:
                 stages.append(stage)
         rows.append((code, wording, dimension, element, stages))
     _check_spellings(rows, vocabulary, problems)
     return rows, vocabulary
+
+
+def _note(notes: dict[str, None], kind: str, given: str, read: str | None) -> None:
+    """Note a name read other than as written (invisible or control characters, odd spaces, a
+    decomposed accent), or mixing Latin letters with Cyrillic or Greek look-alikes."""
+    if read is None:
+        return
+    if read != " ".join(given.split()):
+        held = code_points("".join(ch for ch in given if ch not in read)) or code_points(given)
+        notes[
+            f"The {kind} {given.strip()!r} holds invisible or control characters, or an accent "
+            f"encoded apart ({held}); it is read as {read!r}."
+        ] = None
+    for word in mixed_script(read):
+        notes[
+            f"The {kind} {read!r} mixes Latin letters with Cyrillic or Greek look-alikes in "
+            f"{word!r} ({foreign_letters(word)}); it is kept as written, so a file must write "
+            "it the same way."
+        ] = None
 
 
 def _check_spellings(

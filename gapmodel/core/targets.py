@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 from gapmodel.core import settings
 from gapmodel.core.errors import SettingsError
+from gapmodel.core.text import code_points, normal_text
 from gapmodel.core.vocabulary import name_key
 
 MAX_TARGETS_BYTES = 1_000_000
@@ -23,6 +25,15 @@ def default_target() -> float:
     return float(settings.get("target_gap"))
 
 
+class TargetRow(NamedTuple):
+    """One row of the targets file: its number (the header is row 1), the name as written, the
+    target."""
+
+    row: int
+    name: str
+    target: float
+
+
 def read_targets(path: str | Path | None = None) -> dict[str, float]:
     """The targets of the file at ``path`` (default ``GAPMODEL_TARGETS``), keyed by
     :func:`~gapmodel.core.vocabulary.name_key` of the name; empty without a file.
@@ -30,12 +41,31 @@ def read_targets(path: str | Path | None = None) -> dict[str, float]:
     Raises
     ------
     SettingsError
-        When the file cannot be read, lacks the columns, or a target is not a number of 0 or
-        below; the message names the row.
+        As :func:`read_target_rows`.
+    """
+    return by_name_key(read_target_rows(path))
+
+
+def by_name_key(rows: list[TargetRow]) -> dict[str, float]:
+    """The targets of ``rows`` keyed by :func:`~gapmodel.core.vocabulary.name_key` of the name."""
+    return {name_key(r.name): r.target for r in rows}
+
+
+def read_target_rows(path: str | Path | None = None) -> list[TargetRow]:
+    """The rows of the targets file at ``path`` (default ``GAPMODEL_TARGETS``); empty without a
+    file.
+
+    Raises
+    ------
+    SettingsError
+        When the file cannot be read, lacks the columns, a name is empty, two rows name the
+        same dimension or item (also when they differ only by case, spacing, invisible
+        characters or how an accent is encoded), or a target is not a finite number of 0 or
+        below; the message names the rows.
     """
     path = path if path is not None else settings.get("targets")
     if not path:
-        return {}
+        return []
     path = Path(path)
     try:
         if path.stat().st_size > MAX_TARGETS_BYTES:
@@ -48,17 +78,42 @@ def read_targets(path: str | Path | None = None) -> dict[str, float]:
     rows = csv.DictReader(text.splitlines())
     if not rows.fieldnames or not {"name", "target"} <= {f.strip() for f in rows.fieldnames}:
         raise SettingsError(f"The targets file {path} needs the columns name and target.")
-    targets: dict[str, float] = {}
+    out: list[TargetRow] = []
+    seen: dict[str, TargetRow] = {}
     for number, row in enumerate(rows, start=2):
         row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        name = row.get("name", "")
+        if not normal_text(name):
+            raise SettingsError(
+                f"Row {number} of the targets file {path} has no name (got {name!r}); give "
+                "the dimension's name or the item's code."
+            )
         try:
             value = float(row["target"])
         except ValueError:
             value = math.nan
         if not (math.isfinite(value) and -100 < value <= 0):
             raise SettingsError(
-                f"Row {number} of the targets file {path}: the target of {row['name']!r} must be "
+                f"Row {number} of the targets file {path}: the target of {name!r} must be "
                 f"a gap of 0 or below, e.g. -0.25. Got {row['target']!r}."
             )
-        targets[name_key(row["name"])] = value
-    return targets
+        here = TargetRow(number, name, value)
+        first = seen.setdefault(name_key(name), here)
+        if first is not here:
+            raise SettingsError(_duplicate(path, first, here))
+        out.append(here)
+    return out
+
+
+def _duplicate(path: Path, first: TargetRow, again: TargetRow) -> str:
+    """Why two rows of the targets file are one name, with the code points that differ."""
+    names = f"{first.name!r} and {again.name!r}" if first.name != again.name else repr(first.name)
+    hidden = code_points(first.name + again.name)
+    why = ""
+    if first.name != again.name:
+        why = " (the same name once case, spacing, invisible characters and accents are set aside"
+        why += f": {hidden})" if hidden else ")"
+    return (
+        f"Rows {first.row} and {again.row} of the targets file {path} both name {names}{why}. "
+        "Keep one row per dimension or item."
+    )

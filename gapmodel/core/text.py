@@ -173,3 +173,41 @@ def mixed_script(text: str) -> list[str]:
 def foreign_letters(word: str) -> str:
     """:func:`code_points` of the Cyrillic and Greek letters of a word that mixes scripts."""
     return code_points("".join(ch for ch in word if _script(ch) in ("CYRILLIC", "GREEK")))
+
+
+# Cyrillic and Greek letters drawn like a Latin one (Unicode's confusables, the common ones).
+_AS_LATIN = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏАВЕЅІЈКМНОРСТХУαεικνορυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwhlABESIJKMHOPCTXYaeikvopuxABEZHIKMNOPTYX",
+)
+
+
+def as_latin(text: str) -> str:
+    """``text`` with each Cyrillic or Greek look-alike of a Latin letter replaced by that letter,
+    to tell what a word that mixes scripts was meant to be.
+
+    Examples
+    --------
+    >>> as_latin("kept_infоrmed")  # a Cyrillic о
+    'kept_informed'
+    """
+    return str(text).translate(_AS_LATIN)
+
+
+def lookalike_of(text: str, known: Iterable[str]) -> str | None:
+    """The text of ``known`` that ``text`` differs from only by look-alike letters or invisible
+    characters (after :func:`normal_text`), and how: ``"it looks like 'x' but holds U+043E
+    CYRILLIC SMALL LETTER O"``; None when there is no such text or ``text`` is one of them.
+
+    Examples
+    --------
+    >>> lookalike_of("Sеx", ["Sex", "Age"])
+    "it looks like 'Sex' but holds U+0435 CYRILLIC SMALL LETTER IE"
+    """
+    text = str(text)
+    wanted = as_latin(normal_text(text))
+    for k in known:
+        if k != text and as_latin(normal_text(k)) == wanted:
+            extra = "".join(ch for ch in text if ch not in k)
+            return f"it looks like {k!r} but holds {code_points(extra) or code_points(text)}"
+    return None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import polars as pl
 
 from gapmodel.core.instrument import Instrument
+from gapmodel.core.text import lookalike_of
 from gapmodel.core.vocabulary import MEASURES, token
 from gapmodel.ingest.attributes import (
     ColumnRoles,
@@ -94,6 +95,13 @@ def _named(raw: pl.DataFrame, column: str, meaning: Callable[[str], str | None])
     return text.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
+def _lookalike(value: str, known: list[str]) -> str:
+    """`` (it looks like 'x' but holds U+...)`` when ``value`` differs from a known name only by
+    Cyrillic or Greek look-alike letters or invisible characters; else nothing."""
+    said = lookalike_of(value, known)
+    return f" ({said})" if said else ""
+
+
 def _measure_columns(report: ValidationReport, names: dict[str, str]) -> dict[str, str]:
     """Measure -> the file's column (by its name as a token); E and P are required."""
     measure_cols: dict[str, str] = {}
@@ -128,14 +136,18 @@ def _pair_problems(
     report.add_cells(
         keyed.filter(~pl.col("_stage").is_in(instrument.stages)).select("row", stage_col),
         "unknown_stage",  # blank cells are reported as missing values
-        lambda v: f"Unknown stage {shorten(v)!r}; use one of {', '.join(instrument.stages)}.",
+        lambda v: (
+            f"Unknown stage {shorten(v)!r}{_lookalike(v, instrument.stages)}; use one of "
+            f"{', '.join(instrument.stages)}."
+        ),
         stage_col,
     )
     report.add_cells(
         keyed.filter(~pl.col("_item").is_in(instrument.codes)).select("row", item_col),
         "unknown_item",
         lambda v: (
-            f"Unknown item {shorten(v)!r}: it is not in the instrument ({instrument.name}: "
+            f"Unknown item {shorten(v)!r}{_lookalike(v, instrument.codes)}: it is not in the "
+            f"instrument ({instrument.name}: "
             f"{listed(instrument.codes)})."
         ),
         item_col,

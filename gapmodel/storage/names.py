@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 
-from gapmodel.core.text import BIDI, invisible_in, normal_text
+from gapmodel.core.text import (
+    BIDI,
+    as_latin,
+    foreign_letters,
+    invisible_in,
+    mixed_script,
+    normal_text,
+)
 
 MAX_USER = 200
 # Bidirectional-text controls can make a label display as something else; never needed in names.
@@ -41,6 +48,28 @@ def check_label(label: str) -> str:
             "line break or a text-direction mark); use letters, digits, spaces and punctuation."
         )
     return label
+
+
+def label_warning(label: str) -> str | None:
+    """What to tell whoever gives the wave label ``label`` when a word of it mixes Latin letters
+    with Cyrillic or Greek look-alikes (it looks like another label); None otherwise.
+
+    Examples
+    --------
+    >>> label_warning("2026-Q3 Wаve")  # a Cyrillic а
+    "The wave label '2026-Q3 Wаve' mixes Latin letters with Cyrillic or Greek look-alikes in 'Wаve' (U+0430 CYRILLIC SMALL LETTER A): it looks like '2026-Q3 Wave' but is another label. Retype it unless that is meant."
+    >>> label_warning("2026-Q3"), label_warning("Волна 3")
+    (None, None)
+    """
+    words = mixed_script(normal_text(str(label)))
+    if not words:
+        return None
+    said = ", ".join(f"{w!r} ({foreign_letters(w)})" for w in words)
+    return (
+        f"The wave label {label!r} mixes Latin letters with Cyrillic or Greek look-alikes in "
+        f"{said}: it looks like {as_latin(label)!r} but is another label. Retype it unless "
+        "that is meant."
+    )
 
 
 def check_user(user: str | None) -> str | None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from gapmodel.core import settings
 from gapmodel.core.errors import SettingsError
-from gapmodel.core.targets import default_target, read_targets
+from gapmodel.core.targets import by_name_key, default_target, read_target_rows
 from gapmodel.core.vocabulary import distinct_word, name_key
 from gapmodel.model.compare import segment_differences, segment_gaps, trend
 from gapmodel.model.elements import element_difference
@@ -22,7 +23,7 @@ from gapmodel.model.gaps import TableOptions, gap_table, histograms
 from gapmodel.model.priorities import fix_first, importance_performance, weighted_gap
 from gapmodel.model.quality import reliability, zone_of_tolerance
 from gapmodel.views.survey import Filters, Survey, labelled, select
-from gapmodel.views.targets import target_status
+from gapmodel.views.targets import target_status, unmatched_targets
 
 TOP_PAIN_POINTS = 5
 LOW_ALPHA = 0.7  # Cronbach's alpha below this is flagged (Nunnally 1978)
@@ -50,7 +51,8 @@ class Overview:
         Gap table by dimension (and by each item the targets file names) with ``target`` and
         ``status`` (:func:`gapmodel.views.targets.target_status`).
     targets_problem : str or None
-        Why the targets file was not used (the default target applies), if it was not.
+        Why the targets file was not used (the default target applies), or which of its names
+        match no dimension or item (their targets are not used); None without a problem.
     """
 
     filters: Filters
@@ -87,11 +89,14 @@ def _targets(
 ) -> tuple[pl.DataFrame, str | None]:
     """Every dimension, then every item the targets file names, against its target; and why
     the file was not used, if it could not be."""
-    problem = None
     try:
-        targets = read_targets()
+        rows = read_target_rows()
     except SettingsError as exc:
-        targets, problem = {}, f"{exc} The default target applies until it is fixed."
+        rows, problem = [], f"{exc} The default target applies until it is fixed."
+    else:
+        known = [*survey.dimensions, *survey.items["item"].to_list()]
+        problem = unmatched_targets(rows, known, settings.get("targets"))
+    targets = by_name_key(rows)
     default = default_target()
     dimensions = target_status(
         gap_table(data, ["dimension"], options), "dimension", targets, default

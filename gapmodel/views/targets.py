@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
 import polars as pl
 
+from gapmodel.core.targets import TargetRow
+from gapmodel.core.text import foreign_letters, mixed_script
 from gapmodel.core.vocabulary import name_key
+
+NAMES_LISTED = 5
 
 TARGET_STATUS = {
     "on": "On target",
@@ -54,3 +62,52 @@ def target_status(table: pl.DataFrame, key: str, targets: dict[str, float], defa
         .otherwise(pl.lit("below"))
     )
     return table.with_columns(status=status)
+
+
+def unmatched_targets(
+    rows: Iterable[TargetRow], known: Iterable[str], path: str | Path
+) -> str | None:
+    """What to say about the rows of the targets file that name no dimension or item.
+
+    Parameters
+    ----------
+    rows : iterable of TargetRow
+        :func:`gapmodel.core.targets.read_target_rows`.
+    known : iterable of str
+        The survey's dimensions and item codes.
+    path : str or Path
+        The targets file, for the message.
+
+    Returns
+    -------
+    str or None
+        One sentence per unmatched name (the first five): its row, the nearest known name by
+        :func:`~gapmodel.core.vocabulary.name_key`, and the code points of Cyrillic or Greek
+        look-alikes in a word that mixes them with Latin letters; None when every name matches.
+
+    Examples
+    --------
+    >>> rows = [TargetRow(2, "Empathy", -0.5), TargetRow(3, "Empaty", -0.5)]
+    >>> unmatched_targets(rows, ["empathy"], "t.csv")  # doctest: +NORMALIZE_WHITESPACE
+    "The targets file t.csv names 1 dimension or item the survey does not have; its target is
+    not used: 'Empaty' (row 3; did you mean 'empathy'?). Correct the name or remove the row."
+    """
+    keys = {name_key(k): k for k in known}
+    missing = [r for r in rows if name_key(r.name) not in keys]
+    if not missing:
+        return None
+    said = []
+    for r in missing[:NAMES_LISTED]:
+        notes = [f"row {r.row}"]
+        near = difflib.get_close_matches(name_key(r.name), list(keys), n=1, cutoff=0.6)
+        if near:
+            notes.append(f"did you mean {keys[near[0]]!r}?")
+        for word in mixed_script(r.name):
+            notes.append(f"{word!r} mixes Latin with look-alike letters: {foreign_letters(word)}")
+        said.append(f"{r.name!r} ({'; '.join(notes)})")
+    more = f", and {len(missing) - NAMES_LISTED} more" if len(missing) > NAMES_LISTED else ""
+    return (
+        f"The targets file {path} names {len(missing)} dimension or item the survey does not "
+        f"have; its target is not used: {', '.join(said)}{more}. Correct the name or remove "
+        "the row."
+    )

@@ -97,3 +97,59 @@ def test_a_bad_targets_file_leaves_the_default_and_says_why(survey, tmp_path, mo
     view = views.overview(survey, views.Filters())
     assert "Row 2" in view.targets_problem and "default target applies" in view.targets_problem
     assert set(view.targets["target"]) == {-0.25}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name,target\nEmpathy,-0.2\nEmpathy,-0.3\n",
+            "Rows 2 and 3 .* both name 'Empathy'\\. Keep",
+        ),
+        (
+            "name,target\nEmpathy,-0.2\nempathy\u200b,-0.3\n",
+            "Rows 2 and 3 .*'Empathy' and 'empathy\\\\u200b' \\(the same name .*U\\+200B ZERO",
+        ),
+        (
+            "name,target\nZu\u0308verlassig,-0.2\nZ\u00fcverlassig,-0.3\n",
+            "Rows 2 and 3 .*U\\+0308 COMBINING DIAERESIS",
+        ),
+        ("name,target\n\u200b,-0.2\n", "Row 2 .* has no name"),
+        ("name,target\nEmpathy,inf\n", "Row 2 .*Got 'inf'"),
+        ("name,target\nEmpathy,-inf\n", "Row 2 .*Got '-inf'"),
+        ("name,target\nEmpathy,\n", "Row 2 .*Got ''"),
+    ],
+    ids=["duplicate", "zero_width", "nfd", "no_name", "inf", "minus_inf", "empty"],
+)
+def test_duplicate_empty_and_non_finite_rows_are_refused(tmp_path, text, message):
+    path = tmp_path / "targets.csv"
+    path.write_text(text, "utf-8")
+    with pytest.raises(SettingsError, match=message):
+        read_targets(path)
+
+
+def test_names_matching_nothing_are_said_with_the_nearest_and_the_rest_apply(
+    survey, tmp_path, monkeypatch
+):
+    path = tmp_path / "targets.csv"
+    # 'Emp\u0430thy' has a Cyrillic a; 'kept_infromed' is a typo; 'zzz' is near nothing
+    path.write_text(
+        "name,target\nempathy,-1.5\nEmp\u0430thy,-0.1\nkept_infromed,-0.1\nzzz,-0.2\n", "utf-8"
+    )
+    monkeypatch.setenv("GAPMODEL_TARGETS", str(path))
+    view = views.overview(survey, views.Filters())
+    said = view.targets_problem
+    assert said.startswith(f"The targets file {path} names 3 dimension or item")
+    assert "'Empаthy' (row 3; did you mean 'empathy'?; 'Empаthy' mixes Latin" in said
+    assert "U+0430 CYRILLIC SMALL LETTER A" in said
+    assert "'kept_infromed' (row 4; did you mean 'kept_informed'?)" in said
+    assert "'zzz' (row 5)" in said and "Correct the name or remove the row." in said
+    empathy = view.targets.filter(pl.col("dimension").cast(pl.String) == "empathy")
+    assert empathy["target"].to_list() == [-1.5]  # the rows that match still apply
+
+
+def test_a_file_whose_names_all_match_says_nothing(survey, tmp_path, monkeypatch):
+    path = tmp_path / "targets.csv"
+    path.write_text("name,target\nEmpathy,-0.5\nKept informed,-0.1\n", "utf-8")
+    monkeypatch.setenv("GAPMODEL_TARGETS", str(path))
+    assert views.overview(survey, views.Filters()).targets_problem is None

@@ -3,16 +3,21 @@ invisible characters in headers and the messages that name them."""
 
 from __future__ import annotations
 
+import pathlib
 import unicodedata
 
 import polars as pl
 import pytest
 
+from gapmodel.core.errors import InstrumentError
 from gapmodel.core.formulas import csv_bytes, neutralise, unneutralise
-from gapmodel.core.instrument import default_instrument
+from gapmodel.core.instrument import default_instrument, load_instrument
 from gapmodel.core.text import code_points, mixed_script, normal_text
+from gapmodel.ingest.mapping import MappingError, mapping_csv, read_mapping
 from gapmodel.ingest.prepare import prepare_wave
-from gapmodel.storage.names import check_label
+from gapmodel.ingest.proposal import propose
+from gapmodel.ingest.readers import ReadOptions, read_table
+from gapmodel.storage.names import check_label, label_warning
 from gapmodel.tools.demo import generate_wave, wave_csv
 
 INSTRUMENT = default_instrument()
@@ -126,3 +131,102 @@ def test_formula_warning_once_per_column_naming_it():
 
 def test_code_points_names_characters():
     assert code_points("mеnu") == "U+0435 CYRILLIC SMALL LETTER IE"
+
+
+KIOSK = "data/examples/kiosk"
+KIOSK_INSTRUMENT = load_instrument(f"{KIOSK}/instrument.csv")
+
+
+def long_csv(items: list[str]) -> bytes:
+    """A long file of two respondents answering ``items`` at the default first stage."""
+    lines = ["respondent_id,stage,item,expectation,perception"]
+    lines += [f"r{r},pre_purchase,{item},5,4" for r in (1, 2) for item in items]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_unknown_item_that_looks_like_a_known_one_shows_its_code_points():
+    wave, report = prepare_wave(
+        long_csv(["clear_materials", "clear_mаterials"]), "l.csv", INSTRUMENT
+    )
+    assert wave is None
+    unknown = rules(report, "unknown_item")
+    assert unknown and all(
+        "(it looks like 'clear_materials' but holds U+0430 CYRILLIC SMALL LETTER A)" in p.message
+        for p in unknown
+    )
+    wave, report = prepare_wave(long_csv(["clear_stuff"]), "l.csv", INSTRUMENT)
+    assert "looks like" not in rules(report, "unknown_item")[0].message  # a plain typo
+
+
+def test_a_wave_label_mixing_scripts_is_warned_with_code_points():
+    said = label_warning("2026-Q3 Wаve")
+    assert "'Wаve' (U+0430 CYRILLIC SMALL LETTER A)" in said and "'2026-Q3 Wave'" in said
+    assert label_warning("2026-Q3") is None and label_warning("Волна 3") is None
+    assert check_label("2026-Q3 Wаve") == "2026-Q3 Wаve"  # kept as typed
+
+
+def _instrument(old: str, new: str):
+    text = (pathlib.Path(KIOSK) / "instrument.csv").read_text("utf-8")
+    assert old in text
+    return load_instrument(text.replace(old, new, 1).encode(), "mine.csv")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            "Ease of use",
+            "Ease of\u200b use",
+            "U+200B ZERO WIDTH SPACE); it is read as 'Ease of use'",
+        ),
+        ("Ease of use", "Ease of u\x07se", "U+0007"),
+        ("Kiosk", "Kio\u0301sk", "U+0301 COMBINING ACUTE ACCENT); it is read as 'Kiósk'"),
+        ("Ease of use", "Ease оf use", "'оf' (U+043E CYRILLIC SMALL LETTER O); it is kept"),
+    ],
+    ids=["zero_width", "control", "nfd", "mixed_script"],
+)
+def test_instrument_names_are_normalised_or_kept_with_a_note(old, new, said):
+    instrument = _instrument(old, new)
+    assert any(said in note for note in instrument.notes), instrument.notes
+    assert len(instrument.notes) == 1  # once per name, not once per line
+
+
+def test_an_instrument_code_with_a_look_alike_is_refused_with_its_code_points():
+    with pytest.raises(InstrumentError, match="holds U\\+0430 CYRILLIC SMALL LETTER A"):
+        _instrument("menu_clear,", "menu_cleаr,")
+
+
+def test_the_shipped_instruments_have_no_notes():
+    assert INSTRUMENT.notes == ()
+    assert KIOSK_INSTRUMENT.notes == ()
+
+
+def _kiosk_mapping(old: str, new: str) -> bytes:
+    """The mapping gapmodel proposes for the kiosk example, with ``old`` replaced by ``new``."""
+    data = (pathlib.Path(KIOSK) / "wave-2026-10.csv").read_bytes()
+    table = read_table(data, "wave-2026-10.csv", ReadOptions())
+    text = mapping_csv(propose(table, KIOSK_INSTRUMENT, ReadOptions())).decode("utf-8-sig")
+    assert old in text
+    return text.replace(old, new, 1).encode()
+
+
+def test_a_mapping_attribute_name_of_invisible_characters_is_refused():
+    data = (pathlib.Path(KIOSK) / "wave-2026-10.csv").read_bytes()
+    mapping = read_mapping(
+        _kiosk_mapping("Sex,attribute,,,,Sex,", "Sex,attribute,,,,\u200b\u2060,")
+    )
+    wave, report = prepare_wave(data, "k.csv", KIOSK_INSTRUMENT, mapping=mapping)
+    assert wave is None
+    (bad,) = rules(report, "invalid_mapping")
+    assert "holds only invisible characters or spaces. Give the attribute a name" in bad.message
+    assert bad.column == "Sex"
+
+
+def test_a_mapping_measure_with_a_look_alike_names_its_code_point():
+    data = _kiosk_mapping(
+        "menu_clear.E,score,Kiosk,menu_clear,E,", "menu_clear.E,score,Kiosk,menu_clear,Е,"
+    )
+    with pytest.raises(MappingError) as caught:
+        read_mapping(data)
+    (problem,) = caught.value.problems
+    assert "Got 'Е' (U+0415 CYRILLIC CAPITAL LETTER IE)." in problem.message

@@ -18,6 +18,7 @@ from gapmodel.core.instrument import Instrument, default_instrument, load_instru
 from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import prepare_table
 from gapmodel.ingest.wave_export import template_frame, write_frame
+from gapmodel.storage.names import label_warning
 from ui import cache, components
 from ui.auth import current_user, require_analyst
 from ui.mapping_step import MappingChoice, mapping_step
@@ -117,6 +118,8 @@ with upload:
     if file is not None and not st.session_state.get(label_key):
         st.session_state[label_key] = Path(file.name).stem[:80]  # until the analyst names it
     label = label_col.text_input("Wave label", max_chars=80, key=label_key)
+    if said := label_warning(label):
+        label_col.warning(plain(said))
     scale = scale_col.selectbox("Scale", SCALES, index=1, key="data_scale")
     fielded = date_col.date_input("Fielded on", value=None, key="data_fielded")
     replace = replace_col.toggle(
@@ -152,6 +155,8 @@ with upload:
             file = None
         else:
             st.caption(f"Using {plain(custom.name)}: {len(instrument.codes)} items.")
+            for note in instrument.notes:
+                st.warning(plain(note))
 
     choice = mapping_step(file, instrument, generation) if file is not None else None
     if choice is not None:
