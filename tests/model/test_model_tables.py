@@ -349,7 +349,10 @@ def test_cli_model_commands_run(demo_db, capsys, argv):
     [
         (["trend", "--from", "nope", "--to", "2026-Q3"], "There is no wave 'nope'"),
         (["gaps", "--wave", "nope"], "There is no wave 'nope'"),
-        (["gaps", "--where", "segment=Nobody"], "the attribute segment has no value 'Nobody'. Its values: Consumer"),
+        (
+            ["gaps", "--where", "segment=Nobody"],
+            "the attribute segment has no value 'Nobody'. Its values: Consumer",
+        ),
     ],
 )
 def test_cli_model_refusals(demo_db, capsys, argv, message):

@@ -324,7 +324,10 @@ def test_report_command_writes_each_format(demo_db, tmp_path, capsys):
     [
         (["--wave", "1999-Q1"], "--wave: there is no wave '1999-Q1'. Waves: 2026-Q1"),
         (["--compare", "2026-Q3"], "--compare must name another wave"),
-        (["--where", "region=Atlantis"], "the attribute region has no value 'Atlantis'. Its values: East, North"),
+        (
+            ["--where", "region=Atlantis"],
+            "the attribute region has no value 'Atlantis'. Its values: East, North",
+        ),
         (["--where", "region=North", "--where", "region=South"], "is given twice"),
     ],
 )
