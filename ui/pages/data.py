@@ -14,6 +14,7 @@ from gapmodel.core.errors import (
     InstrumentError,
     StoreError,
 )
+from gapmodel.core.fielded import FIRST_FIELDED, last_fielded
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import prepare_table
@@ -118,7 +119,13 @@ with upload:
         st.session_state[label_key] = Path(file.name).stem[:80]  # until the analyst names it
     label = label_col.text_input("Wave label", max_chars=80, key=label_key)
     scale = scale_col.selectbox("Scale", SCALES, index=1, key="data_scale")
-    fielded = date_col.date_input("Fielded on", value=None, key="data_fielded")
+    fielded = date_col.date_input(
+        "Fielded on",
+        value=None,
+        min_value=FIRST_FIELDED,
+        max_value=last_fielded(),
+        key="data_fielded",
+    )
     replace = replace_col.toggle(
         "Replace a wave",
         key="data_replace",
