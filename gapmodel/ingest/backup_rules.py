@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from gapmodel.core.fielded import fielded_problem
-from gapmodel.core.text import normal_text
+from gapmodel.core.text import BIDI, CONTROLS, maybe_not_normal, normal_text_expr
 from gapmodel.ingest.backup_report import BackupCheck
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, shorten
 from gapmodel.storage.names import unsafe_character
@@ -35,6 +35,9 @@ KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "mappings": (("name",),),
 }
 AUDIT_ACTIONS = ("delete", "ingest", "replace")
+# The characters :func:`gapmodel.storage.names.unsafe_character` refuses (surrogates aside,
+# which polars text cannot hold), plus tab, CR and LF.
+_UNSAFE = f"[\\t\\n\\r{CONTROLS}{BIDI}]"
 # Names (single or lists) that uploads and questionnaire files store in their normal form.
 NAMES: tuple[tuple[str, str], ...] = (
     ("instruments", "stages"),
@@ -100,22 +103,29 @@ def _normal(check: BackupCheck, table: str, frame: pl.DataFrame, column: str) ->
     cells = frame.select("row", column)
     if cells.schema[column] == pl.List(pl.String):
         cells = cells.explode(column)
-    cells = cells.drop_nulls(column).filter(pl.col(column).str.contains(r"[^\x20-\x7e]|  |^ | $"))
-    noun = "value" if column == "value" else "name"
-    bad = [(row, text) for row, text in cells.iter_rows() if normal_text(text) != text]
+    cells = cells.drop_nulls(column).filter(
+        maybe_not_normal(column) | pl.col(column).str.contains("^ | $")
+    )
+    cells = cells.with_columns(normal_text_expr(column).alias("_normal")).filter(
+        pl.col("_normal") != pl.col(column)
+    )
     if column == "attribute":  # a name with control characters is reported as invalid_attribute
-        bad = [(row, text) for row, text in bad if unsafe_character(text) is None]
-    seen: set[str] = set()
-    for row, text in bad:
-        if text in seen:
-            continue  # a name is reported at its first row
-        seen.add(text)
-        message = (
-            f"The {noun} is not in its normal form: an upload stores it as "
-            f"'{shorten(normal_text(text))}' (without control, text-direction or invisible "
-            "characters, with plain single spaces and composed accents)."
+        cells = cells.filter(~pl.col(column).str.contains(_UNSAFE))
+    cells = cells.sort("row").unique(column, keep="first", maintain_order=True)  # first rows
+    noun = "value" if column == "value" else "name"
+    problems = [
+        _problem(
+            "not_normal_text",
+            f"The {noun} is not in its normal form: an upload stores it as '{shorten(normal)}' "
+            "(without control, text-direction or invisible characters, with plain single spaces "
+            "and composed accents).",
+            row,
+            column,
+            text,
         )
-        check.add(table, _problem("not_normal_text", message, row, column, text))
+        for row, text, normal in cells.head(ROWS_LISTED).iter_rows()
+    ]
+    check.report(table).add_many(problems, cells.height)
 
 
 def _vocabulary(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
