@@ -11,6 +11,7 @@ constraints would stop at the first with DuckDB's "Constraint Error").
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 
 import polars as pl
@@ -116,9 +117,7 @@ def _normal(check: BackupCheck, table: str, frame: pl.DataFrame, column: str) ->
     problems = [
         _problem(
             "not_normal_text",
-            f"The {noun} is not in its normal form: an upload stores it as '{shorten(normal)}' "
-            "(without control, text-direction or invisible characters, with plain single spaces "
-            "and composed accents).",
+            f"The {noun} is not in its normal form: {_difference(text, normal)}",
             row,
             column,
             text,
@@ -126,6 +125,19 @@ def _normal(check: BackupCheck, table: str, frame: pl.DataFrame, column: str) ->
         for row, text, normal in cells.head(ROWS_LISTED).iter_rows()
     ]
     check.report(table).add_many(problems, cells.height)
+
+
+def _difference(text: str, normal: str) -> str:
+    """What tells ``text`` from its normal form ``normal``, and how an upload stores it."""
+    if unicodedata.normalize("NFC", text) == normal:
+        return (
+            "its accents are decomposed (Unicode NFD), which prints alike but compares as other "
+            "text; an upload stores the composed form (NFC)."
+        )
+    return (
+        f"an upload stores it as '{shorten(normal)}' (without control, text-direction or "
+        "invisible characters, with plain single spaces and composed accents)."
+    )
 
 
 def _vocabulary(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:

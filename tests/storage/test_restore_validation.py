@@ -608,7 +608,8 @@ HAND_EDITED = {
     "decomposed-accent-in-an-attribute-name": (
         "respondent_attributes",
         lambda f: f.with_columns(pl.col("attribute").replace({"region": "Re\u0301gion"})),
-        "column attribute, value 'Re\u0301gion': The name is not in its normal form",
+        "column attribute, value 'Re\u0301gion': The name is not in its normal form: its accents "
+        "are decomposed (Unicode NFD)",
         "not_normal_text",
     ),
     "escape-sequence-in-an-attribute-value": (
