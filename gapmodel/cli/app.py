@@ -29,6 +29,7 @@ from gapmodel.cli.uploads import (
 )
 from gapmodel.core import settings
 from gapmodel.core.errors import DuplicateWaveError, GapmodelError, SettingsError
+from gapmodel.core.fielded import fielded_problem
 from gapmodel.core.text import find_text
 from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.mapping import Mapping, mapping_csv
@@ -63,11 +64,15 @@ def _positive(text: str) -> int:
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"The date must look like 2026-09-30. Got {text!r}."
         ) from None
+    why = fielded_problem(day)
+    if why is not None:
+        raise argparse.ArgumentTypeError(why)
+    return day
 
 
 def _user(args: argparse.Namespace) -> str | None:

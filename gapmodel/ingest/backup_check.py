@@ -8,6 +8,9 @@ restore would write are checked with the upload's rules first
 importance-point rules, the attribute-name rules, and look-alike text by
 :func:`gapmodel.core.text.normal_text`), each problem with its table, row (1 = the file's first
 row), column, value and rule. Text that merely starts like a formula is data, as in an upload.
+The keys, the questionnaire's vocabulary, names in their normal form, the attributes each wave
+lists, fielded dates, saved mappings and audit actions are checked by
+:mod:`gapmodel.ingest.backup_rules`.
 
 Only backups of today's table layout (schema version 3 and later) are checked; an older one is
 restored through its migration and the database's constraints, as before.
@@ -15,8 +18,7 @@ restored through its migration and the database's constraints, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
@@ -24,6 +26,8 @@ from gapmodel.core.columns import RESERVED_ATTRIBUTES
 from gapmodel.core.text import normal_text
 from gapmodel.core.vocabulary import MEASURES, name_key, relabelled
 from gapmodel.ingest.attributes import pattern_name
+from gapmodel.ingest.backup_report import BackupCheck
+from gapmodel.ingest.backup_rules import check_rules
 from gapmodel.ingest.cells import MAX_TEXT, schema_problems, score_schema
 from gapmodel.ingest.prepare import parse_scale
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
@@ -49,42 +53,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "responses": ("wave_id", "respondent", "pair", *MEASURES),
     "allocations": ("wave_id", "respondent", "dimension", "points"),
 }
+# Tables checked when the backup has them (the audit trail from version 2, mappings from 4).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "audit": ("audit_id", "action"),
+    "mappings": ("name", "mapping"),
+}
 _SAME_TEXT = "differ only by invisible characters, spaces or the Unicode form of their accents"
-
-
-@dataclass
-class BackupCheck:
-    """The problems found in a backup's tables: one validation report per table."""
-
-    reports: dict[str, ValidationReport] = field(default_factory=dict)
-
-    def report(self, table: str) -> ValidationReport:
-        return self.reports.setdefault(table, ValidationReport(source_name=table))
-
-    def add(self, table: str, problem: Problem) -> None:
-        self.report(table).add(problem)
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.reports.values())
-
-    def error_count(self) -> int:
-        return sum(r.error_count() for r in self.reports.values())
-
-    def lines(self) -> Iterator[str]:
-        """One line per problem: table, row, column, value, what is wrong, the rule."""
-        for table, report in self.reports.items():
-            for p in report.errors:
-                where = [f"table {table}"]
-                if p.row is not None:
-                    where.append(f"row {p.row:,}")
-                if p.column is not None:
-                    where.append(f"column {p.column}")
-                if p.value is not None:
-                    where.append(f"value '{p.value}'")
-                yield f"{', '.join(where)}: {p.message} [{p.rule}]"
-            for rule, n in sorted(report.omitted.items()):
-                yield f"table {table}: ... and {n:,} more of rule {rule}"
 
 
 def check_backup(tables: Mapping[str, pl.DataFrame], schema_version: int) -> BackupCheck:
@@ -106,7 +80,7 @@ def check_backup(tables: Mapping[str, pl.DataFrame], schema_version: int) -> Bac
     if schema_version < FIRST_CHECKED_VERSION:
         return check
     frames: dict[str, pl.DataFrame] = {}
-    for table, columns in COLUMNS.items():
+    for table, columns in (COLUMNS | OPTIONAL_COLUMNS).items():
         frame = tables.get(table)
         if frame is None:
             continue  # the restore names a missing table itself
@@ -122,7 +96,7 @@ def check_backup(tables: Mapping[str, pl.DataFrame], schema_version: int) -> Bac
         frames[table] = frame.with_row_index("row", offset=1).with_columns(
             pl.col("row").cast(pl.Int64)
         )
-    if not check.ok or set(frames) != set(COLUMNS):
+    if not check.ok or not set(COLUMNS) <= set(frames):
         return check
     frames = _whole_numbers(check, frames)
     if any("not_whole_number" in r.rule_counts() for r in check.reports.values()):
@@ -135,6 +109,7 @@ def check_backup(tables: Mapping[str, pl.DataFrame], schema_version: int) -> Bac
     _scores(check, frames)
     _attributes(check, frames["respondent_attributes"])
     _allocations(check, frames["allocations"])
+    check_rules(check, frames)
     return check
 
 
@@ -148,6 +123,7 @@ _IDS = {
     "respondent_attributes": ("wave_id", "respondent"),
     "responses": ("wave_id", "respondent", "pair"),
     "allocations": ("wave_id", "respondent"),
+    "audit": ("audit_id",),
 }
 
 

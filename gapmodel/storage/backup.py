@@ -32,7 +32,7 @@ from gapmodel.core.errors import (
     WriteAheadLogError,
 )
 from gapmodel.storage.connection import remove_database
-from gapmodel.storage.faults import disk_full, not_writable
+from gapmodel.storage.faults import disk_full, fault, not_writable
 from gapmodel.storage.schema import SCHEMA_VERSION
 from gapmodel.storage.store import Store
 
@@ -266,9 +266,15 @@ def restore_tables(
                 f"{counts['responses']:,} responses. Restore into a new file with --db, or add "
                 "--force to replace it."
             )
-    target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(target.name + ".restoring")
-    remove_database(building)  # left by a restore that was interrupted
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_database(building)  # left by a restore that was interrupted
+    except OSError as exc:  # a read-only folder refuses even removing what is not there
+        problem = fault(exc, target, "the backup was not restored")
+        if problem is None:
+            raise
+        raise problem from None
     same_engine = manifest.get("duckdb_version") == duckdb.__version__
     expected = {t: e["checksum"] for t, e in manifest["tables"].items()} if same_engine else None
     try:

@@ -2,7 +2,7 @@
 
 Each case edits one table of a real backup (the file rewritten, its SHA-256 and row count put
 in the manifest, the checksums marked as from another engine, as a careful hand-editor would),
-then restores through the command line: exit 2, one line per problem naming the table, row,
+then restores through the command line: exit 1, one line per problem naming the table, row,
 column, value and rule, no traceback, and the target database unchanged.
 """
 
@@ -11,13 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+from app_support import run as app_run
+from cli_support import run_cli
+from faults_support import read_only_folder
 
 from gapmodel.cli import main
 from gapmodel.core.errors import StoreError
+from gapmodel.core.fielded import FIRST_FIELDED, last_fielded
 from gapmodel.core.instrument import default_instrument
 from gapmodel.ingest.backup_check import check_backup
 from gapmodel.ingest.prepare import prepare_wave
@@ -452,3 +457,314 @@ def test_stored_attributes_a_wave_does_not_list_are_a_store_error_not_a_key_erro
             ) as caught:
                 read()
             assert "segment" in str(caught.value) and "Restore the database" in str(caught.value)
+
+
+def _add_mapping(frame: pl.DataFrame, mapping: str) -> pl.DataFrame:
+    row = {"name": ["weekly"], "headers": [["id", "q1"]], "mapping": [mapping]}
+    row |= {"saved_at": [datetime(2026, 11, 30, 9, 0)], "saved_by": ["ana"]}
+    return pl.concat([frame, pl.DataFrame(row, schema=frame.schema)])
+
+
+def _listed(frame: pl.DataFrame, row: int, names: list[str]) -> pl.DataFrame:
+    listed = pl.Series("attributes", [names], pl.List(pl.String))
+    return frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == row - 1)
+        .then(listed.first())
+        .otherwise(pl.col("attributes"))
+        .alias("attributes")
+    )
+
+
+def _in_list(column: str, row: int, names: list[str]) -> pl.Expr:
+    """The list ``column`` replaced by ``names`` on the 1-based ``row``."""
+    return (
+        pl.when(pl.int_range(pl.len()) == row - 1)
+        .then(pl.lit(pl.Series([names], dtype=pl.List(pl.String))).first())
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+
+
+# Issue 16, round two: what the first check let through (exit 0) or left to the database's
+# raw "Constraint Error". (table, change, words of one line, rule)
+HAND_EDITED = {
+    "stored-attribute-the-wave-does-not-list": (
+        "waves",
+        lambda f: _listed(f, 1, ["segment"]),
+        "table waves, row 1, column attributes, value 'channel, region, contacts': Wave 'five' "
+        "stores the respondent attribute(s) channel, region, contacts",
+        "unlisted_attribute",
+    ),
+    "attribute-twice-for-one-respondent": (
+        "respondent_attributes",
+        lambda f: pl.concat([f, f.head(1).with_columns(pl.lit("B").alias("value"))]),
+        "column wave_id, respondent, attribute, value '1, 1, segment': This row repeats the key "
+        "of row 1",
+        "duplicate_key",
+    ),
+    "two-pair-numbers-for-one-stage-and-item": (
+        "pairs",
+        lambda f: f.with_columns(
+            at_row(2, "stage", f["stage"][0]), at_row(2, "item", f["item"][0])
+        ),
+        "table pairs, row 2, column instrument_id, stage, item, value '1, pre_purchase, "
+        "clear_materials': This row repeats the key of row 1",
+        "duplicate_key",
+    ),
+    "pair-number-twice": (
+        "pairs",
+        lambda f: pl.concat([f, f.head(1).with_columns(pl.lit("encounter").alias("stage"))]),
+        "column instrument_id, pair, value '1, 0': This row repeats the key of row 1",
+        "duplicate_key",
+    ),
+    "wave-id-twice": (
+        "waves",
+        lambda f: f.with_columns(at_row(2, "wave_id", 1).cast(pl.Int32)),
+        "table waves, row 2, column wave_id, value '1': This row repeats the key of row 1",
+        "duplicate_key",
+    ),
+    "allocation-twice": (
+        "allocations",
+        lambda f: pl.concat([f, f.head(1)]),
+        "column wave_id, respondent, dimension, value '1, 1, tangibles': This row repeats",
+        "duplicate_key",
+    ),
+    "item-twice": (
+        "items",
+        lambda f: pl.concat([f, f.head(1)]),
+        "table items, row 23, column instrument_id, item, value '1, clear_materials'",
+        "duplicate_key",
+    ),
+    "audit-id-twice": (
+        "audit",
+        lambda f: f.with_columns(at_row(2, "audit_id", 1).cast(pl.Int64)),
+        "table audit, row 2, column audit_id, value '1': This row repeats the key of row 1",
+        "duplicate_key",
+    ),
+    "audit-action-outside-the-set": (
+        "audit",
+        lambda f: f.with_columns(at_row(1, "action", "purge")),
+        "table audit, row 1, column action, value 'purge': The action must be one of delete, "
+        "ingest, replace",
+        "unknown_action",
+    ),
+    "item-dimension-the-questionnaire-lacks": (
+        "items",
+        lambda f: f.with_columns(at_row(1, "dimension", "charm")),
+        "table items, row 1, column dimension, value 'charm': Unknown dimension 'charm'",
+        "unknown_dimension",
+    ),
+    "dimensions-emptied": (
+        "instruments",
+        lambda f: f.with_columns(_in_list("dimensions", 1, [])),
+        "table instruments, row 1, column dimensions: The questionnaire lists no dimensions",
+        "no_vocabulary",
+    ),
+    "stages-emptied": (
+        "instruments",
+        lambda f: f.with_columns(_in_list("stages", 1, [])),
+        "table instruments, row 1, column stages: The questionnaire lists no stages",
+        "no_vocabulary",
+    ),
+    "item-stage-the-questionnaire-lacks": (
+        "items",
+        lambda f: f.with_columns(_in_list("stages", 1, ["pre_purchase", "checkout"])),
+        "table items, row 1, column stages, value 'checkout': Unknown stage 'checkout'",
+        "unknown_stage",
+    ),
+    "allocation-dimension-the-questionnaire-lacks": (
+        "allocations",
+        lambda f: f.with_columns(at_row(1, "dimension", "charm")),
+        "table allocations, row 1, column dimension, value 'charm': Unknown dimension 'charm'",
+        "unknown_dimension",
+    ),
+    "control-character-in-a-dimension": (
+        "instruments",
+        lambda f: f.with_columns(
+            _in_list(
+                "dimensions",
+                1,
+                ["tangibles\x1b[31m", "reliability", "responsiveness", "assurance", "empathy"],
+            )
+        ),
+        "table instruments, row 1, column dimensions, value 'tangibles\\x1b[31m': The name is "
+        "not in its normal form",
+        "not_normal_text",
+    ),
+    "direction-override-in-a-stage-of-a-pair": (
+        "pairs",
+        lambda f: f.with_columns(at_row(1, "stage", "\u202epre_purchase")),
+        "table pairs, row 1, column stage, value '\\u202epre_purchase': The name is not in its "
+        "normal form",
+        "not_normal_text",
+    ),
+    "zero-width-space-in-an-item": (
+        "items",
+        lambda f: f.with_columns(at_row(1, "item", "clear\u200b_materials")),
+        "table items, row 1, column item, value 'clear\\u200b_materials': The name is not in "
+        "its normal form",
+        "not_normal_text",
+    ),
+    "decomposed-accent-in-an-attribute-name": (
+        "respondent_attributes",
+        lambda f: f.with_columns(pl.col("attribute").replace({"region": "Re\u0301gion"})),
+        "column attribute, value 'Re\u0301gion': The name is not in its normal form: its accents "
+        "are decomposed (Unicode NFD)",
+        "not_normal_text",
+    ),
+    "escape-sequence-in-an-attribute-value": (
+        "respondent_attributes",
+        lambda f: f.with_columns(at_row(1, "value", "A\x1b[2J")),
+        "table respondent_attributes, row 1, column value, value 'A\\x1b[2J': The value is not "
+        "in its normal form",
+        "not_normal_text",
+    ),
+    "line-break-in-a-source-name": (
+        "waves",
+        lambda f: f.with_columns(at_row(1, "source_name", "1.csv\nerror: fake")),
+        "table waves, row 1, column source_name, value '1.csv\\x0aerror: fake': The file name "
+        "holds the control or text-direction character U+000A",
+        "invalid_source_name",
+    ),
+    "fielded-in-the-year-9999": (
+        "waves",
+        lambda f: f.with_columns(at_row(1, "fielded", date(9999, 12, 31))),
+        "table waves, row 1, column fielded, value '9999-12-31': The fielded date must lie "
+        "between 1900-01-01 and",
+        "fielded_out_of_range",
+    ),
+    "fielded-before-1900": (
+        "waves",
+        lambda f: f.with_columns(at_row(2, "fielded", date(1066, 10, 14))),
+        "table waves, row 2, column fielded, value '1066-10-14'",
+        "fielded_out_of_range",
+    ),
+    "mapping-that-is-not-json": (
+        "mappings",
+        lambda f: _add_mapping(f, '{"respondent_id": "id", '),
+        'table mappings, row 1, column mapping, value \'{"respondent_id": "id", \': The '
+        "saved mapping is not valid JSON",
+        "invalid_mapping",
+    ),
+    "mapping-that-is-a-list": (
+        "mappings",
+        lambda f: _add_mapping(f, '["id", "q1"]'),
+        'table mappings, row 1, column mapping, value \'["id", "q1"]\': The saved mapping is '
+        "a JSON list, not an object",
+        "invalid_mapping",
+    ),
+}
+
+
+def _refused(capsys, folder: Path, target: Path, says: str, rule: str, *extra: str) -> str:
+    code, out, err = restore(capsys, folder, target, *extra)
+    assert code == 1, err
+    assert "Traceback" not in err and "Constraint Error" not in err and not out
+    problems = [line for line in err.splitlines() if not line.startswith("error: ")]
+    assert problems and all(line.startswith("table ") for line in problems), err
+    assert any(says in line and line.endswith(f"[{rule}]") for line in problems), err
+    last = err.splitlines()[-1]
+    assert last.startswith(f"error: the backup in {folder} was not restored")
+    assert f"{target} is unchanged" in last and "Restore another backup" in last
+    assert not list(target.parent.glob("*.restoring*"))
+    return err
+
+
+@pytest.mark.parametrize("case", list(HAND_EDITED))
+def test_a_hand_edited_backup_the_first_check_let_through_is_refused(
+    folder, tmp_path, capsys, case
+):
+    table, change, says, rule = HAND_EDITED[case]
+    edit(folder, table, change)
+    target = tmp_path / "target.duckdb"
+    _refused(capsys, folder, target, says, rule)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "stored-attribute-the-wave-does-not-list",
+        "attribute-twice-for-one-respondent",
+        "mapping-that-is-not-json",
+        "fielded-in-the-year-9999",
+    ],
+)
+def test_a_forced_restore_of_a_hand_edited_backup_keeps_the_target(folder, tmp_path, capsys, case):
+    table, change, says, rule = HAND_EDITED[case]
+    edit(folder, table, change)
+    target, before = _held(tmp_path)
+    _refused(capsys, folder, target, says, rule, "--force")
+    with Store.open(target, read_only=True) as store:
+        assert store.checksums() == before
+
+
+@pytest.mark.parametrize(
+    "case", ["wave-id-twice", "item-dimension-the-questionnaire-lacks", "mapping-that-is-a-list"]
+)
+def test_the_command_line_refuses_a_hand_edited_backup(folder, tmp_path, case):
+    """``python -m gapmodel restore`` in a process of its own: exit 1, the lines, no traceback."""
+    table, change, says, rule = HAND_EDITED[case]
+    edit(folder, table, change)
+    target, before = _held(tmp_path)
+    done = run_cli("restore", str(folder), "--db", str(target), "--force")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and not done.stdout
+    assert any(says in line and line.endswith(f"[{rule}]") for line in done.stderr.splitlines())
+    assert f"{target} is unchanged" in done.stderr
+    with Store.open(target, read_only=True) as store:
+        assert store.checksums() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "held" in p.name) == ["held.duckdb"]
+
+
+def test_an_attribute_listed_but_never_stored_is_restored(folder, tmp_path, capsys):
+    """An upload whose attribute column is empty lists the attribute and stores no value."""
+    edit(
+        folder,
+        "waves",
+        lambda f: _listed(f, 2, ["segment", "channel", "region", "contacts", "tier"]),
+    )
+    target = tmp_path / "ok.duckdb"
+    code, _, err = restore(capsys, folder, target)
+    assert code == 0, err
+
+
+def test_a_read_only_target_folder_is_refused_naming_the_target(pristine, tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    target = folder / "restored.duckdb"
+    with read_only_folder(folder):
+        code, out, err = restore(capsys, pristine, target)
+    assert code == 1 and not out and "Traceback" not in err
+    assert f"The database {target} cannot be written: {folder} is on a read-only" in err
+    assert "the backup was not restored" in err
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1899-12-31"])
+def test_the_command_line_takes_fielded_dates_in_the_range_a_restore_takes(tmp_path, day):
+    """The restore refuses a fielded date out of 1900-01-01 .. a year after today; so does
+    ``ingest --fielded``, before it reads the file."""
+    done = run_cli(
+        "ingest",
+        str(tmp_path / "w.csv"),
+        "--wave",
+        "x",
+        "--fielded",
+        day,
+        "--db",
+        str(tmp_path / "d"),
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "The fielded date must lie between 1900-01-01 and" in done.stderr
+    assert f"got {day}" in done.stderr and not (tmp_path / "d").exists()
+
+
+def test_the_data_page_offers_fielded_dates_in_the_same_range(demo_db, tmp_path, monkeypatch):
+    path = tmp_path / "dashboard.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("GAPMODEL_DB", str(path))
+    at = app_run("ui/pages/data.py")
+    assert not at.exception
+    picker = at.date_input(key="data_fielded")
+    assert (picker.proto.min, picker.proto.max) == (str(FIRST_FIELDED), str(last_fielded()))

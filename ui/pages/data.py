@@ -14,6 +14,7 @@ from gapmodel.core.errors import (
     InstrumentError,
     StoreError,
 )
+from gapmodel.core.fielded import FIRST_FIELDED, last_fielded
 from gapmodel.core.instrument import Instrument, default_instrument, load_instrument
 from gapmodel.ingest.mapping import mapping_csv
 from gapmodel.ingest.prepare import prepare_table
@@ -121,7 +122,13 @@ with upload:
     if said := label_warning(label):
         label_col.warning(plain(said))
     scale = scale_col.selectbox("Scale", SCALES, index=1, key="data_scale")
-    fielded = date_col.date_input("Fielded on", value=None, key="data_fielded")
+    fielded = date_col.date_input(
+        "Fielded on",
+        value=None,
+        min_value=FIRST_FIELDED,
+        max_value=last_fielded(),
+        key="data_fielded",
+    )
     replace = replace_col.toggle(
         "Replace a wave",
         key="data_replace",
