@@ -104,9 +104,9 @@ def _encoding_choice(key: str, candidates: list[str]) -> None:
     )
 
 
-def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice | None:
-    """Lay out the step; None while the file cannot be read or the mapping is incomplete (the
-    page says why)."""
+def mapping_step(file, instrument: Instrument, generation: int, verdict) -> MappingChoice | None:
+    """Lay out the step; None while the file cannot be read (said in ``verdict``, the place
+    beside the file) or the mapping is incomplete (the page says why)."""
     encoding_key = f"data_encoding_{generation}"
     ui = ReadOptions(
         encoding=st.session_state.get(encoding_key),
@@ -129,7 +129,7 @@ def mapping_step(file, instrument: Instrument, generation: int) -> MappingChoice
     options = ui.over(uploaded.options) if uploaded is not None else ui
     table = _read(file, options)
     if isinstance(table, ReadError):
-        _unreadable(table, encoding_key)
+        _unreadable(table, encoding_key, verdict)
         return None
     if ui.encoding is not None or table.encoding is not None:  # detected: may be corrected
         _encoding_choice(encoding_key, [table.encoding or ui.encoding])
@@ -168,16 +168,16 @@ def _uploaded(own) -> Mapping | MappingError | None:
     return _once("mapping_file", own.file_id, parse)
 
 
-def _unreadable(error: ReadError, encoding_key: str) -> None:
+def _unreadable(error: ReadError, encoding_key: str, verdict) -> None:
     if error.problem.rule == "encoding_unknown":
         could = f" (it could be {' or '.join(error.choices[:3])})" if error.choices else ""
-        st.error(
+        verdict.error(
             f"This file is not UTF-8, and its encoding cannot be told for sure{could}. "
             "Choose the encoding below and check the names in the preview, or save the file "
             "as UTF-8 and upload it again."
         )
     else:
-        st.error(plain(error.problem.message))
+        verdict.error(plain(error.problem.message))
     if error.choices or error.problem.rule.startswith("encoding"):
         _encoding_choice(encoding_key, error.choices)
 

@@ -114,6 +114,7 @@ with upload:
         "in gapmodel's layout: header rows, the delimiter, the encoding and decimal commas are "
         "detected, and the columns are mapped in the next step.",
     )
+    verdict = st.empty()  # whether the file can be stored, next to it (filled once validated)
     label_col, scale_col, date_col, replace_col = st.columns([2, 1, 1, 1.4])
     label_key = f"data_label_{generation}"
     if file is not None and not st.session_state.get(label_key):
@@ -165,7 +166,7 @@ with upload:
             for note in instrument.notes:
                 st.warning(plain(note))
 
-    choice = mapping_step(file, instrument, generation) if file is not None else None
+    choice = mapping_step(file, instrument, generation, verdict) if file is not None else None
     if choice is not None:
         wave, report = _validate(file, scale, instrument, choice)
         figures = st.columns(4)
@@ -178,15 +179,19 @@ with upload:
             with st.expander(f"Preview: the first {preview.height} rows"):
                 st.dataframe(preview, hide_index=True, key="data_preview")
         if not report.ok:
-            st.error(
-                f"{report.error_count():,} problem(s) found: nothing can be stored until they "
-                "are fixed. Each row below names the row, column, value and rule; correct the "
-                "file and upload it again."
+            count = report.error_count()
+            verdict.error(
+                f"{count:,} problem{'s' if count != 1 else ''} found: nothing can be stored until they "
+                "are fixed. Each row of the list below names the row, column, value and rule; "
+                "correct the file and upload it again."
             )
         elif report.warnings:
-            st.info("The file is valid. Notes on how it was read are listed below.")
+            verdict.info(
+                "The file is valid. Give the wave its label and commit it below. Notes on how "
+                "it was read are listed below."
+            )
         else:
-            st.success("The file is valid.")
+            verdict.success("The file is valid. Give the wave its label and commit it below.")
         if report.errors or report.warnings:
             st.dataframe(
                 report.to_frame(),
