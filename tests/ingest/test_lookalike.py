@@ -298,7 +298,7 @@ def test_data_page_reports_ids_that_only_look_different_as_duplicates(dashboard_
     given[2] = unicodedata.normalize("NFC", "Rü")
     at = _uploaded(wave_csv(wide(40, respondent_id=given)), "Q2")
     assert not at.exception
-    assert at.error[0].value.startswith("2 problems found: nothing can be stored")
+    assert at.error[0].value.startswith("2 problems found, so nothing can be stored until")
     report = _report(at)
     dup = report.filter(pl.col("rule") == "duplicate_respondent_id")
     assert dup["row"].to_list() == [3, 4]

@@ -160,8 +160,12 @@ def test_a_bad_file_shows_the_report_and_writes_nothing(demo):
     bad = frame.with_columns(pl.lit(9).alias("encounter.courtesy.P"))  # scale is 1-7
     at = run("ui/pages/data.py")
     _upload(at, "bad.csv", wave_csv(bad), "bad")
-    assert errors(at)[0].startswith("50 problems found: nothing can be stored")
     report = next(d.value for d in at.dataframe if "rule" in d.value.columns)
+    first = report.iloc[0]
+    assert errors(at)[0].startswith(
+        "50 problems found, so nothing can be stored until they are fixed. "
+        f"The first (row {first['row']}): {first['message']} The list below"
+    ), errors(at)[0]
     assert set(report["rule"]) == {"out_of_scale"}
     assert report["column"][0] == "encounter.courtesy.P"
     assert at.button(key="data_commit").disabled

@@ -180,10 +180,14 @@ with upload:
                 st.dataframe(preview, hide_index=True, key="data_preview")
         if not report.ok:
             count = report.error_count()
+            first = report.errors[0] if report.errors else None  # errors may all be omitted
+            where = f" (row {first.row})" if first and first.row else ""
             verdict.error(
-                f"{count:,} problem{'s' if count != 1 else ''} found: nothing can be stored until they "
-                "are fixed. Each row of the list below names the row, column, value and rule; "
-                "correct the file and upload it again."
+                f"{count:,} problem{'s' if count != 1 else ''} found, so nothing can be stored "
+                "until they are fixed."
+                + (f" The first{where}: {plain(first.message)}" if first else "")
+                + " The list below names each one's row, column, value and rule; correct the "
+                "file and upload it again."
             )
         elif report.warnings:
             verdict.info(
