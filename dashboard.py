@@ -49,15 +49,24 @@ with st.sidebar:
         st.warning(plain(reason))
     if demo == "all":
         st.info(
-            "This is **demo data**: synthetic survey waves generated on first start. To use "
-            "your own surveys, upload a wave on the Data page (or run "
-            "`python -m gapmodel ingest FILE --wave LABEL`) and delete the demo waves there."
+            "This is **demo data**: synthetic survey waves generated on first start. "
+            + (
+                "To use your own surveys, upload a wave on the Data page (or run "
+                "`python -m gapmodel ingest FILE --wave LABEL`) and delete the demo waves there."
+                if user.is_analyst
+                else "An analyst replaces them with your organisation's surveys."
+            )
         )
     elif demo == "some":
         listed = ", ".join(plain(w) for w in cache.demo_wave_labels())
         st.warning(
             f"**Demo waves are still stored** ({listed}): your data is compared with "
-            "synthetic waves. Delete them on the Data page (Stored waves)."
+            "synthetic waves. "
+            + (
+                "Delete them on the Data page (Stored waves)."
+                if user.is_analyst
+                else "An analyst can delete them."
+            )
         )
     if user.name == REMOTE_VIEWER:
         st.info(

@@ -105,6 +105,8 @@ def test_a_remote_client_views_but_gets_no_data_page(demo_copy, monkeypatch):
     at = run()
     assert not at.exception
     assert REMOTE_NOTICE in at.sidebar.info[-1].value
+    notes = [i.value for i in at.sidebar.info]  # the demo note sends nobody to a missing page
+    assert "An analyst replaces them" in notes[0] and not any("Data page" in n for n in notes)
     assert "Where service falls short" in _titles(at)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("ui/pages/data.py")  # not in this user's page list
@@ -126,6 +128,7 @@ def test_a_remote_client_is_an_analyst_when_the_setting_allows(demo_copy, monkey
     assert not at.exception
     assert "Survey data" in _titles(at)
     assert not any(REMOTE_NOTICE in i.value for i in at.sidebar.info)
+    assert "upload a wave on the Data page" in at.sidebar.info[0].value
 
 
 def test_a_local_client_is_the_local_analyst(demo_copy, monkeypatch):
