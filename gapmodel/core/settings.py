@@ -70,15 +70,22 @@ def _padjust(text: str) -> str:
     return value
 
 
-def _positive_int(text: str) -> int:
-    rule = "a whole number of 1 or more"
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(rule) from None
-    if value < 1:
-        raise ValueError(rule)
-    return value
+def _whole_from(least: int, rule: str) -> Callable[[str], int]:
+    """A parser of a whole number of ``least`` or more; anything else is refused with ``rule``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(rule) from None
+        if value < least:
+            raise ValueError(rule)
+        return value
+
+    return parse
+
+
+_positive_int = _whole_from(1, "a whole number of 1 or more")
 
 
 _tolerance = _number_in(
@@ -87,15 +94,9 @@ _tolerance = _number_in(
 _target = _number_in("a gap of 0 or below (above -100), e.g. -0.25", lambda v: -100 < v <= 0)
 
 
-def _memory_mb(text: str) -> int:
-    rule = "a whole number of megabytes from 512 (the reader itself takes about 300)"
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(rule) from None
-    if value < 512:
-        raise ValueError(rule)
-    return value
+_memory_mb = _whole_from(
+    512, "a whole number of megabytes from 512 (the reader itself takes about 300)"
+)
 
 
 def _db_path(text: str) -> str:

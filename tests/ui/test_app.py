@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 
 import polars as pl
 import pytest
@@ -22,15 +21,6 @@ AUTH = {
     "client_secret": "not-a-real-secret",
     "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
 }
-
-
-@pytest.fixture
-def demo(demo_db, tmp_path, monkeypatch):
-    """A private copy of the demo database, configured as the dashboard's database."""
-    path = tmp_path / "dashboard.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("GAPMODEL_DB", str(path))
-    return path
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import zipfile
 
 import polars as pl
@@ -18,14 +17,6 @@ from hostile_support import STRAY_CELL, E, P, text_cell, wave_rows, xlsx
 
 from gapmodel.storage.store import Store
 from ui.store import open_store
-
-
-@pytest.fixture
-def demo(demo_db, tmp_path, monkeypatch):
-    path = tmp_path / "dashboard.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("GAPMODEL_DB", str(path))
-    return path
 
 
 def _parquet_of_records() -> bytes:

@@ -8,7 +8,6 @@ commit is disabled and the database unchanged."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import polars as pl
 import pytest
@@ -24,14 +23,6 @@ from gapmodel.tools.demo import generate_wave, wave_csv
 from ui.store import open_store
 
 KIOSK = "data/examples/kiosk"
-
-
-@pytest.fixture
-def demo(demo_db, tmp_path, monkeypatch):
-    path = tmp_path / "dashboard.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("GAPMODEL_DB", str(path))
-    return path
 
 
 def shown(text: str) -> str:
