@@ -8,6 +8,7 @@ import streamlit as st
 
 from gapmodel.core import settings
 from gapmodel.core.errors import GapmodelError
+from gapmodel.ingest.isolated import keep_spares
 from ui import cache, components
 from ui.auth import REMOTE_VIEWER, current_user, login_configured, warn_if_exposed
 from ui.filters import sidebar_filters
@@ -24,6 +25,7 @@ st.set_page_config(
 
 components.page_style()
 warn_if_exposed()
+keep_spares()  # uploads are read one after another: start each reading process ahead
 user = current_user()
 if user is None:
     st.title("Expectation gaps")

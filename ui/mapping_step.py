@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from gapmodel.core.errors import StoreError
 from gapmodel.core.instrument import Instrument
@@ -85,8 +86,8 @@ def _read(file, options: ReadOptions) -> RawTable | ReadError:
             return ReadError(too_large)
         try:
             return read_table(file.getvalue(), file.name, options)
-        except ReadError as exc:
-            return exc
+        except ReadError as exc:  # kept without its traceback, which holds the file's bytes
+            return exc.with_traceback(None)
 
     return _once("mapping_read", (file.file_id, options), read)
 
@@ -104,7 +105,9 @@ def _encoding_choice(key: str, candidates: list[str]) -> None:
     )
 
 
-def mapping_step(file, instrument: Instrument, generation: int, verdict) -> MappingChoice | None:
+def mapping_step(
+    file, instrument: Instrument, generation: int, verdict: DeltaGenerator
+) -> MappingChoice | None:
     """Lay out the step; None while the file cannot be read (said in ``verdict``, the place
     beside the file) or the mapping is incomplete (the page says why)."""
     encoding_key = f"data_encoding_{generation}"
@@ -168,7 +171,7 @@ def _uploaded(own) -> Mapping | MappingError | None:
     return _once("mapping_file", own.file_id, parse)
 
 
-def _unreadable(error: ReadError, encoding_key: str, verdict) -> None:
+def _unreadable(error: ReadError, encoding_key: str, verdict: DeltaGenerator) -> None:
     if error.problem.rule == "encoding_unknown":
         could = f" (it could be {' or '.join(error.choices[:3])})" if error.choices else ""
         verdict.error(

@@ -7,14 +7,16 @@ dashboard's process, one such upload would stop the dashboard for every user; re
 child process (:mod:`gapmodel.ingest.read_child`) that caps its own address space before it
 imports a reader, it ends that child only, and the analyst is told.
 
-Each file is read by a process of its own, never one that read another file; the next one is
-started ahead (caps set, reader imported) while this one reads, so that a read costs the
-transfer of its table back (Arrow IPC) rather than a Python start.
+Each file is read by a process of its own, never one that read another file. In a process that
+reads files one after another (the dashboard: :func:`keep_spares`), the next one is started
+ahead after each read (caps set, reader imported), so that a read costs the transfer of its
+table back (Arrow IPC) rather than a Python start.
 """
 
 from __future__ import annotations
 
 import atexit
+import io
 import json
 import os
 import signal
@@ -68,7 +70,7 @@ def read_with_peak(
     try:
         if code == 0 and out:
             return _table(out), peak
-        raise _ended(filename, code, limit, said)
+        raise _ended(filename, code, limit, said, peak)
     except ReadError as exc:
         exc.peak_mb = peak
         raise
@@ -79,22 +81,25 @@ def _run(caps: tuple[int, int], head: bytes, data: bytes) -> tuple[bytes, int, f
     (minus a signal number), peak resident memory in MB and the last line of its error
     output."""
     child, errors = _child(caps)
-    with errors:
+    peaks = [0.0]
+    done = threading.Event()
+    try:
         feeder = threading.Thread(target=_feed, args=(child.stdin, head, data), daemon=True)
-        feeder.start()
-        peaks = [0.0]
-        done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(child.pid, peaks, done), daemon=True)
+        feeder.start()
         sampler.start()
         out = child.stdout.read()
-        child.stdout.close()
         feeder.join()
         child.wait()
         done.set()
         sampler.join()
         errors.seek(max(0, errors.tell() - 2000))
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-    _start_spare(caps)  # after this read, so as not to slow it
+    finally:  # whatever happened here, the child does not read on
+        done.set()
+        _discard(child, errors)
+    if _KEEP_SPARES:
+        _start_spare(caps)  # after this read, so as not to slow it
     if lines and lines[-1].startswith(PEAK_LINE):  # the child's own last word: its peak
         peaks.append(float(lines.pop()[len(PEAK_LINE) :]))
     return out, child.returncode, max(peaks), lines[-1] if lines else ""
@@ -114,6 +119,14 @@ def _sample(pid: int, peaks: list[float], done: threading.Event) -> None:
 # about 0.3 s): the process that reads a file is never one that read another.
 _SPARE: dict[tuple[int, int], tuple[subprocess.Popen, IO[bytes]]] = {}
 _SPARE_LOCK = threading.Lock()
+_KEEP_SPARES = False
+
+
+def keep_spares() -> None:
+    """Start the reading process for the next file ahead from now on: for a process that reads
+    many files (the dashboard), not for a command that reads one and ends."""
+    global _KEEP_SPARES
+    _KEEP_SPARES = True
 
 
 def _child(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
@@ -124,7 +137,7 @@ def _child(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
     if spare is not None and spare[0].poll() is None:
         return spare
     if spare is not None:
-        spare[1].close()
+        _discard(*spare)
     return _start(caps)
 
 
@@ -148,8 +161,9 @@ def _start(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
         MALLOC_ARENA_MAX="2",  # glibc reserves 64 MB of address space per arena otherwise
         POLARS_MAX_THREADS=_THREADS,
     )
-    errors = tempfile.TemporaryFile()
+    errors = None
     try:
+        errors = tempfile.TemporaryFile()
         child = subprocess.Popen(
             [sys.executable, "-m", "gapmodel.ingest.read_child", *map(str, caps)],
             stdin=subprocess.PIPE,
@@ -158,8 +172,9 @@ def _start(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
             cwd=PROJECT_ROOT,
             env=env,
         )
-    except OSError as exc:  # no process left, no memory to start one
-        errors.close()
+    except OSError as exc:  # no process left, no memory or temporary space to start one
+        if errors is not None:
+            errors.close()
         raise ReadError(
             Problem(
                 rule="read_process",
@@ -170,15 +185,30 @@ def _start(caps: tuple[int, int]) -> tuple[subprocess.Popen, IO[bytes]]:
     return child, errors
 
 
-@atexit.register
-def _stop_spares() -> None:
-    """End the processes started ahead (they hold no file yet: nothing is lost)."""
-    for child, errors in _SPARE.values():
+def _discard(child: subprocess.Popen, errors: IO[bytes]) -> None:
+    """End ``child`` if it still runs, and close its pipes and error file."""
+    if child.poll() is None:
         child.kill()
         child.wait()
-        for stream in (child.stdin, child.stdout, errors):
+    for stream in (child.stdin, child.stdout, errors):
+        try:
             stream.close()
+        except OSError:  # a pipe the child left unread
+            pass
+
+
+def _stop_spares() -> None:
+    """End the processes started ahead (they hold no file yet: nothing is lost). The caller
+    holds ``_SPARE_LOCK``."""
+    for spare in _SPARE.values():
+        _discard(*spare)
     _SPARE.clear()
+
+
+@atexit.register
+def _stop_spares_at_exit() -> None:
+    with _SPARE_LOCK:
+        _stop_spares()
 
 
 def _feed(pipe: IO[bytes], head: bytes, data: bytes) -> None:
@@ -196,28 +226,35 @@ def _feed(pipe: IO[bytes], head: bytes, data: bytes) -> None:
 
 def _table(out: bytes) -> RawTable:
     """The table (or the ReadError) the child wrote."""
-    line, _, rest = out.partition(b"\n")
-    head = json.loads(line)
-    if "problem" in head:
-        raise ReadError(Problem(**head["problem"]), head["choices"])
-    head["notes"] = [Problem(**p) for p in head["notes"]]
-    head["formulas"] = tuple(FormulaCell(**c) for c in head["formulas"])
-    head["sheets"] = tuple(head["sheets"])
-    return RawTable(pl.read_ipc_stream(rest), **head)
+    stream = io.BytesIO(out)  # shares the bytes: the table is not copied once more
+    try:
+        head = json.loads(stream.readline())
+        if "problem" in head:
+            raise ReadError(Problem(**head["problem"]), head["choices"])
+        head["notes"] = [Problem(**p) for p in head["notes"]]
+        head["formulas"] = tuple(FormulaCell(**c) for c in head["formulas"])
+        head["sheets"] = tuple(head["sheets"])
+        return RawTable(pl.read_ipc_stream(stream), **head)
+    except (ValueError, TypeError, KeyError, pl.exceptions.PolarsError) as exc:
+        raise ReadError(
+            Problem(
+                rule="read_process",
+                message="The file could not be read now: the reading process answered in a "
+                f"way gapmodel does not understand ({type(exc).__name__}). Try again; if it "
+                "happens again, export the survey as CSV and upload that.",
+            )
+        ) from None
 
 
-def _ended(filename: str, code: int, limit: int, said: str) -> ReadError:
+def _ended(filename: str, code: int, limit: int, said: str, peak: float) -> ReadError:
     """The refusal for a child that ended without a table: out of memory, out of time, or
-    otherwise (``said``: the last line of its error output, for the last case)."""
+    otherwise (``said``: the last line of its error output; ``peak``: its peak memory, MB)."""
     name = shorten(filename)
     # Out of memory shows as a MemoryError, as an abort (Rust, C++), as a crash of a library
     # that did not check its allocation, or as a library's own error about memory.
-    memory = code in (
-        EXIT_MEMORY,
-        -signal.SIGABRT,
-        -signal.SIGKILL,
-        -signal.SIGSEGV,
-        -signal.SIGBUS,
+    # A crash is taken for want of memory when the child came near its cap.
+    memory = code in (EXIT_MEMORY, -signal.SIGABRT, -signal.SIGKILL) or (
+        code in (-signal.SIGSEGV, -signal.SIGBUS) and peak >= 0.9 * limit
     )
     if memory or any(word in said for word in _MEMORY_WORDS):
         return ReadError(
@@ -236,6 +273,15 @@ def _ended(filename: str, code: int, limit: int, said: str) -> ReadError:
                 rule="read_time",
                 message=f"{name} could not be read within {CPU_SECONDS} s of processing. "
                 "Export the survey as CSV and upload that.",
+            )
+        )
+    if code < 0:
+        return ReadError(
+            Problem(
+                rule="read_crash",
+                message=f"{name} could not be read: the reader stopped unexpectedly (signal "
+                f"{-code}). Export the survey again, as CSV if it was a workbook, and upload "
+                "that.",
             )
         )
     return ReadError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import resource
 import sys
 
@@ -22,8 +23,11 @@ PEAK_LINE = "gapmodel-read-peak-mb: "  # the last line of the error output: this
 def main() -> int:
     """Read the upload on standard input; write the table (or its refusal) to standard output."""
     cap, seconds = int(sys.argv[1]) * 1024 * 1024, int(sys.argv[2])
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    _lower(resource.RLIMIT_AS, cap, cap)
+    _lower(resource.RLIMIT_CPU, seconds, seconds + 5)
+    # The table goes to a copy of standard output; what a library prints goes to errors.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
     try:
         from dataclasses import asdict, fields
 
@@ -38,13 +42,13 @@ def main() -> int:
             table = read_table(data, spec["filename"], ReadOptions(**spec["options"]))
         except ReadError as exc:
             head = {"problem": asdict(exc.problem), "choices": exc.choices}
-            sys.stdout.buffer.write(json.dumps(head).encode() + b"\n")
+            out.write(json.dumps(head).encode() + b"\n")
+            out.flush()
             return 0
         del data
         head = {f.name: getattr(table, f.name) for f in fields(table) if f.name != "frame"}
         head["notes"] = [asdict(p) for p in table.notes]
         head["formulas"] = [asdict(c) for c in table.formulas]
-        out = sys.stdout.buffer
         out.write(json.dumps(head).encode() + b"\n")
         table.frame.write_ipc_stream(out, compression="lz4")  # 7 times smaller, as fast
         out.flush()
@@ -55,6 +59,15 @@ def main() -> int:
             return EXIT_MEMORY
         raise
     return 0
+
+
+def _lower(limit: int, soft: int, hard: int) -> None:
+    """Set ``limit`` to at most ``soft``/``hard``, never above a hard limit set before (a
+    process may lower its hard limit but not raise it: ulimit, systemd LimitAS=)."""
+    _, old_hard = resource.getrlimit(limit)
+    if old_hard != resource.RLIM_INFINITY:
+        hard = min(hard, old_hard)
+    resource.setrlimit(limit, (min(soft, hard), hard))
 
 
 def _say_peak() -> None:

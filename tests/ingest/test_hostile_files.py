@@ -478,14 +478,50 @@ def test_a_read_beyond_its_processor_time_is_refused(monkeypatch):
 
 
 def test_a_reader_that_stops_otherwise_is_refused_with_its_last_word():
-    problem = isolated._ended("w.csv", 1, 8192, "ValueError: something unforeseen").problem
+    problem = isolated._ended("w.csv", 1, 8192, "ValueError: something unforeseen", 90).problem
     assert problem.message.startswith(
         "w.csv could not be read (the reader stopped with code 1: ValueError: something "
         "unforeseen)."
     )
 
 
+def test_a_command_that_reads_one_file_starts_no_process_ahead(monkeypatch):
+    monkeypatch.setattr(isolated, "_KEEP_SPARES", False)
+    with isolated._SPARE_LOCK:
+        isolated._stop_spares()
+    read_table(b"a,b\n1,2\n", "one.csv")
+    assert isolated._SPARE == {}
+
+
+@pytest.mark.parametrize(
+    ("code", "peak", "rule"),
+    [
+        (-11, 8000, "read_memory"),  # a crash at the cap: an allocation that was not checked
+        (-11, 200, "read_crash"),  # a crash far from it: not memory
+        (-7, 100, "read_crash"),
+        (-6, 100, "read_memory"),  # an abort: Rust's and C++'s answer to a failed allocation
+        (3, 100, "read_memory"),
+    ],
+)
+def test_a_crash_is_taken_for_memory_only_near_the_cap(code, peak, rule):
+    assert isolated._ended("w.csv", code, 8192, "", peak).problem.rule == rule
+
+
+def test_the_caps_never_raise_a_hard_limit_set_before():
+    """Under ulimit -v (or systemd's LimitAS=) below the cap, the child keeps the lower limit
+    instead of failing every read."""
+    script = (
+        "import resource, sys;"
+        "resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30));"
+        "from gapmodel.ingest.isolated import read_table;"
+        "print(read_table(b'id,a\\n1,2\\n', 'small.csv').frame.shape)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "(1, 2)", done.stderr
+
+
 def test_each_file_gets_a_fresh_process_started_ahead_under_the_current_caps(monkeypatch):
+    monkeypatch.setattr(isolated, "_KEEP_SPARES", True)
     read_table(b"a,b\n1,2\n", "one.csv")
     [(caps, (spare, _))] = isolated._SPARE.items()
     assert caps == (settings_get("read_memory_mb"), isolated.CPU_SECONDS)

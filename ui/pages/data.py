@@ -181,7 +181,7 @@ with upload:
         if not report.ok:
             count = report.error_count()
             first = report.errors[0] if report.errors else None  # errors may all be omitted
-            where = f" (row {first.row})" if first and first.row else ""
+            where = f" (row {first.row:,})" if first and first.row else ""
             verdict.error(
                 f"{count:,} problem{'s' if count != 1 else ''} found, so nothing can be stored "
                 "until they are fixed."
@@ -191,8 +191,8 @@ with upload:
             )
         elif report.warnings:
             verdict.info(
-                "The file is valid. Give the wave its label and commit it below. Notes on how "
-                "it was read are listed below."
+                "The file is valid. Give the wave its label and commit it below, after the "
+                "notes on how it was read."
             )
         else:
             verdict.success("The file is valid. Give the wave its label and commit it below.")
