@@ -18,6 +18,7 @@ import polars as pl
 
 from gapmodel.core.fielded import fielded_problem
 from gapmodel.core.text import BIDI, CONTROLS, maybe_not_normal, normal_text_expr
+from gapmodel.core.vocabulary import unlisted_attributes
 from gapmodel.ingest.backup_report import BackupCheck
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, shorten
 from gapmodel.storage.names import unsafe_character
@@ -257,8 +258,9 @@ def _vocabulary(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
 
 def _listed_attributes(check: BackupCheck, waves: pl.DataFrame, attributes: pl.DataFrame) -> None:
     """Every attribute stored for a wave's respondents is in the wave's list (``attributes``),
-    which every read follows. A listed attribute without stored values is allowed: an upload
-    whose attribute column is empty stores it so."""
+    by :func:`gapmodel.core.vocabulary.unlisted_attributes`, the rule every read follows. A
+    listed attribute without stored values is allowed: an upload whose attribute column is
+    empty stores it so."""
     if "attributes" not in waves.columns:
         return
     stored = attributes.group_by("wave_id").agg(pl.col("attribute").unique(maintain_order=True))
@@ -268,7 +270,7 @@ def _listed_attributes(check: BackupCheck, waves: pl.DataFrame, attributes: pl.D
     for row, label, names, found in listed.select(
         "row", "label", "attributes", "_stored"
     ).iter_rows():
-        missing = [name for name in found if name not in (names or [])]
+        missing = unlisted_attributes(names or [], found)
         if not missing:
             continue
         message = (

@@ -883,3 +883,20 @@ def test_the_command_line_refuses_a_column_of_the_wrong_type(folder, tmp_path, c
     assert f"{target} is unchanged" in done.stderr
     with Store.open(target, read_only=True) as store:
         assert store.checksums() == before
+
+
+def test_a_listed_attribute_in_another_spelling_is_restored_and_read(folder, tmp_path, capsys):
+    """Reads match a wave's listed attributes to the stored ones by name_key ("Segment" lists
+    "segment"); the restore follows the same rule (one helper) rather than exact names, so it
+    refuses exactly what a read would fail on."""
+    edit(
+        folder,
+        "waves",
+        lambda f: _listed(f, 1, ["Segment", "Channel", "REGION", "contacts", "tier"]),
+    )
+    target = tmp_path / "ok.duckdb"
+    code, _, err = restore(capsys, folder, target)
+    assert code == 0, err
+    with Store.open(target, read_only=True) as store:
+        read = store.respondents(["five"])
+    assert "Segment" in read.columns and read["Segment"].is_not_null().any()
