@@ -251,6 +251,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+    for line in check.lines("warning"):
+        print(f"warning: {line}", file=sys.stderr)
     result = backup.restore_tables(args.dir, manifest, frames, args.db, force=args.force)
     print(
         f"Restored {len(result['waves'])} wave(s) ({result['rows']['responses']:,} responses) "

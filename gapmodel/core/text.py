@@ -45,6 +45,7 @@ CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 _LINE_CONTROLS = re.compile("[\\t\\n\\r]")
 _REMOVED = re.compile(f"[{INVISIBLE}{BIDI}{CONTROLS}]")
 _REMOVED_KEEP_BIDI = re.compile(f"[{INVISIBLE}]")
+_REMOVED_KEEP_CONTROLS = re.compile(f"[{INVISIBLE}{BIDI}]")
 _JOINER_AFTER_ASCII = re.compile(f"(^|[\\x00-\\x7f])[{JOINERS}]+")
 _JOINER_BEFORE_ASCII = re.compile(f"[{JOINERS}]+([\\x00-\\x7f]|$)")
 _ODD_SPACE = re.compile(f"[{ODD_SPACES}]")
@@ -54,7 +55,7 @@ _RUN_OF_SPACES = re.compile(" {2,}")
 _MAYBE_NOT_NORMAL = r"[^\x20-\x7e]|  "
 
 
-def normal_text(text: str, keep_bidi: bool = False) -> str:
+def normal_text(text: str, keep_bidi: bool = False, keep_controls: bool = False) -> str:
     """The normal form of a piece of text (see the module's docstring).
 
     Parameters
@@ -63,6 +64,9 @@ def normal_text(text: str, keep_bidi: bool = False) -> str:
     keep_bidi : bool
         Keep text-direction and control characters (tab, CR and LF too), for a caller that
         refuses them with a message of its own (wave labels).
+    keep_controls : bool
+        Keep control characters (tab, CR and LF too) but not text-direction ones: the normal
+        form of releases before control characters were dropped, which their backups hold.
 
     Examples
     --------
@@ -72,19 +76,25 @@ def normal_text(text: str, keep_bidi: bool = False) -> str:
     ('North East', 'evil')
     >>> normal_text("Fe\\x07male\\x1b[31m"), normal_text("Ma\\rle")
     ('Female[31m', 'Ma le')
+    >>> normal_text("North\\n\\u200bEast", keep_controls=True)
+    'North\\nEast'
     """
-    text = (_REMOVED_KEEP_BIDI if keep_bidi else _REMOVED).sub("", str(text))
-    if not keep_bidi:
+    removed = _REMOVED_KEEP_CONTROLS if keep_controls else _REMOVED
+    text = (_REMOVED_KEEP_BIDI if keep_bidi else removed).sub("", str(text))
+    if not (keep_bidi or keep_controls):
         text = _LINE_CONTROLS.sub(" ", text)
     text = _JOINER_BEFORE_ASCII.sub(r"\1", _JOINER_AFTER_ASCII.sub(r"\1", text))
     text = unicodedata.normalize("NFC", _ODD_SPACE.sub(" ", text))
     return _RUN_OF_SPACES.sub(" ", text).strip()
 
 
-def normal_text_expr(column: str) -> pl.Expr:
+def normal_text_expr(column: str, keep_controls: bool = False) -> pl.Expr:
     """:func:`normal_text` of every cell of a text column, as a polars expression."""
-    text = pl.col(column).str.replace_all(_REMOVED.pattern, "")
-    text = text.str.replace_all(_LINE_CONTROLS.pattern, " ")
+    if keep_controls:
+        text = pl.col(column).str.replace_all(_REMOVED_KEEP_CONTROLS.pattern, "")
+    else:
+        text = pl.col(column).str.replace_all(_REMOVED.pattern, "")
+        text = text.str.replace_all(_LINE_CONTROLS.pattern, " ")
     text = text.str.replace_all(_JOINER_AFTER_ASCII.pattern, "${1}")
     text = text.str.replace_all(_JOINER_BEFORE_ASCII.pattern, "${1}")
     text = text.str.replace_all(_ODD_SPACE.pattern, " ").str.normalize("NFC")

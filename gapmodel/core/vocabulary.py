@@ -101,6 +101,20 @@ def name_key(text: str) -> str:
     return token(text) or clean_name(unicodedata.normalize("NFKC", str(text))).casefold()
 
 
+def unlisted_attributes(listed: Iterable[str], stored: Iterable[str]) -> list[str]:
+    """The names of ``stored`` that no name of ``listed`` is (by :func:`name_key`), in their
+    order: the respondent attributes stored for a wave that its list of attributes lacks,
+    which every read of the wave refuses (and so a restore too).
+
+    Examples
+    --------
+    >>> unlisted_attributes(["Age band", "Region"], ["age_band", "region", "tier"])
+    ['tier']
+    """
+    keys = {name_key(name) for name in listed}
+    return [name for name in stored if name_key(name) not in keys]
+
+
 def token(text: str) -> str:
     """A name as a column header spells it: lower case, anything but letters and digits as one
     ``_`` (``Speed & responsiveness`` -> ``speed_responsiveness``).

@@ -27,7 +27,7 @@ from gapmodel.core.text import normal_text
 from gapmodel.core.vocabulary import MEASURES, name_key, relabelled
 from gapmodel.ingest.attributes import pattern_name
 from gapmodel.ingest.backup_report import BackupCheck
-from gapmodel.ingest.backup_rules import check_rules
+from gapmodel.ingest.backup_rules import check_rules, check_types
 from gapmodel.ingest.cells import MAX_TEXT, schema_problems, score_schema
 from gapmodel.ingest.prepare import parse_scale
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, ValidationReport, shorten
@@ -96,6 +96,7 @@ def check_backup(tables: Mapping[str, pl.DataFrame], schema_version: int) -> Bac
         frames[table] = frame.with_row_index("row", offset=1).with_columns(
             pl.col("row").cast(pl.Int64)
         )
+    check_types(check, frames)
     if not check.ok or not set(COLUMNS) <= set(frames):
         return check
     frames = _whole_numbers(check, frames)
@@ -308,11 +309,15 @@ def _lookalikes(
     noun: str,
     rule: str,
     unique: bool = False,
-    normal: Callable[[str], str] = normal_text,
+    normal: Callable[[str], str] | None = None,
 ) -> None:
     """Values of ``column`` that are one value in their normal form within groups of
     ``within`` (``normal`` says when two are one): each spelling after the first is reported
-    at its first row, and with ``unique`` (ids) every repeat of a value too."""
+    at its first row, and with ``unique`` (ids) every repeat of a value too.
+
+    By default two values are one when their normal forms with control characters kept
+    (:func:`_stored_form`) are."""
+    normal = normal or _stored_form
     keyed = frame.drop_nulls(column).with_columns(relabelled(column, normal).alias("_normal"))
     group = [*within, "_normal"]
     keyed = keyed.with_columns(
@@ -339,6 +344,13 @@ def _lookalikes(
         .iter_rows()
     ]
     report.add_many(problems, keyed.height)
+
+
+def _stored_form(text: str) -> str:
+    """The normal form ids and values were stored in before control characters were dropped
+    from it: those releases kept "A\\t1" and "A 1" as two ids, so their backups may hold both,
+    and a restore keeps them apart rather than refuse the backup."""
+    return normal_text(text, keep_controls=True)
 
 
 def _scores(check: BackupCheck, frames: dict[str, pl.DataFrame]) -> None:

@@ -27,10 +27,11 @@ class BackupCheck:
     def error_count(self) -> int:
         return sum(r.error_count() for r in self.reports.values())
 
-    def lines(self) -> Iterator[str]:
-        """One line per problem: table, row, column, value, what is wrong, the rule."""
+    def lines(self, severity: str = "error") -> Iterator[str]:
+        """One line per problem of ``severity`` (``error`` or ``warning``): table, row,
+        column, value, what is wrong, the rule."""
         for table, report in self.reports.items():
-            for p in report.errors:
+            for p in report.errors if severity == "error" else report.warnings:
                 where = [f"table {table}"]
                 if p.row is not None:
                     where.append(f"row {p.row:,}")
@@ -39,5 +40,5 @@ class BackupCheck:
                 if p.value is not None:
                     where.append(f"value '{p.value}'")
                 yield f"{', '.join(where)}: {p.message} [{p.rule}]"
-            for rule, n in sorted(report.omitted.items()):
+            for rule, n in sorted(report.omitted.items()) if severity == "error" else ():
                 yield f"table {table}: ... and {n:,} more of rule {rule}"

@@ -18,6 +18,7 @@ import polars as pl
 
 from gapmodel.core.fielded import fielded_problem
 from gapmodel.core.text import BIDI, CONTROLS, maybe_not_normal, normal_text_expr
+from gapmodel.core.vocabulary import unlisted_attributes
 from gapmodel.ingest.backup_report import BackupCheck
 from gapmodel.ingest.validation_report import ROWS_LISTED, Problem, shorten
 from gapmodel.storage.names import unsafe_character
@@ -39,19 +40,41 @@ AUDIT_ACTIONS = ("delete", "ingest", "replace")
 # The characters :func:`gapmodel.storage.names.unsafe_character` refuses (surrogates aside,
 # which polars text cannot hold), plus tab, CR and LF.
 _UNSAFE = f"[\\t\\n\\r{CONTROLS}{BIDI}]"
+# The types the rules need: names and values as text, the lists of names as lists of text.
+_NAMES = pl.List(pl.String)
+TYPES: dict[tuple[str, str], pl.DataType] = {
+    ("instruments", "stages"): _NAMES,
+    ("instruments", "dimensions"): _NAMES,
+    ("items", "item"): pl.String(),
+    ("items", "dimension"): pl.String(),
+    ("items", "stages"): _NAMES,
+    ("pairs", "stage"): pl.String(),
+    ("pairs", "item"): pl.String(),
+    ("allocations", "dimension"): pl.String(),
+    ("respondent_attributes", "attribute"): pl.String(),
+    ("respondent_attributes", "value"): pl.String(),
+    ("waves", "attributes"): _NAMES,
+}
 # Names (single or lists) that uploads and questionnaire files store in their normal form.
-NAMES: tuple[tuple[str, str], ...] = (
-    ("instruments", "stages"),
-    ("instruments", "dimensions"),
-    ("items", "item"),
-    ("items", "dimension"),
-    ("items", "stages"),
-    ("pairs", "stage"),
-    ("pairs", "item"),
-    ("allocations", "dimension"),
-    ("respondent_attributes", "attribute"),
-    ("respondent_attributes", "value"),
-)
+NAMES = tuple(key for key in TYPES if key != ("waves", "attributes"))
+
+
+def check_types(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
+    """Each column of :data:`TYPES` a backup has holds its type (a hand-edited Parquet file
+    can hold numbers where text belongs); every other rule needs them."""
+    for (table, column), expected in TYPES.items():
+        frame = frames.get(table)
+        if frame is None or column not in frame.columns or frame.schema[column] == expected:
+            continue
+        found = frame.schema[column]
+        kind = "text (String)" if expected == pl.String else "lists of text (List(String))"
+        message = (
+            f"The column holds {found}, not {kind}, as a backup writes it. Write the column "
+            "as that type, or restore another backup."
+        )
+        check.add(
+            table, Problem(rule="wrong_type", message=message, column=column, value=str(found))
+        )
 
 
 def check_rules(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
@@ -73,8 +96,17 @@ def check_rules(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
         _mappings(check, frames["mappings"])
 
 
-def _problem(rule: str, message: str, row: int, column: str, value: object) -> Problem:
-    return Problem(rule=rule, message=message, row=row, column=column, value=shorten(value))
+def _problem(
+    rule: str, message: str, row: int, column: str, value: object, warning: bool = False
+) -> Problem:
+    return Problem(
+        rule=rule,
+        message=message,
+        row=row,
+        column=column,
+        value=shorten(value),
+        severity="warning" if warning else "error",
+    )
 
 
 def _unique(check: BackupCheck, table: str, frame: pl.DataFrame, key: tuple[str, ...]) -> None:
@@ -99,37 +131,56 @@ def _unique(check: BackupCheck, table: str, frame: pl.DataFrame, key: tuple[str,
 
 def _normal(check: BackupCheck, table: str, frame: pl.DataFrame, column: str) -> None:
     """Names and values as an upload stores them: in their normal form
-    (:func:`gapmodel.core.text.normal_text`), which has no control, text-direction or invisible
-    characters, no odd or doubled spaces and composed accents."""
+    (:func:`gapmodel.core.text.normal_text`), which has no text-direction or invisible
+    characters, no odd or doubled spaces and composed accents.
+
+    Control characters (tab, CR, LF, an escape) are the exception: releases before they were
+    dropped from the normal form kept them (an Excel line break in "North\\nEast"), so a value
+    that differs from its normal form only by them is restored as stored, with one warning a
+    column, not refused as hand-edited."""
     cells = frame.select("row", column)
     if cells.schema[column] == pl.List(pl.String):
         cells = cells.explode(column)
     cells = cells.drop_nulls(column).filter(
         maybe_not_normal(column) | pl.col(column).str.contains("^ | $")
     )
-    cells = cells.with_columns(normal_text_expr(column).alias("_normal")).filter(
-        pl.col("_normal") != pl.col(column)
-    )
+    cells = cells.with_columns(
+        normal_text_expr(column).alias("_normal"),
+        normal_text_expr(column, keep_controls=True).alias("_kept"),
+    ).filter(pl.col("_normal") != pl.col(column))
     if column == "attribute":  # a name with control characters is reported as invalid_attribute
         cells = cells.filter(~pl.col(column).str.contains(_UNSAFE))
-    cells = cells.sort("row").unique(column, keep="first", maintain_order=True)  # first rows
+    cells = cells.sort("row")
     noun = "value" if column == "value" else "name"
+    kept = cells.filter(pl.col("_kept") == pl.col(column))
+    for row, text in kept.select("row", column).head(1).iter_rows():
+        message = (
+            f"The {noun} holds control characters (a tab, line break or escape), which an "
+            "upload of this release turns into a space or drops but earlier releases kept; "
+            f"restored as stored. {kept.height:,} value(s) of this column hold them."
+        )
+        check.add(table, _problem("control_characters_kept", message, row, column, text, True))
+    cells = cells.filter(pl.col("_kept") != pl.col(column))
+    cells = cells.unique(column, keep="first", maintain_order=True)  # first rows
     problems = [
         _problem(
             "not_normal_text",
-            f"The {noun} is not in its normal form: {_difference(text, normal)}",
+            f"The {noun} is not in its normal form: {_difference(text, kept, normal)}",
             row,
             column,
             text,
         )
-        for row, text, normal in cells.head(ROWS_LISTED).iter_rows()
+        for row, text, normal, kept in cells.select("row", column, "_normal", "_kept")
+        .head(ROWS_LISTED)
+        .iter_rows()
     ]
     check.report(table).add_many(problems, cells.height)
 
 
-def _difference(text: str, normal: str) -> str:
-    """What tells ``text`` from its normal form ``normal``, and how an upload stores it."""
-    if unicodedata.normalize("NFC", text) == normal:
+def _difference(text: str, kept: str, normal: str) -> str:
+    """What tells ``text`` from its normal form ``normal`` (``kept`` with its control
+    characters), and how an upload stores it."""
+    if unicodedata.normalize("NFC", text) == kept:
         return (
             "its accents are decomposed (Unicode NFD), which prints alike but compares as other "
             "text; an upload stores the composed form (NFC)."
@@ -207,8 +258,9 @@ def _vocabulary(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
 
 def _listed_attributes(check: BackupCheck, waves: pl.DataFrame, attributes: pl.DataFrame) -> None:
     """Every attribute stored for a wave's respondents is in the wave's list (``attributes``),
-    which every read follows. A listed attribute without stored values is allowed: an upload
-    whose attribute column is empty stores it so."""
+    by :func:`gapmodel.core.vocabulary.unlisted_attributes`, the rule every read follows. A
+    listed attribute without stored values is allowed: an upload whose attribute column is
+    empty stores it so."""
     if "attributes" not in waves.columns:
         return
     stored = attributes.group_by("wave_id").agg(pl.col("attribute").unique(maintain_order=True))
@@ -218,7 +270,7 @@ def _listed_attributes(check: BackupCheck, waves: pl.DataFrame, attributes: pl.D
     for row, label, names, found in listed.select(
         "row", "label", "attributes", "_stored"
     ).iter_rows():
-        missing = [name for name in found if name not in (names or [])]
+        missing = unlisted_attributes(names or [], found)
         if not missing:
             continue
         message = (
@@ -274,6 +326,7 @@ def _mappings(check: BackupCheck, mappings: pl.DataFrame) -> None:
         else:
             if isinstance(value, dict):
                 continue
-            kind = {list: "list", str: "text", bool: "true/false"}.get(type(value), "number")
+            kinds = {list: "list", str: "text", bool: "true/false", type(None): "null"}
+            kind = kinds.get(type(value), "number")
             message = f"The saved mapping is a JSON {kind}, not an object of settings."
         check.add("mappings", _problem("invalid_mapping", message, row, "mapping", text))

@@ -17,7 +17,13 @@ import numpy as np
 import polars as pl
 
 from gapmodel.core.errors import StoreError
-from gapmodel.core.vocabulary import MEASURES, name_key, ordered_enum, relabelled
+from gapmodel.core.vocabulary import (
+    MEASURES,
+    name_key,
+    ordered_enum,
+    relabelled,
+    unlisted_attributes,
+)
 from gapmodel.storage.questionnaires import WAVE_ORDER, QuestionnaireReads, merge_names
 from gapmodel.storage.schema import ALL_TABLES, TABLES, table_checksums
 
@@ -205,7 +211,7 @@ class StoreReads(QuestionnaireReads):
         if rows.is_empty():
             return empty.with_columns(pl.lit(None, pl.String).alias(n) for n in names)
         stored = rows["attribute"].unique().sort().to_list()
-        unlisted = [a for a in stored if name_key(a) not in key]
+        unlisted = unlisted_attributes(names, stored)
         if unlisted:  # only a hand-edited database gets here; an ingest lists every name
             where = rows.filter(pl.col("attribute").is_in(unlisted))["wave"].unique().sort()
             raise StoreError(
