@@ -226,6 +226,17 @@ def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -
         return _read_parquet(data)
     if data[:4] in (b"$FL2", b"$FL3"):
         return _read_sav(data, filename)
+    if filename.lower().endswith(".xls") and _plain_text(data):
+        table = _read_csv(data, options)  # survey tools download TSV named .xls
+        table.notes.insert(
+            0,
+            _warning(
+                "text_named_xls",
+                f"{filename} is a text file named .xls, not an Excel workbook; it was read as "
+                "delimited text.",
+            ),
+        )
+        return table
     if filename.lower().endswith((".xls", ".xlsb", ".numbers")):
         raise _fail(  # survey tools' ".xls" downloads are often web pages
             "unsupported_format",
@@ -237,6 +248,15 @@ def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -
     if filename.lower().endswith((".sav", ".zsav")):
         raise _fail("damaged_file", f"{filename} is named .sav but is not an SPSS data file.")
     return _read_csv(data, options)
+
+
+def _plain_text(data: bytes) -> bool:
+    """Whether the bytes look like delimited text: no NUL byte, and not markup (a web page or
+    XML, whose first non-blank character is ``<``)."""
+    if b"\x00" in data:
+        return False
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return not start.startswith(b"<")
 
 
 # -- Excel and OpenDocument workbooks ------------------------------------------------------------

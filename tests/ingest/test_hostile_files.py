@@ -374,6 +374,34 @@ def test_a_workbook_format_not_read_says_to_save_as_xlsx_or_csv(data, name, said
     assert "save it as .xlsx (Excel workbook), or export CSV" in problem.message
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<?xml version='1.0'?><Workbook><Worksheet/></Workbook>",
+        b"\xef\xbb\xbf \r\n<table><tr><td>id</td></tr></table>",
+        b"respondent_id\tscore\r\nR1\t\x003\r\n",
+    ],
+    ids=["xml_spreadsheet", "html_after_bom_and_blanks", "nul_byte"],
+)
+def test_a_file_named_xls_that_is_markup_or_binary_is_refused_by_name(data):
+    problem = refusal(data, "wave.xls").problem
+    assert problem.rule == "unsupported_format"
+    assert "not a workbook gapmodel can read" in problem.message
+
+
+def test_a_tab_separated_text_file_named_xls_is_read_as_text_with_a_note():
+    """Survey tools download TSV as .xls; the previous release read it through the CSV
+    reader."""
+    data = f"respondent_id\t{E}\t{P}\r\nR1\t5\t6\r\nR2\t3\t4\r\n".encode()
+    table = readers.read_table(data, "export.xls")
+    assert table.kind == "csv"
+    assert table.frame.columns == ["respondent_id", E, P]
+    assert table.frame.rows() == [("R1", "5", "6"), ("R2", "3", "4")]
+    note = next(n for n in table.notes if n.rule == "text_named_xls")
+    assert "export.xls is a text file named .xls" in note.message
+    assert note.severity == "warning"
+
+
 _ODS_VALUE = 'office:value-type="float" office:value="1"><text:p>1</text:p>'
 _ODS_ONE = f"<table:table-cell {_ODS_VALUE}"
 _ODS_ALL = f'<table:table-cell table:number-columns-repeated="16384" {_ODS_VALUE}'
