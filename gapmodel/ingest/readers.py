@@ -534,8 +534,8 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
         columns.append(col.alias(f"column_{position}"))
     try:
         out = frame.select(columns)
-    except pl.exceptions.PolarsError:
-        bad = [c for c, e in zip(frame.columns, columns, strict=True) if not _casts(frame, e)]
+    except _CAST_ERRORS:
+        bad = _uncastable(frame, columns)
         raise _fail(
             "unsupported_column",
             f"The column(s) {', '.join(repr(shorten(c)) for c in bad[:5])} hold values of a type "
@@ -547,10 +547,29 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
+# A value the cast cannot take (a date 5 million years on) makes polars panic, not raise.
+_CAST_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)
+
+
+def _uncastable(frame: pl.DataFrame, columns: list[pl.Expr]) -> list[str]:
+    """The columns whose cast to text fails: in the first 100 rows, else in the whole column,
+    else (if each casts alone) every column that is not already text or a number."""
+    pairs = list(zip(frame.columns, columns, strict=True))
+    for sample in (frame.head(100), frame):
+        bad = [name for name, expr in pairs if not _casts(sample, expr)]
+        if bad:
+            return bad
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype != pl.String and not dtype.is_numeric()
+    ]
+
+
 def _casts(frame: pl.DataFrame, expr: pl.Expr) -> bool:
     try:
-        frame.head(100).select(expr)
-    except pl.exceptions.PolarsError:
+        frame.select(expr)
+    except _CAST_ERRORS:
         return False
     return True
 

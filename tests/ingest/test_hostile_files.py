@@ -311,6 +311,24 @@ def test_a_parquet_column_of_lists_records_or_bytes_is_refused_by_name(extra, na
     assert kind in problem.message and "Export the survey as a flat table" in problem.message
 
 
+@pytest.mark.parametrize("at", [0, 150], ids=["first_row", "below_the_sample"])
+def test_a_parquet_date_that_cannot_be_written_as_text_is_refused_by_column(at):
+    """A date 5.8 million years on cannot be cast to text; the refusal names its column
+    wherever in the column the value is (the first 100 rows are tried first)."""
+    days = [0] * 200
+    days[at] = 2**31 - 1
+    fielded = pl.Series(days, dtype=pl.Int32).cast(pl.Date)
+    buffer = io.BytesIO()
+    pl.DataFrame({E: [1] * 200, P: [2] * 200, "fielded": fielded}).write_parquet(buffer)
+    data = buffer.getvalue()
+    with pytest.raises(ReadError) as refused:
+        readers.read_table(data, "w.parquet")
+    problem = refused.value.problem
+    assert problem.rule == "unsupported_column"
+    assert problem.column == "fielded"
+    assert "The column(s) 'fielded' hold values of a type (Date)" in problem.message
+
+
 def test_dates_times_durations_decimals_and_booleans_are_read_as_text():
     day = datetime.date(2026, 3, 1)
     data = _parquet(
