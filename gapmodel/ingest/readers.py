@@ -273,7 +273,7 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
     if not sheets:
         raise _fail("empty_file", f"{filename} has no worksheets.")
     try:
-        name, skipped = _choose_sheet(reader, sheets, options, scans)
+        name, skipped, oversized = _choose_sheet(reader, sheets, options, scans)
         scan = scans.check(name) if scans else SheetScan()
         grid = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
     except ReadError:
@@ -283,7 +283,7 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
             "damaged_file", f"{filename} could not be read as a workbook ({shorten(exc)})."
         ) from None
     header = _header(grid.head(LOOK_AT).rows(), options)
-    notes = _header_notes(header)
+    notes = oversized + _header_notes(header)
     if len(sheets) > 1:
         others = [s for s in sheets if s != name]
         why = f" (no table on {', '.join(map(repr, skipped))})" if skipped else ""
@@ -365,32 +365,48 @@ def _choose_sheet(
     sheets: tuple[str, ...],
     options: ReadOptions,
     scans: _SheetScans | None,
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[str], list[Problem]]:
     """The sheet the analyst named, else the first that holds a table (a header of two or more
-    named columns with a row under it); the sheets skipped before it."""
+    named columns with a row under it); the sheets skipped before it for holding no table, and
+    a note for each skipped for being too large to read (refused if no other holds a table)."""
     if options.sheet:
         wanted = options.sheet.strip()
         by_name = {s.casefold(): s for s in sheets}
         if wanted.casefold() in by_name:
-            return by_name[wanted.casefold()], []
+            return by_name[wanted.casefold()], [], []
         if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
-            return sheets[int(wanted) - 1], []
+            return sheets[int(wanted) - 1], [], []
         raise _fail(
             "unknown_sheet",
             f"The workbook has no sheet {wanted!r}; its sheets are "
             f"{', '.join(map(repr, sheets))}. Name one of them, or its number from 1.",
         )
-    skipped = []
+    skipped, oversized = [], []
     for name in sheets:
         if scans is not None:  # the reader loads the whole sheet to give its first rows
-            scans.check(name)
+            try:
+                scans.check(name)
+            except ReadError as exc:
+                if exc.problem.rule != "sheet_too_large":
+                    raise
+                oversized.append(exc)  # a cover sheet formatted to XFD1048576: look further
+                continue
         head = reader.load_sheet(name, header_row=None, dtypes="string", n_rows=LOOK_AT)
         rows = head.to_polars().rows()
         header = find_header(rows) if rows else None
         if header and sum(1 for n in header.names if n) >= 2 and len(rows) > header.first_data_row:
-            return name, skipped
+            return name, skipped, [_oversized_note(exc) for exc in oversized]
         skipped.append(name)
-    return sheets[0], []
+    if oversized:  # no other sheet holds a table: it may be in the one too large to read
+        raise oversized[0]
+    return sheets[0], [], []
+
+
+def _oversized_note(refused: ReadError) -> Problem:
+    return _warning(
+        "sheet_too_large",
+        f"A sheet was skipped, too large to read: {refused.problem.message}",
+    )
 
 
 def _check_archive(data: bytes, filename: str) -> tuple[str, zipfile.ZipFile]:

@@ -20,7 +20,17 @@ import polars as pl
 import pytest
 import xlsxwriter
 from cli_support import run_cli
-from hostile_support import INSTRUMENT, STRAY_CELL, E, P, ods, text_cell, wave_rows, xlsx
+from hostile_support import (
+    INSTRUMENT,
+    STRAY_CELL,
+    E,
+    P,
+    ods,
+    text_cell,
+    two_sheets,
+    wave_rows,
+    xlsx,
+)
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -157,6 +167,45 @@ def test_a_sheet_other_than_the_first_is_checked_before_it_is_read():
             out.writestr(info, data)
     problem = refusal(buffer.getvalue(), "w.xlsx").problem
     assert problem.rule == "sheet_too_large" and "XFD1048576" in problem.message
+
+
+_COVER = f'<row r="1">{text_cell("A1", "Customer survey, wave 3")}</row>{STRAY_ROW}'
+
+
+def test_an_oversized_cover_sheet_is_skipped_when_a_later_sheet_holds_the_table():
+    """A cover sheet formatted out to XFD1048576 does not stop the automatic sheet choice: the
+    table sheet after it is read, and a note names the sheet skipped."""
+    data = two_sheets(("Cover", _COVER), ("Data", wave_rows()))
+    table = readers.read_table(data, "wave.xlsx")
+    assert table.sheet == "Data" and table.frame.height == 10
+    note = next(n for n in table.notes if n.rule == "sheet_too_large")
+    assert note.severity == "warning"
+    assert "The sheet 'Cover'" in note.message and "XFD1048576" in note.message
+    wave, report = prepare_wave(data, "wave.xlsx", INSTRUMENT, "1-7")
+    assert wave is not None, report.to_text()
+
+
+@pytest.mark.parametrize(
+    ("sheets", "sheet", "refused"),
+    [
+        (
+            (("Cover", _COVER), ("Notes", '<row r="1">' + text_cell("A1", "x") + "</row>")),
+            None,
+            "Cover",
+        ),
+        ((("Cover", _COVER), ("Data", wave_rows())), "Cover", "Cover"),
+        ((("Cover", _COVER), ("Data", wave_rows())), "1", "Cover"),
+        ((("Data", wave_rows(last=STRAY_ROW)), ("Notes", _COVER)), "Data", "Data"),
+    ],
+    ids=["no_other_table", "named", "numbered", "named_table_sheet"],
+)
+def test_an_oversized_sheet_is_refused_when_named_or_no_other_sheet_holds_a_table(
+    sheets, sheet, refused
+):
+    with pytest.raises(ReadError) as error:
+        readers.read_table(two_sheets(*sheets), "wave.xlsx", readers.ReadOptions(sheet=sheet))
+    assert error.value.problem.rule == "sheet_too_large"
+    assert f"The sheet {refused!r}" in error.value.problem.message
 
 
 def _cli_cases(tmp_path, db):
