@@ -213,10 +213,11 @@ def _instrument(old: str, new: str):
             "U+200B ZERO WIDTH SPACE); it is read as 'Ease of use'",
         ),
         ("Ease of use", "Ease of u\x07se", "U+0007"),
+        ("Ease of use", "Ease of\u00a0use", "U+00A0 NO-BREAK SPACE); it is read as 'Ease of use'"),
         ("Kiosk", "Kio\u0301sk", "U+0301 COMBINING ACUTE ACCENT); it is read as 'Kiósk'"),
         ("Ease of use", "Ease оf use", "'оf' (U+043E CYRILLIC SMALL LETTER O); it is kept"),
     ],
-    ids=["zero_width", "control", "nfd", "mixed_script"],
+    ids=["zero_width", "control", "no_break_space", "nfd", "mixed_script"],
 )
 def test_instrument_names_are_normalised_or_kept_with_a_note(old, new, said):
     instrument = _instrument(old, new)
