@@ -62,6 +62,37 @@ def xlsx(
     return buffer.getvalue()
 
 
+def two_sheets(first: tuple[str, str], second: tuple[str, str]) -> bytes:
+    """A workbook of two sheets, each ``(name, sheet_data)``: :func:`xlsx` with a second
+    worksheet added to the workbook, its relationships and its content types."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx(first[1])))
+    sheet = zipfile.ZipFile(io.BytesIO(xlsx(second[1]))).read("xl/worksheets/sheet1.xml")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for info in src.infolist():
+            part = src.read(info).decode()
+            if info.filename == "xl/workbook.xml":
+                part = part.replace('name="Sheet1"', f'name="{first[0]}"').replace(
+                    "</sheets>", f'<sheet name="{second[0]}" sheetId="2" r:id="rId2"/></sheets>'
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                part = part.replace(
+                    "</Relationships>",
+                    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships/worksheet" Target="worksheets/'
+                    'sheet2.xml"/></Relationships>',
+                )
+            elif info.filename == "[Content_Types].xml":
+                part = part.replace(
+                    "</Types>",
+                    '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+                )
+            out.writestr(info, part)
+        out.writestr("xl/worksheets/sheet2.xml", sheet)
+    return buffer.getvalue()
+
+
 def text_cell(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 

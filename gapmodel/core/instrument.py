@@ -263,16 +263,19 @@ def _items(
     return rows, vocabulary
 
 
+_SPACES = re.compile(" {2,}")  # plain spaces in a row, read as one without a note
+
+
 def _note(notes: dict[str, None], kind: str, given: str, read: str | None) -> None:
     """Note a name read other than as written (invisible or control characters, odd spaces, a
     decomposed accent), or mixing Latin letters with Cyrillic or Greek look-alikes."""
     if read is None:
         return
-    if read != " ".join(given.split()):
+    if read != _SPACES.sub(" ", given.strip()):  # a no-break space in it is noted
         held = code_points("".join(ch for ch in given if ch not in read)) or code_points(given)
         notes[
-            f"The {kind} {given.strip()!r} holds invisible or control characters, or an accent "
-            f"encoded apart ({held}); it is read as {read!r}."
+            f"The {kind} {given.strip()!r} holds invisible or control characters, odd spaces "
+            f"or an accent encoded apart ({held}); it is read as {read!r}."
         ] = None
     for word in mixed_script(read):
         notes[

@@ -193,7 +193,8 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def get(name: str) -> Any:
     """Return the value of a setting: the environment variable if set, else the default.
 
-    The variable's outer whitespace is dropped before it is parsed (see :class:`Setting`).
+    The variable's outer whitespace is dropped before it is parsed (see :class:`Setting`); a
+    variable of only whitespace counts as unset.
 
     Raises
     ------
@@ -203,7 +204,7 @@ def get(name: str) -> Any:
     """
     setting = _BY_NAME[name]
     raw = os.environ.get(setting.env_var)
-    if raw is None or raw == "":
+    if raw is None or not raw.strip():  # empty or only spaces: as if unset
         return setting.default
     try:
         return setting.parse(raw.strip())

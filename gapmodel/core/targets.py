@@ -34,18 +34,6 @@ class TargetRow(NamedTuple):
     target: float
 
 
-def read_targets(path: str | Path | None = None) -> dict[str, float]:
-    """The targets of the file at ``path`` (default ``GAPMODEL_TARGETS``), keyed by
-    :func:`~gapmodel.core.vocabulary.name_key` of the name; empty without a file.
-
-    Raises
-    ------
-    SettingsError
-        As :func:`read_target_rows`.
-    """
-    return by_name_key(read_target_rows(path))
-
-
 def by_name_key(rows: list[TargetRow]) -> dict[str, float]:
     """The targets of ``rows`` keyed by :func:`~gapmodel.core.vocabulary.name_key` of the name."""
     return {name_key(r.name): r.target for r in rows}

@@ -136,7 +136,8 @@ def find_text(typed: str, known: Iterable[str]) -> str | None:
 
 
 def code_points(text: str) -> str:
-    """The characters of ``text`` outside ASCII, each as its code point and Unicode name.
+    """The characters of ``text`` outside printable ASCII (so also ASCII control characters),
+    each once, as its code point and Unicode name.
 
     Examples
     --------
@@ -207,17 +208,27 @@ def as_latin(text: str) -> str:
 def lookalike_of(text: str, known: Iterable[str]) -> str | None:
     """The text of ``known`` that ``text`` differs from only by look-alike letters or invisible
     characters (after :func:`normal_text`), and how: ``"it looks like 'x' but holds U+043E
-    CYRILLIC SMALL LETTER O"``; None when there is no such text or ``text`` is one of them.
+    CYRILLIC SMALL LETTER O"``, or the look-alikes of the known text when ``text`` has none;
+    None when there is no such text or ``text`` is one of them.
 
     Examples
     --------
     >>> lookalike_of("Sеx", ["Sex", "Age"])
     "it looks like 'Sex' but holds U+0435 CYRILLIC SMALL LETTER IE"
+    >>> lookalike_of("Sex", ["Sеx", "Age"])
+    "it looks like 'Sеx', which holds U+0435 CYRILLIC SMALL LETTER IE"
     """
-    text = str(text)
+    text, known = str(text), list(known)
+    if text in known:
+        return None
     wanted = as_latin(normal_text(text))
     for k in known:
-        if k != text and as_latin(normal_text(k)) == wanted:
-            extra = "".join(ch for ch in text if ch not in k)
-            return f"it looks like {k!r} but holds {code_points(extra) or code_points(text)}"
+        if as_latin(normal_text(k)) == wanted:
+            mine = code_points("".join(ch for ch in text if ch not in k))
+            theirs = code_points("".join(ch for ch in k if ch not in text))
+            if mine:
+                return f"it looks like {k!r} but holds {mine}"
+            if theirs:  # the known text holds the look-alikes: 'Sex' beside a known 'Sеx'
+                return f"it looks like {k!r}, which holds {theirs}"
+            return f"it looks like {k!r} but differs from it in spacing or invisible characters"
     return None

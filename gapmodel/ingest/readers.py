@@ -226,6 +226,17 @@ def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -
         return _read_parquet(data)
     if data[:4] in (b"$FL2", b"$FL3"):
         return _read_sav(data, filename)
+    if filename.lower().endswith(".xls") and _plain_text(data):
+        table = _read_csv(data, options)  # survey tools download TSV named .xls
+        table.notes.insert(
+            0,
+            _warning(
+                "text_named_xls",
+                f"{filename} is a text file named .xls, not an Excel workbook; it was read as "
+                "delimited text.",
+            ),
+        )
+        return table
     if filename.lower().endswith((".xls", ".xlsb", ".numbers")):
         raise _fail(  # survey tools' ".xls" downloads are often web pages
             "unsupported_format",
@@ -237,6 +248,15 @@ def read_table(data: bytes, filename: str, options: ReadOptions | None = None) -
     if filename.lower().endswith((".sav", ".zsav")):
         raise _fail("damaged_file", f"{filename} is named .sav but is not an SPSS data file.")
     return _read_csv(data, options)
+
+
+def _plain_text(data: bytes) -> bool:
+    """Whether the bytes look like delimited text: no NUL byte, and not markup (a web page or
+    XML, whose first non-blank character is ``<``)."""
+    if b"\x00" in data:
+        return False
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return not start.startswith(b"<")
 
 
 # -- Excel and OpenDocument workbooks ------------------------------------------------------------
@@ -253,7 +273,7 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
     if not sheets:
         raise _fail("empty_file", f"{filename} has no worksheets.")
     try:
-        name, skipped = _choose_sheet(reader, sheets, options, scans)
+        name, skipped, oversized = _choose_sheet(reader, sheets, options, scans)
         scan = scans.check(name) if scans else SheetScan()
         grid = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
     except ReadError:
@@ -263,7 +283,7 @@ def _read_workbook(data: bytes, filename: str, options: ReadOptions) -> RawTable
             "damaged_file", f"{filename} could not be read as a workbook ({shorten(exc)})."
         ) from None
     header = _header(grid.head(LOOK_AT).rows(), options)
-    notes = _header_notes(header)
+    notes = oversized + _header_notes(header)
     if len(sheets) > 1:
         others = [s for s in sheets if s != name]
         why = f" (no table on {', '.join(map(repr, skipped))})" if skipped else ""
@@ -345,32 +365,48 @@ def _choose_sheet(
     sheets: tuple[str, ...],
     options: ReadOptions,
     scans: _SheetScans | None,
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[str], list[Problem]]:
     """The sheet the analyst named, else the first that holds a table (a header of two or more
-    named columns with a row under it); the sheets skipped before it."""
+    named columns with a row under it); the sheets skipped before it for holding no table, and
+    a note for each skipped for being too large to read (refused if no other holds a table)."""
     if options.sheet:
         wanted = options.sheet.strip()
         by_name = {s.casefold(): s for s in sheets}
         if wanted.casefold() in by_name:
-            return by_name[wanted.casefold()], []
+            return by_name[wanted.casefold()], [], []
         if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
-            return sheets[int(wanted) - 1], []
+            return sheets[int(wanted) - 1], [], []
         raise _fail(
             "unknown_sheet",
             f"The workbook has no sheet {wanted!r}; its sheets are "
             f"{', '.join(map(repr, sheets))}. Name one of them, or its number from 1.",
         )
-    skipped = []
+    skipped, oversized = [], []
     for name in sheets:
         if scans is not None:  # the reader loads the whole sheet to give its first rows
-            scans.check(name)
+            try:
+                scans.check(name)
+            except ReadError as exc:
+                if exc.problem.rule != "sheet_too_large":
+                    raise
+                oversized.append(exc)  # a cover sheet formatted to XFD1048576: look further
+                continue
         head = reader.load_sheet(name, header_row=None, dtypes="string", n_rows=LOOK_AT)
         rows = head.to_polars().rows()
         header = find_header(rows) if rows else None
         if header and sum(1 for n in header.names if n) >= 2 and len(rows) > header.first_data_row:
-            return name, skipped
+            return name, skipped, [_oversized_note(exc) for exc in oversized]
         skipped.append(name)
-    return sheets[0], []
+    if oversized:  # no other sheet holds a table: it may be in the one too large to read
+        raise oversized[0]
+    return sheets[0], [], []
+
+
+def _oversized_note(refused: ReadError) -> Problem:
+    return _warning(
+        "sheet_too_large",
+        f"A sheet was skipped, too large to read: {refused.problem.message}",
+    )
 
 
 def _check_archive(data: bytes, filename: str) -> tuple[str, zipfile.ZipFile]:
@@ -514,8 +550,8 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
         columns.append(col.alias(f"column_{position}"))
     try:
         out = frame.select(columns)
-    except pl.exceptions.PolarsError:
-        bad = [c for c, e in zip(frame.columns, columns, strict=True) if not _casts(frame, e)]
+    except _CAST_ERRORS:
+        bad = _uncastable(frame, columns)
         raise _fail(
             "unsupported_column",
             f"The column(s) {', '.join(repr(shorten(c)) for c in bad[:5])} hold values of a type "
@@ -527,10 +563,29 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
+# A value the cast cannot take (a date 5 million years on) makes polars panic, not raise.
+_CAST_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)
+
+
+def _uncastable(frame: pl.DataFrame, columns: list[pl.Expr]) -> list[str]:
+    """The columns whose cast to text fails: in the first 100 rows, else in the whole column,
+    else (if each casts alone) every column that is not already text or a number."""
+    pairs = list(zip(frame.columns, columns, strict=True))
+    for sample in (frame.head(100), frame):
+        bad = [name for name, expr in pairs if not _casts(sample, expr)]
+        if bad:
+            return bad
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype != pl.String and not dtype.is_numeric()
+    ]
+
+
 def _casts(frame: pl.DataFrame, expr: pl.Expr) -> bool:
     try:
-        frame.head(100).select(expr)
-    except pl.exceptions.PolarsError:
+        frame.select(expr)
+    except _CAST_ERRORS:
         return False
     return True
 

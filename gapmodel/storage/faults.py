@@ -48,8 +48,10 @@ def has_database_header(path: Path) -> bool:
     """Whether ``path`` is a regular file that starts with a DuckDB header (False for a
     folder, a device, a missing or unreadable file)."""
     try:
+        if not Path(path).is_file():  # opening a named pipe would wait for a writer forever
+            return False
         with Path(path).open("rb") as file:
-            return Path(path).is_file() and file.read(12)[8:12] == MAGIC
+            return file.read(12)[8:12] == MAGIC
     except OSError:
         return False
 
@@ -191,6 +193,8 @@ def prepare(path: Path, read_only: bool) -> None:
             f"file, e.g. {path / 'gapmodel.duckdb'}."
         )
     if path.exists():
+        if not path.is_file():  # a device or a named pipe (opening one waits for a writer)
+            raise _not_a_database(path, 0)
         try:
             with path.open("rb") as file:
                 head = file.read(12)

@@ -31,7 +31,8 @@ def target_status(table: pl.DataFrame, key: str, targets: dict[str, float], defa
     key : str
         ``dimension`` or ``item``.
     targets : dict
-        :func:`gapmodel.core.targets.read_targets`: ``name_key(name) -> target``.
+        :func:`gapmodel.core.targets.by_name_key` of the targets file's rows:
+        ``name_key(name) -> target``.
     default : float
         The target of names the dict lacks.
 

@@ -125,6 +125,15 @@ def test_f5_settings_drop_outer_whitespace(monkeypatch, db, tmp_path):
     assert done.returncode == 0 and "2026-Q3" in done.stdout
 
 
+@pytest.mark.parametrize("name", ["alpha", "db", "min_n"])
+@pytest.mark.parametrize("blank", ["   ", " \t\n"])
+def test_f5_a_setting_of_only_spaces_is_unset(monkeypatch, name, blank):
+    setting = next(s for s in settings.SETTINGS if s.name == name)
+    monkeypatch.setenv(setting.env_var, blank)
+    assert settings.get(name) == setting.default
+    settings.check()
+
+
 @pytest.mark.parametrize("value", [f"Con{ZWSP}sumer", f"Consumer{NBSP}"])
 def test_f9_where_values_in_their_normal_form(db, value):
     plain = run_cli("gaps", "--db", str(db), "--where", "segment=Consumer", "--format", "csv")

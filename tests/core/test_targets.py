@@ -7,7 +7,7 @@ import pytest
 
 from gapmodel import views
 from gapmodel.core.errors import SettingsError
-from gapmodel.core.targets import default_target, read_targets
+from gapmodel.core.targets import by_name_key, default_target, read_target_rows
 from gapmodel.storage.store import Store
 from gapmodel.views.targets import target_status
 
@@ -32,8 +32,11 @@ def test_the_default_target_is_a_setting(monkeypatch):
 def test_a_targets_file_names_dimensions_and_items_by_their_key(tmp_path):
     path = tmp_path / "targets.csv"
     path.write_text("\ufeffname,target\nResponsiveness,-0.5\nkept_informed , -0.1\n", "utf-8")
-    assert read_targets(path) == {"responsiveness": -0.5, "kept_informed": -0.1}
-    assert read_targets("") == {}
+    assert by_name_key(read_target_rows(path)) == {
+        "responsiveness": -0.5,
+        "kept_informed": -0.1,
+    }
+    assert read_target_rows("") == []
 
 
 @pytest.mark.parametrize(
@@ -50,16 +53,16 @@ def test_a_bad_targets_file_is_refused_with_its_row(tmp_path, text, message):
     path = tmp_path / "targets.csv"
     path.write_text(text, "utf-8")
     with pytest.raises(SettingsError, match=message):
-        read_targets(path)
+        read_target_rows(path)
 
 
 def test_a_missing_or_binary_file_is_refused(tmp_path):
     with pytest.raises(SettingsError, match="cannot be read"):
-        read_targets(tmp_path / "none.csv")
+        read_target_rows(tmp_path / "none.csv")
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\xff\xfe\x00\x81")
     with pytest.raises(SettingsError, match="cannot be read as UTF-8"):
-        read_targets(binary)
+        read_target_rows(binary)
 
 
 def test_status_follows_the_gap_and_its_interval():
@@ -125,7 +128,7 @@ def test_duplicate_empty_and_non_finite_rows_are_refused(tmp_path, text, message
     path = tmp_path / "targets.csv"
     path.write_text(text, "utf-8")
     with pytest.raises(SettingsError, match=message):
-        read_targets(path)
+        read_target_rows(path)
 
 
 def test_names_matching_nothing_are_said_with_the_nearest_and_the_rest_apply(

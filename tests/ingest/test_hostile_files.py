@@ -20,7 +20,17 @@ import polars as pl
 import pytest
 import xlsxwriter
 from cli_support import run_cli
-from hostile_support import INSTRUMENT, STRAY_CELL, E, P, ods, text_cell, wave_rows, xlsx
+from hostile_support import (
+    INSTRUMENT,
+    STRAY_CELL,
+    E,
+    P,
+    ods,
+    text_cell,
+    two_sheets,
+    wave_rows,
+    xlsx,
+)
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -157,6 +167,45 @@ def test_a_sheet_other_than_the_first_is_checked_before_it_is_read():
             out.writestr(info, data)
     problem = refusal(buffer.getvalue(), "w.xlsx").problem
     assert problem.rule == "sheet_too_large" and "XFD1048576" in problem.message
+
+
+_COVER = f'<row r="1">{text_cell("A1", "Customer survey, wave 3")}</row>{STRAY_ROW}'
+
+
+def test_an_oversized_cover_sheet_is_skipped_when_a_later_sheet_holds_the_table():
+    """A cover sheet formatted out to XFD1048576 does not stop the automatic sheet choice: the
+    table sheet after it is read, and a note names the sheet skipped."""
+    data = two_sheets(("Cover", _COVER), ("Data", wave_rows()))
+    table = readers.read_table(data, "wave.xlsx")
+    assert table.sheet == "Data" and table.frame.height == 10
+    note = next(n for n in table.notes if n.rule == "sheet_too_large")
+    assert note.severity == "warning"
+    assert "The sheet 'Cover'" in note.message and "XFD1048576" in note.message
+    wave, report = prepare_wave(data, "wave.xlsx", INSTRUMENT, "1-7")
+    assert wave is not None, report.to_text()
+
+
+@pytest.mark.parametrize(
+    ("sheets", "sheet", "refused"),
+    [
+        (
+            (("Cover", _COVER), ("Notes", '<row r="1">' + text_cell("A1", "x") + "</row>")),
+            None,
+            "Cover",
+        ),
+        ((("Cover", _COVER), ("Data", wave_rows())), "Cover", "Cover"),
+        ((("Cover", _COVER), ("Data", wave_rows())), "1", "Cover"),
+        ((("Data", wave_rows(last=STRAY_ROW)), ("Notes", _COVER)), "Data", "Data"),
+    ],
+    ids=["no_other_table", "named", "numbered", "named_table_sheet"],
+)
+def test_an_oversized_sheet_is_refused_when_named_or_no_other_sheet_holds_a_table(
+    sheets, sheet, refused
+):
+    with pytest.raises(ReadError) as error:
+        readers.read_table(two_sheets(*sheets), "wave.xlsx", readers.ReadOptions(sheet=sheet))
+    assert error.value.problem.rule == "sheet_too_large"
+    assert f"The sheet {refused!r}" in error.value.problem.message
 
 
 def _cli_cases(tmp_path, db):
@@ -311,6 +360,24 @@ def test_a_parquet_column_of_lists_records_or_bytes_is_refused_by_name(extra, na
     assert kind in problem.message and "Export the survey as a flat table" in problem.message
 
 
+@pytest.mark.parametrize("at", [0, 150], ids=["first_row", "below_the_sample"])
+def test_a_parquet_date_that_cannot_be_written_as_text_is_refused_by_column(at):
+    """A date 5.8 million years on cannot be cast to text; the refusal names its column
+    wherever in the column the value is (the first 100 rows are tried first)."""
+    days = [0] * 200
+    days[at] = 2**31 - 1
+    fielded = pl.Series(days, dtype=pl.Int32).cast(pl.Date)
+    buffer = io.BytesIO()
+    pl.DataFrame({E: [1] * 200, P: [2] * 200, "fielded": fielded}).write_parquet(buffer)
+    data = buffer.getvalue()
+    with pytest.raises(ReadError) as refused:
+        readers.read_table(data, "w.parquet")
+    problem = refused.value.problem
+    assert problem.rule == "unsupported_column"
+    assert problem.column == "fielded"
+    assert "The column(s) 'fielded' hold values of a type (Date)" in problem.message
+
+
 def test_dates_times_durations_decimals_and_booleans_are_read_as_text():
     day = datetime.date(2026, 3, 1)
     data = _parquet(
@@ -372,6 +439,34 @@ def test_a_workbook_format_not_read_says_to_save_as_xlsx_or_csv(data, name, said
     assert problem.rule == "unsupported_format"
     assert said in problem.message
     assert "save it as .xlsx (Excel workbook), or export CSV" in problem.message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<?xml version='1.0'?><Workbook><Worksheet/></Workbook>",
+        b"\xef\xbb\xbf \r\n<table><tr><td>id</td></tr></table>",
+        b"respondent_id\tscore\r\nR1\t\x003\r\n",
+    ],
+    ids=["xml_spreadsheet", "html_after_bom_and_blanks", "nul_byte"],
+)
+def test_a_file_named_xls_that_is_markup_or_binary_is_refused_by_name(data):
+    problem = refusal(data, "wave.xls").problem
+    assert problem.rule == "unsupported_format"
+    assert "not a workbook gapmodel can read" in problem.message
+
+
+def test_a_tab_separated_text_file_named_xls_is_read_as_text_with_a_note():
+    """Survey tools download TSV as .xls; the previous release read it through the CSV
+    reader."""
+    data = f"respondent_id\t{E}\t{P}\r\nR1\t5\t6\r\nR2\t3\t4\r\n".encode()
+    table = readers.read_table(data, "export.xls")
+    assert table.kind == "csv"
+    assert table.frame.columns == ["respondent_id", E, P]
+    assert table.frame.rows() == [("R1", "5", "6"), ("R2", "3", "4")]
+    note = next(n for n in table.notes if n.rule == "text_named_xls")
+    assert "export.xls is a text file named .xls" in note.message
+    assert note.severity == "warning"
 
 
 _ODS_VALUE = 'office:value-type="float" office:value="1"><text:p>1</text:p>'

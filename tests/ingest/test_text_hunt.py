@@ -13,6 +13,7 @@ from gapmodel.core.errors import InstrumentError
 from gapmodel.core.formulas import csv_bytes, neutralise, unneutralise
 from gapmodel.core.instrument import default_instrument, load_instrument
 from gapmodel.core.text import code_points, mixed_script, normal_text
+from gapmodel.ingest import normalise
 from gapmodel.ingest.mapping import MappingError, mapping_csv, read_mapping
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.ingest.proposal import propose
@@ -92,6 +93,38 @@ def test_mixed_script_words_are_named_with_code_points():
     mixed = rules(report, "mixed_script")
     assert {p.column for p in mixed} == {"segment", "Sеx"}
     assert all("U+0435 CYRILLIC SMALL LETTER IE" in p.message for p in mixed)
+
+
+_TRICKY = [
+    "Fеmale",  # Cyrillic e in a Latin word
+    "Γυναίκα café",  # both scripts, in different words: not mixed
+    "Zürich͵x",  # a Latin letter beside U+0375, of no script
+    "Aʹb",  # U+02B9 MODIFIER LETTER PRIME: neither
+    "niͼ",  # U+037C GREEK SMALL DOTTED LUNATE SIGMA SYMBOL
+    "ǅеlo",  # a Latin titlecase digraph with a Cyrillic e
+    "abʹ\u0374c",  # U+0374 GREEK NUMERAL SIGN, named Greek but of no script
+    "Ⅻa",  # a Roman numeral: not a letter of these scripts
+    "ÆѢ",  # a Latin and a Cyrillic letter, one word
+]
+
+
+@pytest.mark.parametrize("value", _TRICKY)
+def test_the_mixed_script_prefilter_keeps_every_value_a_plain_loop_flags(value):
+    """The warning filters values in polars before splitting words: it finds what a loop of
+    :func:`mixed_script` over every value finds, and counts rows as that loop does."""
+    values = [value, "plain", value, None, "Женщина"]
+    cells = pl.DataFrame({"c": values, "row": [2, 3, 4, 5, 6]})
+    found = []
+
+    class Report:
+        def add(self, problem):
+            found.append(problem)
+
+    normalise._mixed_warning(Report(), "c", cells)
+    looped = [row for v, row in cells.iter_rows() if v and mixed_script(v)]
+    assert [(p.row, p.message.split(" value(s)")[0]) for p in found] == (
+        [(looped[0], f"{len(looped)}")] if looped else []
+    )
 
 
 def test_pure_cyrillic_and_greek_are_not_warned():
@@ -180,10 +213,11 @@ def _instrument(old: str, new: str):
             "U+200B ZERO WIDTH SPACE); it is read as 'Ease of use'",
         ),
         ("Ease of use", "Ease of u\x07se", "U+0007"),
+        ("Ease of use", "Ease of\u00a0use", "U+00A0 NO-BREAK SPACE); it is read as 'Ease of use'"),
         ("Kiosk", "Kio\u0301sk", "U+0301 COMBINING ACUTE ACCENT); it is read as 'Kiósk'"),
         ("Ease of use", "Ease оf use", "'оf' (U+043E CYRILLIC SMALL LETTER O); it is kept"),
     ],
-    ids=["zero_width", "control", "nfd", "mixed_script"],
+    ids=["zero_width", "control", "no_break_space", "nfd", "mixed_script"],
 )
 def test_instrument_names_are_normalised_or_kept_with_a_note(old, new, said):
     instrument = _instrument(old, new)

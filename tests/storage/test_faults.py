@@ -9,10 +9,12 @@ not do. One case also runs the command line as the unprivileged user ``nobody`` 
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,7 @@ from gapmodel.core.instrument import default_instrument
 from gapmodel.core.settings import PROJECT_ROOT
 from gapmodel.ingest.prepare import prepare_wave
 from gapmodel.storage import backup
+from gapmodel.storage.faults import has_database_header
 from gapmodel.storage.store import Store
 from gapmodel.tools.demo import SCALE, generate_wave, wave_csv
 
@@ -163,6 +166,37 @@ def test_a_file_that_is_not_a_database_is_refused_and_kept(tmp_path):
             assert str(path) in str(caught.value)
         assert path.read_bytes() == data
         _cli_refusal(run_cli("waves", "--db", str(path)), str(path), "not a gapmodel database")
+
+
+def _header_refuses(fifo: Path) -> bool:
+    return not has_database_header(fifo)
+
+
+def _open_refuses(fifo: Path) -> bool:
+    try:
+        Store.open(fifo, read_only=True)
+    except DamagedDatabaseError as exc:
+        return "is not a regular file (a device or a pipe)" in str(exc)
+    return False
+
+
+@pytest.mark.parametrize("refuses", [_header_refuses, _open_refuses], ids=["header", "open"])
+def test_a_named_pipe_is_refused_without_being_opened(tmp_path, refuses):
+    """Opening a FIFO for reading waits for a writer: neither the header check nor the
+    database's opening may open it."""
+    fifo = tmp_path / "pipe.duckdb"
+    os.mkfifo(fifo)
+    answers = []
+    checking = threading.Thread(target=lambda: answers.append(refuses(fifo)))
+    checking.daemon = True
+    checking.start()
+    checking.join(5)
+    waited = checking.is_alive()
+    if waited:  # let the blocked reader go before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        checking.join(5)
+    assert not waited, "the header check waited on the named pipe"
+    assert answers == [True]
 
 
 def test_a_folder_or_a_path_under_a_file_is_refused(tmp_path):
