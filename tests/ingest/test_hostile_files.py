@@ -561,7 +561,7 @@ def test_a_cap_too_small_for_the_reader_itself_is_refused_as_a_setting(monkeypat
     ],
 )
 def test_a_reader_that_stopped_for_want_of_memory_is_a_memory_refusal(said):
-    problem = isolated._ended("w.csv", 1, 600, said).problem
+    problem = isolated._ended("w.csv", 1, 600, said, 100).problem
     assert problem.rule == "read_memory" and "memory limit of 600 MB" in problem.message
 
 
