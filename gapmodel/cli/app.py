@@ -268,8 +268,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise Refusal(f"Give --format {' / '.join(FORMATS)} or an --out name ending in one.")
     out = check_output(args.out, args.db, "--out")
     with Store.open(args.db, read_only=True) as store:
-        store.require_wave(args.wave)  # refuses an unknown label, with the next step
-        label = find_text(args.wave, store.wave_labels())  # the label as stored
+        # the label as stored; an unknown one wave_frame refuses, with the next step
+        label = find_text(args.wave, store.wave_labels()) or args.wave
         frame = wave_frame(store, label, args.layout)
     write_output(out, write_frame(frame, fmt), "--out")
     print(f"Wrote wave {label!r} ({args.layout}, {frame.height:,} rows) to {args.out}.")

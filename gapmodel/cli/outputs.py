@@ -9,13 +9,11 @@ a folder that cannot be written is refused with the next step instead of the sys
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from gapmodel.cli.uploads import Refusal
+from gapmodel.core.text import ANY_CONTROL
 from gapmodel.storage.faults import has_database_header
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -81,4 +79,4 @@ def cannot_write(path: Path, exc: OSError, option: str) -> Refusal:
 def printable(text: object) -> str:
     """``text`` for a terminal: control characters (C0, DEL, C1), which could move the cursor,
     clear the screen or recolour it, shown as ``\\x1b``; everything else as it is."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return ANY_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))

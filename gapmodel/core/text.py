@@ -43,6 +43,8 @@ ODD_SPACES = (
 # C0 controls but tab, line feed and CR (which become spaces), DEL, C1 controls.
 CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 _LINE_CONTROLS = re.compile("[\\t\\n\\r]")
+# Any control character: the above, tab, line feed and CR.
+ANY_CONTROL = re.compile(f"[{CONTROLS}\\t\\n\\r]")
 _REMOVED = re.compile(f"[{INVISIBLE}{BIDI}{CONTROLS}]")
 _REMOVED_KEEP_BIDI = re.compile(f"[{INVISIBLE}]")
 _REMOVED_KEEP_CONTROLS = re.compile(f"[{INVISIBLE}{BIDI}]")

@@ -215,44 +215,53 @@ def _vocabulary(check: BackupCheck, frames: Mapping[str, pl.DataFrame]) -> None:
     items = frames["items"]
     if {"dimension", "stages"} <= set(items.columns):
         named = items.join(vocabulary, on="instrument_id", how="inner", suffix="_known")
-        off = named.filter(
-            ~pl.col("dimensions").list.contains(pl.col("dimension")).fill_null(False)
-        )
-        check.report("items").add_cells(
-            off.select("row", "dimension"),
+        _unlisted(
+            check,
+            "items",
+            named.select("row", "dimension", "dimensions"),
             "unknown_dimension",
-            lambda v: (
-                f"Unknown dimension '{shorten(v)}': the questionnaire (table instruments, "
-                "column dimensions) lacks it."
-            ),
-            "dimension",
+            "Unknown dimension '{}': the questionnaire (table instruments, column dimensions) "
+            "lacks it.",
         )
-        stages = named.select("row", pl.col("stages").alias("_stage"), "stages_known").explode(
-            "_stage"
-        )
-        off = stages.filter(
-            ~pl.col("stages_known").list.contains(pl.col("_stage")).fill_null(False)
-        )
-        check.report("items").add_cells(
-            off.drop_nulls("_stage").select("row", "_stage"),
+        stages = named.select("row", pl.col("stages").alias("_stage"), "stages_known")
+        _unlisted(
+            check,
+            "items",
+            stages.explode("_stage").drop_nulls("_stage"),
             "unknown_stage",
-            lambda v: (
-                f"Unknown stage '{shorten(v)}': the questionnaire (table instruments, column "
-                "stages) lacks it."
-            ),
+            "Unknown stage '{}': the questionnaire (table instruments, column stages) lacks it.",
             "stages",
         )
     asked = frames["waves"].select("wave_id", "instrument_id").join(vocabulary, on="instrument_id")
     points = frames["allocations"].join(asked, on="wave_id", how="inner")
-    off = points.filter(~pl.col("dimensions").list.contains(pl.col("dimension")).fill_null(False))
-    check.report("allocations").add_cells(
-        off.sort("row").select("row", "dimension"),
+    _unlisted(
+        check,
+        "allocations",
+        points.select("row", "dimension", "dimensions"),
         "unknown_dimension",
-        lambda v: (
-            f"Unknown dimension '{shorten(v)}': the wave's questionnaire (table instruments) "
-            "lacks it, so these importance points weigh nothing."
-        ),
-        "dimension",
+        "Unknown dimension '{}': the wave's questionnaire (table instruments) lacks it, so these "
+        "importance points weigh nothing.",
+    )
+
+
+def _unlisted(
+    check: BackupCheck,
+    table: str,
+    cells: pl.DataFrame,
+    rule: str,
+    message: str,
+    column: str | None = None,
+) -> None:
+    """One problem per row of ``cells`` (``row``, a name, the list it must be in) whose name
+    the list lacks; ``message`` has a ``{}`` for the name, ``column`` is the one named (the
+    name's own by default)."""
+    row, name, known = cells.columns
+    off = cells.filter(~pl.col(known).list.contains(pl.col(name)).fill_null(False))
+    check.report(table).add_cells(
+        off.sort(row).select(row, name),
+        rule,
+        lambda v: message.format(shorten(v)),
+        column or name,
     )
 
 

@@ -16,14 +16,13 @@ that mix Latin letters with Cyrillic or Greek look-alikes (``Sеx``), get a warn
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import polars as pl
 
 from gapmodel.core.formulas import unneutralise, unneutralise_expr
 from gapmodel.core.text import (
-    CONTROLS,
+    ANY_CONTROL,
     foreign_letters,
     invisible_in,
     maybe_not_normal,
@@ -75,8 +74,9 @@ def normalise_cells(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame
 
 def _unneutralised(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame:
     """``raw`` without the ``'`` an export put before formula-like names and cells."""
-    renamed = {c: unneutralise(c) for c in raw.columns if unneutralise(c) != c}
-    renamed = {c: new for c, new in renamed.items() if new not in raw.columns}
+    renamed = {
+        c: new for c in raw.columns if (new := unneutralise(c)) != c and new not in raw.columns
+    }
     for old, new in renamed.items():
         report.add(
             Problem(
@@ -92,9 +92,9 @@ def _unneutralised(report: ValidationReport, raw: pl.DataFrame) -> pl.DataFrame:
     text = [c for c, dtype in raw.schema.items() if c != "row" and dtype == pl.String]
     if not text:
         return raw
-    marked = raw.select(unneutralise_expr(c).ne_missing(pl.col(c)).sum() for c in text).row(0)
-    fixed = [c for c, n in zip(text, marked, strict=True) if n]
-    for column, count in ((c, n) for c, n in zip(text, marked, strict=True) if n):
+    counts = raw.select(unneutralise_expr(c).ne_missing(pl.col(c)).sum() for c in text).row(0)
+    fixed = {c: n for c, n in zip(text, counts, strict=True) if n}
+    for column, count in fixed.items():
         first = raw.filter(unneutralise_expr(column).ne_missing(pl.col(column)))
         row, value = first["row"][0], first[column][0]
         report.add(
@@ -183,16 +183,13 @@ def _warning(column: str, cells: pl.DataFrame) -> Problem:
     )
 
 
-_CONTROL = re.compile(f"[{CONTROLS}\\t\\n\\r]")
-
-
 def _what(value: str) -> str:
     """What a value held that its normal form has not, in words."""
     parts = []
     hidden = invisible_in(value)
     if hidden:
         parts.append(f"invisible characters or odd spaces: {', '.join(dict.fromkeys(hidden))}")
-    if _CONTROL.search(value):
+    if ANY_CONTROL.search(value):
         parts.append("control characters such as a tab, a line break or an escape")
     if unicodedata.normalize("NFC", value) != value:
         parts.append("decomposed accents, not Unicode NFC")
