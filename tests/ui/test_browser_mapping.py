@@ -64,6 +64,8 @@ def test_a_qualtrics_export_is_mapped_fixed_committed_and_its_next_wave_goes_in_
             "UserLanguage"
         )
         page.get_by_text("2 attribute(s)").first.wait_for()
+        # the verdict above the mapping table is drawn first, so the table no longer moves
+        page.get_by_text("The file is valid").first.wait_for()
         _set_role(page, row, "attribute")  # the analyst keeps the survey language
         page.get_by_text("3 attribute(s)").first.wait_for()
         page.get_by_text("The file is valid").first.wait_for()
