@@ -164,14 +164,34 @@ def upload_file(page, url: str, name: str, data: bytes) -> None:
     wait_until_idle(page)
 
 
+# True once the run that took the typed label is over: the label box holds it, no run is
+# going on, and the Commit button is enabled (the script state reads "not running" for a moment
+# before the rerun that Enter asks for has started).
+_LABEL_TAKEN_JS = """label => {
+    const box = document.querySelector('[data-testid=stTextInput] input[aria-label="Wave label"]');
+    const button = [...document.querySelectorAll('button')]
+        .find(b => b.innerText.trim() === 'Commit wave');
+    const ready = box && box.value === label && button && !button.disabled
+        && document.querySelector('[data-test-script-state=notRunning]');
+    window.__labelStill = ready ? (window.__labelStill || 0) + 1 : 0;
+    return window.__labelStill >= 3;
+}"""
+
+
 def commit_wave(page, label: str) -> None:
-    """Once the uploaded file is valid, name its wave ``label`` and press Commit wave."""
+    """Once the uploaded file is valid, name its wave ``label``, press Commit wave and wait
+    until the page says the wave is committed (raise with what it said otherwise)."""
     page.get_by_text("The file is valid.").wait_for(timeout=60_000)
     box = page.get_by_label("Wave label")
     box.fill(label)
     box.press("Enter")
-    wait_until_idle(page)
+    page.evaluate("() => { window.__labelStill = 0; }")
+    page.wait_for_function(_LABEL_TAKEN_JS, arg=label, polling=250, timeout=60_000)
     page.get_by_role("button", name="Commit wave").click()
+    outcome = page.get_by_text(f"Committed wave {label}").or_(page.get_by_text("Not committed"))
+    outcome.first.wait_for(timeout=120_000)
+    if not page.get_by_text(f"Committed wave {label}").count():
+        raise AssertionError(page.get_by_test_id("stMain").inner_text())
     wait_until_idle(page)
 
 
