@@ -21,4 +21,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 requirements=requirements.txt
 [ "${1:-}" = dev ] && requirements=requirements-dev.txt
+# Skip the install when these requirements (and requirements.txt, which they include) and the
+# interpreter are the ones of the last successful install: the stamp holds their checksum.
+stamp=".venv/.installed-${requirements%.txt}"
+checksum="$(cat "$requirements" requirements.txt | sha256sum | cut -d' ' -f1) $(.venv/bin/python --version 2>&1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$checksum" ]; then
+    exit 0
+fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+echo "$checksum" > "$stamp"
